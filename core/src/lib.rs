@@ -1,0 +1,34 @@
+//! inflight-core: sans-IO protocol state machines for latency-bound distributed protocols.
+//!
+//! Every protocol role is a plain value that implements [`Machine`]: inputs arrive through
+//! handlers (a local command, a message from a peer, a timer that fired), each given `now` as an
+//! [`Instant`] in integer ticks and an [`Effects`] sink; outputs leave through that sink. There is
+//! no I/O, no clock and no randomness inside, so the same code runs on a microcontroller, in the
+//! deterministic simulator of `inflight-models`, and in the exhaustive checker of
+//! `inflight-checker`, which clones and hashes these states millions of times: state is small,
+//! inline and fixed-capacity.
+//!
+//! Bad input never panics: malformed, duplicate, stale or out-of-window messages are handled
+//! idempotently or rejected with a small error enum, and the state is left unchanged.
+
+// Runs on nodes without an operating system or allocator.
+#![no_std]
+// Memory safety is not negotiable in protocol code.
+#![deny(unsafe_code)]
+// Every public item says what it is for.
+#![deny(missing_docs)]
+
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+pub mod effects;
+pub mod log;
+pub mod machine;
+pub mod replication;
+pub mod time;
+pub mod window;
+
+pub use effects::{Effect, EffectBuf};
+pub use machine::{Effects, Machine, NodeId};
+pub use time::{Duration, Instant};
+pub use window::{Seq, Window, WindowError};
