@@ -1,1 +1,17 @@
-//! placeholder
+//! inflight-checker: exhaustive exploration of `inflight-core` machines with stateright.
+//!
+//! - [`adapter`]: the one generic stateright actor that runs any core [`inflight_core::Machine`].
+//! - [`replication`]: the replication model built from [`replication::ReplicationCfg`].
+//! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
+//!
+//! The `inflight` binary (`check`, `explore`, `predict`) is built on these.
+
+// The checker is host-only code, but it has no reason for unsafe either.
+#![deny(unsafe_code)]
+// Every public item says what it is for.
+#![deny(missing_docs)]
+
+pub mod adapter;
+pub mod network;
+pub mod replication;
+pub mod report;

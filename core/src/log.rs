@@ -15,16 +15,18 @@ pub struct Log<V, const N: usize> {
 
 impl<V, const N: usize> Default for Log<V, N> {
     fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V, const N: usize> Log<V, N> {
+    /// An empty log that has compacted nothing.
+    pub const fn new() -> Self {
         Log { base: 0, entries: Vec::new() }
     }
 }
 
 impl<V: Copy, const N: usize> Log<V, N> {
-    /// An empty log that has compacted nothing.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// The sequence number of the newest entry, or of the last compacted one if none is held.
     pub fn last(&self) -> Seq {
         self.base + self.entries.len() as Seq

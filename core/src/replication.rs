@@ -475,7 +475,7 @@ pub struct Replica<const N: usize> {
 
 impl<const N: usize> Replica<N> {
     /// A replica with an empty log that accepts writes from `primary`.
-    pub fn new(primary: NodeId, fault: Fault) -> Self {
+    pub const fn new(primary: NodeId, fault: Fault) -> Self {
         Replica { primary, fault, log: Log::new(), pending: None }
     }
 

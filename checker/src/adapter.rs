@@ -1,0 +1,249 @@
+//! The one stateright [`Actor`] adapter that runs any [`Machine`] of `inflight-core`.
+//!
+//! A new protocol needs no new adapter: its node enum implements [`Machine`], and
+//! [`NodeActor`] turns handler calls into stateright commands. Local commands come from a
+//! per-node script; issuing the next one is an `Issue` timer, so the checker explores every point
+//! at which a client may write. A refused command (window full) leaves the script where it was
+//! and the timer armed, which stateright recognises as a no-op, so refusal adds no states.
+//!
+//! stateright has no clock: every handler sees [`Instant::ZERO`], timers are tags that may fire
+//! in any state, and a message delay is just another interleaving.
+
+use inflight_core::{Effects, Instant, Machine, NodeId};
+use stateright::actor::{model_timeout, Actor, Id, Out};
+use std::borrow::Cow;
+use std::fmt::{self, Debug};
+use std::hash::Hash;
+
+/// The bounds a core machine needs to run inside stateright (which hashes, orders and prints
+/// states, messages and timers).
+pub trait Checkable:
+    Machine<Msg = Self::M, Timer = Self::T, Durable = Self::D, Cmd = Self::C>
+    + Clone
+    + Debug
+    + Eq
+    + Hash
+{
+    /// Local commands.
+    type C: Clone;
+    /// Messages.
+    type M: Clone + Debug + Eq + Hash + Ord;
+    /// Timer kinds.
+    type T: Clone + Debug + Eq + Hash + Ord;
+    /// Durable state.
+    type D: Clone + Debug + Eq + Hash;
+}
+
+impl<X> Checkable for X
+where
+    X: Machine + Clone + Debug + Eq + Hash,
+    X::Msg: Clone + Debug + Eq + Hash + Ord,
+    X::Timer: Clone + Debug + Eq + Hash + Ord,
+    X::Durable: Clone + Debug + Eq + Hash,
+    X::Cmd: Clone,
+{
+    type C = X::Cmd;
+    type M = X::Msg;
+    type T = X::Timer;
+    type D = X::Durable;
+}
+
+/// A node under the checker: its initial machine, the client commands it will receive in order,
+/// and whether its durable state is saved for crash recovery.
+#[derive(Clone)]
+pub struct NodeActor<M: Machine> {
+    init: M,
+    script: Vec<M::Cmd>,
+    persist: bool,
+}
+
+impl<M: Machine> NodeActor<M> {
+    /// A node that starts as `init` and receives no commands.
+    pub fn new(init: M) -> Self {
+        NodeActor { init, script: Vec::new(), persist: false }
+    }
+
+    /// The commands its local client issues, one at a time, each retried until accepted.
+    pub fn with_script(mut self, script: impl IntoIterator<Item = M::Cmd>) -> Self {
+        self.script = script.into_iter().collect();
+        assert!(self.script.len() <= u8::MAX as usize, "at most 255 commands per node");
+        self
+    }
+
+    /// Save the durable state after every step, so a crash recovers it (costs state space; only
+    /// needed when the model has crashes).
+    pub fn persistent(mut self, persist: bool) -> Self {
+        self.persist = persist;
+        self
+    }
+
+    /// The script of client commands.
+    pub fn script(&self) -> &[M::Cmd] {
+        &self.script
+    }
+}
+
+/// A node's state in the checker: the machine, and how many scripted commands it has accepted.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct NodeState<M> {
+    /// The core machine's state.
+    pub machine: M,
+    /// Scripted commands accepted so far.
+    pub issued: u8,
+}
+
+impl<M: Debug> Debug for NodeState<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.machine.fmt(f)?;
+        if self.issued > 0 {
+            write!(f, " [client: {} issued]", self.issued)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a node keeps across a crash: its machine's durable part and its client's progress.
+pub type Saved<M> = NodeState<<M as Machine>::Durable>;
+
+/// Timers of the adapter: the machine's own, or "the client issues its next command".
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ActorTimer<T> {
+    /// A timer of the core machine.
+    Machine(T),
+    /// The local client may issue its next scripted command.
+    Issue,
+}
+
+impl<T: Debug> Debug for ActorTimer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ActorTimer::Machine(t) => t.fmt(f),
+            ActorTimer::Issue => f.write_str("ClientIssues"),
+        }
+    }
+}
+
+/// Translates [`Effects`] calls into stateright commands.
+struct Sink<'a, M: Checkable> {
+    out: &'a mut Out<NodeActor<M>>,
+}
+
+impl<M: Checkable> Effects<M> for Sink<'_, M> {
+    fn send(&mut self, to: NodeId, msg: M::Msg) {
+        self.out.send(Id::from(to.0 as usize), msg);
+    }
+    fn set_timer(&mut self, timer: M::Timer, _at: Instant) {
+        self.out.set_timer(ActorTimer::Machine(timer), model_timeout());
+    }
+    fn cancel_timer(&mut self, timer: M::Timer) {
+        self.out.cancel_timer(ActorTimer::Machine(timer));
+    }
+    fn emit(&mut self, _event: M::Event) {
+        // Events are reflected in the machine's state (a commit index, a declared cycle), which
+        // is what the properties inspect; the checker does not keep an event log.
+    }
+}
+
+/// The id a core machine sees for a stateright actor.
+fn node_id(id: Id) -> NodeId {
+    NodeId(usize::from(id) as u8)
+}
+
+impl<M: Checkable> NodeActor<M> {
+    /// Runs `step` on a copy of the machine; commits the copy only if it changed, so unchanged
+    /// steps stay `Cow::Borrowed` and stateright can recognise no-ops.
+    fn step(
+        &self,
+        state: &mut Cow<NodeState<M>>,
+        o: &mut Out<Self>,
+        issued: u8,
+        step: impl FnOnce(&mut M, &mut Sink<'_, M>),
+    ) {
+        let mut machine = state.machine.clone();
+        step(&mut machine, &mut Sink { out: o });
+        if machine != state.machine || issued != state.issued {
+            if self.persist {
+                o.save(NodeState { machine: machine.durable(), issued });
+            }
+            *state = Cow::Owned(NodeState { machine, issued });
+        }
+    }
+
+    fn arm_issue(&self, issued: u8, o: &mut Out<Self>) {
+        if (issued as usize) < self.script.len() {
+            o.set_timer(ActorTimer::Issue, model_timeout());
+        }
+    }
+}
+
+impl<M: Checkable> Actor for NodeActor<M> {
+    type Msg = M::Msg;
+    type State = NodeState<M>;
+    type Timer = ActorTimer<M::Timer>;
+    type Random = ();
+    type Storage = Saved<M>;
+
+    fn on_start(&self, _id: Id, storage: &Option<Saved<M>>, o: &mut Out<Self>) -> NodeState<M> {
+        let mut sink = Sink { out: o };
+        let state = match storage {
+            Some(saved) => NodeState {
+                machine: M::recover(saved.machine.clone(), Instant::ZERO, &mut sink),
+                issued: saved.issued,
+            },
+            None => {
+                let mut machine = self.init.clone();
+                machine.on_start(Instant::ZERO, &mut sink);
+                NodeState { machine, issued: 0 }
+            }
+        };
+        self.arm_issue(state.issued, o);
+        state
+    }
+
+    fn on_msg(
+        &self,
+        _id: Id,
+        state: &mut Cow<Self::State>,
+        src: Id,
+        msg: Self::Msg,
+        o: &mut Out<Self>,
+    ) {
+        let issued = state.issued;
+        self.step(state, o, issued, |m, sink| {
+            // A rejected message leaves the machine unchanged; the checker carries on.
+            let _ = m.on_message(Instant::ZERO, node_id(src), msg, sink);
+        });
+    }
+
+    fn on_timeout(
+        &self,
+        _id: Id,
+        state: &mut Cow<Self::State>,
+        timer: &Self::Timer,
+        o: &mut Out<Self>,
+    ) {
+        match timer {
+            ActorTimer::Machine(t) => {
+                let issued = state.issued;
+                let t = t.clone();
+                self.step(state, o, issued, |m, sink| m.on_timer(Instant::ZERO, t, sink));
+            }
+            ActorTimer::Issue => {
+                let Some(cmd) = self.script.get(state.issued as usize).cloned() else {
+                    return;
+                };
+                let mut machine = state.machine.clone();
+                match machine.on_command(Instant::ZERO, cmd, &mut Sink { out: o }) {
+                    Ok(()) => {
+                        let issued = state.issued + 1;
+                        self.arm_issue(issued, o);
+                        self.step(state, o, issued, |m, _| *m = machine);
+                    }
+                    // Refused (window or log full): the client tries again later. Re-arming
+                    // the same timer with the state unchanged is a no-op to stateright.
+                    Err(_) => o.set_timer(ActorTimer::Issue, model_timeout()),
+                }
+            }
+        }
+    }
+}
