@@ -73,6 +73,8 @@ pub enum Fault {
     AckBeforeStore,
     /// The replica stores whatever arrives next, even past a gap, and acknowledges its log.
     StoreOutOfOrder,
+    /// The replica keeps its log only in volatile memory: a crash forgets every write.
+    VolatileLog,
 }
 
 /// A replication group's settings, shared by the primary and validated before use.
@@ -572,6 +574,14 @@ impl<const N: usize> Node<N> {
         }
     }
 
+    /// On a replica, hands entries up to `seq` to the application, freeing log space; a primary
+    /// compacts on its own.
+    pub fn compact_through(&mut self, seq: Seq) {
+        if let Node::Replica(r) = self {
+            r.compact_through(seq);
+        }
+    }
+
     /// The nodes of a group: the primary `n0` then replicas `n1 ..= nR`.
     pub fn group(cfg: Config) -> Result<impl Iterator<Item = Node<N>>, ConfigError> {
         let primary = Primary::new(cfg)?;
@@ -634,6 +644,9 @@ impl<const N: usize> Machine for Node<N> {
     fn durable(&self) -> Node<N> {
         match self {
             Node::Primary(p) => Node::Primary(p.clone()),
+            Node::Replica(r) if r.fault == Fault::VolatileLog => {
+                Node::Replica(Replica::new(r.primary, r.fault))
+            }
             Node::Replica(r) => Node::Replica(Replica { pending: None, ..r.clone() }),
         }
     }

@@ -1,1 +1,96 @@
-//! placeholder
+//! Helpers for inflight's integration tests: reading the law vectors shipped in `vectors/`, and
+//! comparing exact results with values printed to a number of significant figures.
+
+// Test helpers need no unsafe code.
+#![deny(unsafe_code)]
+// Every public item says what it is for.
+#![deny(missing_docs)]
+
+use inflight_models::units::{to_f64, Q};
+use std::path::PathBuf;
+
+/// One row of a vector file: its cells by column.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Column headers, in order.
+    pub headers: Vec<String>,
+    /// Cells, in order.
+    pub cells: Vec<String>,
+    /// 1-based line number in the file, for messages.
+    pub line: usize,
+}
+
+impl Row {
+    /// The cell in column `i`.
+    pub fn get(&self, i: usize) -> &str {
+        self.cells.get(i).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Splits one CSV line, honouring double quotes.
+pub fn split_csv(line: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => cells.push(std::mem::take(&mut cell)),
+            _ => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
+}
+
+/// The path of a vector file shipped with the tests.
+pub fn vector_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors").join(name)
+}
+
+/// Reads `vectors/<name>`: every data row with the header attached.
+pub fn read_vectors(name: &str) -> Vec<Row> {
+    let path = vector_path(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let headers = split_csv(lines.next().expect("header line").1);
+    let rows: Vec<Row> = lines
+        .map(|(i, l)| Row { headers: headers.clone(), cells: split_csv(l), line: i + 1 })
+        .collect();
+    assert!(!rows.is_empty(), "{name} has no data rows");
+    rows
+}
+
+/// Whether the exact value `ours` rounds to the printed `printed` at its precision (the vectors
+/// are printed to 6 significant figures): |ours − printed| ≤ half a unit in the 6th figure.
+pub fn agrees_to_6_figures(ours: &Q, printed: &str) -> bool {
+    let Ok(p) = printed.trim().parse::<f64>() else { return false };
+    let x = to_f64(ours);
+    if p == 0.0 {
+        return x == 0.0;
+    }
+    let half_unit = 0.5 * 10f64.powi(p.abs().log10().floor() as i32 - 5);
+    (x - p).abs() <= half_unit * (1.0 + 1e-9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigInt;
+
+    #[test]
+    fn csv_quotes_protect_commas() {
+        assert_eq!(split_csv(r#""a, b",1,-"#), ["a, b", "1", "-"]);
+    }
+
+    #[test]
+    fn six_figure_agreement_rejects_a_wrong_value() {
+        let third = Q::new(BigInt::from(1), BigInt::from(3));
+        assert!(agrees_to_6_figures(&third, "0.333333"));
+        assert!(!agrees_to_6_figures(&third, "0.333335"));
+        let big = Q::from_integer(BigInt::from(1_666_667));
+        assert!(agrees_to_6_figures(&big, "1666670"));
+        assert!(!agrees_to_6_figures(&big, "1666680"));
+    }
+}

@@ -1,0 +1,174 @@
+//! Model checks of the replication protocol: pinned state counts for small configurations, and
+//! for every safety property a deliberately broken variant that the checker must catch.
+//!
+//! Counts are pinned with one thread and BFS (stateright's counts can vary with threads).
+
+use inflight_checker::network::NetworkKind;
+use inflight_checker::replication::{props, ReplicationCfg, ReplicationModel};
+use inflight_core::replication::{AckPolicy, Fault};
+use stateright::{Checker, Expectation, Model};
+
+fn base() -> ReplicationCfg {
+    ReplicationCfg::default()
+}
+
+/// Runs the full check and returns the checker for inspection.
+fn check(cfg: ReplicationCfg) -> impl Checker<ReplicationModel> {
+    cfg.into_model().checker().spawn_bfs().join()
+}
+
+/// Asserts every property gets the verdict it asks for, and returns the unique state count.
+fn assert_all_pass(cfg: ReplicationCfg) -> usize {
+    let checker = check(cfg);
+    for p in checker.model().properties() {
+        let found = checker.discovery(p.name);
+        match p.expectation {
+            Expectation::Sometimes => assert!(found.is_some(), "{cfg:?}: no example of '{}'", p.name),
+            _ => assert!(found.is_none(), "{cfg:?}: '{}' violated: {}", p.name, found.expect("path")),
+        }
+    }
+    checker.unique_state_count()
+}
+
+/// Asserts the checker finds a counterexample to `property`, and that the path it reports
+/// really ends in a state that violates it (re-evaluated here, not taken on trust).
+fn assert_caught(cfg: ReplicationCfg, property: &'static str) {
+    let checker = check(cfg);
+    let path = checker
+        .discovery(property)
+        .unwrap_or_else(|| panic!("{cfg:?}: the checker missed the bug behind '{property}'"));
+    let model = checker.model();
+    let condition = model.property(property).condition;
+    assert!(!condition(model, path.last_state()), "the reported path does not violate '{property}'");
+    let states = path.into_states();
+    assert!(condition(model, &states[0]), "the property must hold initially");
+}
+
+#[test]
+fn default_configuration_passes_and_its_state_count_is_pinned() {
+    assert_eq!(assert_all_pass(base()), 159);
+}
+
+#[test]
+fn state_counts_are_pinned_for_each_network() {
+    let counts: Vec<usize> = NetworkKind::ALL
+        .into_iter()
+        .map(|network| assert_all_pass(ReplicationCfg { network, ..base() }))
+        .collect();
+    assert_eq!(counts, [82, 159, 369]);
+}
+
+#[test]
+fn strict_synchronous_replication_is_a_single_line_of_states() {
+    // k = 1, one replica: write, append, ack — nothing can overlap.
+    let cfg = ReplicationCfg { replicas: 1, window: 1, writes: 3, ..base() };
+    assert_eq!(assert_all_pass(cfg), 10);
+}
+
+#[test]
+fn majority_of_three_replicas_passes() {
+    let cfg =
+        ReplicationCfg { replicas: 3, window: 2, writes: 2, ack: AckPolicy::Majority, ..base() };
+    assert_eq!(assert_all_pass(cfg), 371);
+}
+
+#[test]
+fn committed_writes_survive_a_crash_and_restart() {
+    let cfg = ReplicationCfg { crashes: 1, ..base() };
+    assert_eq!(assert_all_pass(cfg), 2572);
+}
+
+#[test]
+fn lossy_network_with_retransmission_passes() {
+    let cfg = ReplicationCfg {
+        replicas: 1,
+        window: 2,
+        writes: 3,
+        network: NetworkKind::Duplicating,
+        lossy: true,
+        retransmit: true,
+        ..base()
+    };
+    assert_eq!(assert_all_pass(cfg), 1099);
+    let two = ReplicationCfg { replicas: 2, window: 1, writes: 2, ..cfg };
+    assert_eq!(assert_all_pass(two), 7413);
+}
+
+#[test]
+fn retransmission_on_a_multiset_network_is_bounded_and_passes() {
+    let cfg = ReplicationCfg {
+        replicas: 1,
+        window: 2,
+        writes: 2,
+        retransmit: true,
+        max_in_network: Some(4),
+        ..base()
+    };
+    assert_eq!(assert_all_pass(cfg), 140);
+}
+
+#[test]
+fn lossy_models_do_not_claim_liveness() {
+    let cfg = ReplicationCfg {
+        network: NetworkKind::Duplicating,
+        lossy: true,
+        retransmit: true,
+        replicas: 1,
+        writes: 1,
+        ..base()
+    };
+    let names: Vec<_> = cfg.into_model().properties().iter().map(|p| p.name).collect();
+    assert!(!names.contains(&props::ALL_COMMITTED_EVENTUALLY));
+}
+
+#[test]
+fn window_off_by_one_is_caught() {
+    assert_caught(ReplicationCfg { fault: Fault::WindowOffByOne, ..base() }, props::IN_FLIGHT);
+}
+
+#[test]
+fn ack_before_store_is_caught_even_without_crashes() {
+    let cfg = ReplicationCfg { fault: Fault::AckBeforeStore, ..base() };
+    assert_caught(cfg, props::COMMITTED_STORED);
+}
+
+#[test]
+fn a_replica_that_does_not_persist_is_caught_only_when_it_can_crash() {
+    let cfg = ReplicationCfg { fault: Fault::VolatileLog, ..base() };
+    assert!(check(cfg).discovery(props::COMMITTED_STORED).is_none(), "no crash, no loss");
+    let crashing = ReplicationCfg { crashes: 1, ..cfg };
+    assert_caught(crashing, props::COMMITTED_STORED);
+    let path = check(crashing).discovery(props::COMMITTED_STORED).expect("caught");
+    let crashed = path.into_actions().iter().any(|a| format!("{a:?}").starts_with("Crash"));
+    assert!(crashed, "the counterexample must go through a crash");
+}
+
+#[test]
+fn storing_out_of_order_is_caught() {
+    let cfg = ReplicationCfg { fault: Fault::StoreOutOfOrder, ..base() };
+    assert_caught(cfg, props::PREFIX);
+}
+
+#[test]
+fn an_ordered_network_hides_the_out_of_order_bug() {
+    // The same bug cannot show on a FIFO network with no loss: the checker must not invent it.
+    let cfg =
+        ReplicationCfg { fault: Fault::StoreOutOfOrder, network: NetworkKind::Ordered, ..base() };
+    assert!(check(cfg).discovery(props::PREFIX).is_none());
+}
+
+#[test]
+fn invalid_configurations_are_rejected_with_a_reason() {
+    let cases = [
+        ReplicationCfg { replicas: 0, ..base() },
+        ReplicationCfg { window: 0, ..base() },
+        ReplicationCfg { writes: 0, ..base() },
+        ReplicationCfg { writes: 17, ..base() },
+        ReplicationCfg { lossy: true, retransmit: false, ..base() },
+        ReplicationCfg { ack: AckPolicy::Count(3), ..base() },
+    ];
+    for cfg in cases {
+        let err = cfg.validate().expect_err("invalid");
+        assert!(!err.to_string().is_empty());
+    }
+}

@@ -1,0 +1,116 @@
+//! The public law vectors of MODELS.md §1–2, read from `vectors/` and checked against
+//! `inflight-models`. A value must round to the printed one at 6 significant figures.
+
+use inflight_models::laws::{self, Link};
+use inflight_models::units::{
+    parse_bandwidth, parse_decimal, parse_duration, parse_rate, parse_size, Bits, BitsPerSec,
+    PerSec, Seconds, Q,
+};
+use inflight_tests::{agrees_to_6_figures, read_vectors};
+use num_traits::Zero;
+
+fn num(s: &str) -> Q {
+    parse_decimal(s).unwrap_or_else(|| panic!("not a number: {s}"))
+}
+
+fn ms(s: &str) -> Seconds {
+    Seconds(num(s) / num("1000"))
+}
+
+/// A link from the vectors' `s_bits` and `B_bps` columns, `-` meaning "no serialization".
+fn link(s_bits: &str, b_bps: &str) -> Option<Link> {
+    (s_bits != "-" && b_bps != "-")
+        .then(|| Link { size: Bits(num(s_bits)), bandwidth: BitsPerSec(num(b_bps)) })
+}
+
+fn check(ours: &Q, printed: &str, what: &str, line: usize) {
+    assert!(
+        agrees_to_6_figures(ours, printed),
+        "line {line}: {what}: computed {} but the vector says {printed}",
+        inflight_models::units::sig_figs(ours, 8)
+    );
+}
+
+#[test]
+fn c1_synchronous_replication() {
+    for row in read_vectors("c1_sync_replication.csv") {
+        let rtt = ms(row.get(1));
+        let k: u64 = row.get(2).parse().expect("k");
+        let link = link(row.get(3), row.get(4));
+        let simple = laws::window_throughput_simple(k, &rtt, link.as_ref()).expect("simple");
+        check(&simple.0, row.get(5), "simple min(k/RTT, B/s)", row.line);
+        let exact =
+            laws::sync_replication(k, &rtt, link.as_ref(), &Seconds(Q::zero())).expect("exact");
+        check(&exact.rate.0, row.get(6), "exact min(k/(RTT+s/B), B/s)", row.line);
+    }
+}
+
+/// The article's setting for `c2_window_law.csv` (MODELS.md §2): L = 0.12 ms, 1500 B messages,
+/// 10 Gbit/s.
+#[test]
+fn c2_window_law() {
+    let l = parse_duration("0.12ms").expect("L");
+    let link = Link {
+        size: parse_size("1500B").expect("s"),
+        bandwidth: parse_bandwidth("10Gbit/s").expect("B"),
+    };
+    for row in read_vectors("c2_window_law.csv") {
+        let m: u64 = row.get(0).parse().expect("M");
+        let no_cap = laws::window_throughput_simple(m, &l, None).expect("M/L");
+        check(&no_cap.0, row.get(1), "M/L", row.line);
+        let simple = laws::window_throughput_simple(m, &l, Some(&link)).expect("simple");
+        check(&simple.0, row.get(2), "min(M/L, B/s)", row.line);
+        let exact = laws::window_throughput(m, &l, Some(&link), &Seconds(Q::zero()), 1)
+            .expect("exact");
+        check(&exact.rate.0, row.get(3), "min(M/(L+s/B), B/s)", row.line);
+    }
+}
+
+#[test]
+fn c2_window_needed() {
+    for row in read_vectors("c2_window_needed.csv") {
+        let mu = PerSec(num(row.get(1)));
+        let rtt = ms(row.get(2));
+        let link = link(row.get(3), row.get(4));
+        let mu_l = mu.0.clone() * rtt.0.clone();
+        check(&mu_l, row.get(5), "mu*L", row.line);
+        let simple = laws::window_needed(&mu, &rtt, None).expect("simple");
+        assert_eq!(simple.to_string(), row.get(6), "line {}: ceil(mu*L)", row.line);
+        let exact = laws::window_needed(&mu, &rtt, link.as_ref());
+        match row.get(7) {
+            "infeasible" => assert!(
+                matches!(exact, Err(laws::LawError::Infeasible { .. })),
+                "line {}: expected infeasible, got {exact:?}",
+                row.line
+            ),
+            m => assert_eq!(exact.map(|x| x.to_string()), Ok(m.to_string()), "line {}", row.line),
+        }
+    }
+}
+
+/// `c2_bdp.csv` states its parameters in the case text ("10Gb/s x 0.12ms, 1500B msgs"), which
+/// the kit's own unit parser reads.
+#[test]
+fn c2_bandwidth_delay_product_and_knee() {
+    for row in read_vectors("c2_bdp.csv") {
+        let case = row.get(0);
+        let (bw, rest) = case.split_once(" x ").expect("B x RTT");
+        let (rtt, size) = rest.split_once(", ").expect("RTT, size");
+        let size = size.trim_end_matches(" msgs");
+        let link = Link {
+            size: parse_size(size).expect("size"),
+            bandwidth: parse_bandwidth(bw).expect("bandwidth"),
+        };
+        let rtt = parse_duration(rtt).expect("rtt");
+        let bdp = laws::bdp(&link.bandwidth, &rtt).expect("bdp");
+        check(&bdp.0, row.get(1), "BDP bits", row.line);
+        check(&(bdp.0.clone() / num("8")), row.get(2), "BDP bytes", row.line);
+        check(&laws::knee_simple(&link, &rtt).expect("knee"), row.get(3), "knee simple", row.line);
+        check(&laws::knee(&link, &rtt).expect("knee"), row.get(4), "knee exact", row.line);
+    }
+}
+
+#[test]
+fn rates_in_the_vectors_parse_with_units_too() {
+    assert_eq!(parse_rate("100000/s").expect("rate").0, num("100000"));
+}
