@@ -3,6 +3,7 @@
 //! - [`adapter`]: the one generic stateright actor that runs any core [`inflight_core::Machine`].
 //! - [`replication`]: the replication model built from [`replication::ReplicationCfg`].
 //! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
+//! - [`shortest`]: shortest counterexamples by breadth-first search (stateright's are not).
 //!
 //! The `inflight` binary (`check`, `explore`, `predict`) is built on these.
 
@@ -15,3 +16,4 @@ pub mod adapter;
 pub mod network;
 pub mod replication;
 pub mod report;
+pub mod shortest;

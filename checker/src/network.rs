@@ -49,9 +49,8 @@ impl fmt::Display for NetworkKind {
 impl FromStr for NetworkKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        NetworkKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| format!("unknown network '{s}': expected ordered, unordered or duplicating"))
+        NetworkKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            format!("unknown network '{s}': expected ordered, unordered or duplicating")
+        })
     }
 }

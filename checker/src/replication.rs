@@ -3,9 +3,9 @@
 
 use crate::adapter::{NodeActor, NodeState};
 use crate::network::NetworkKind;
+use inflight_core::log::Log;
 use inflight_core::replication::{self, AckPolicy, Cmd, Fault, Node, Primary, Value};
 use inflight_core::Duration;
-use inflight_core::log::Log;
 use stateright::actor::{ActorModel, ActorModelState, LossyNetwork};
 use stateright::Expectation;
 use std::fmt;
@@ -164,11 +164,10 @@ impl ReplicationCfg {
                 primary(s).commit() == m.cfg.writes as u32
             });
         if !self.lossy {
-            model = model.property(
-                Expectation::Eventually,
-                props::ALL_COMMITTED_EVENTUALLY,
-                |m, s| primary(s).commit() == m.cfg.writes as u32,
-            );
+            model =
+                model.property(Expectation::Eventually, props::ALL_COMMITTED_EVENTUALLY, |m, s| {
+                    primary(s).commit() == m.cfg.writes as u32
+                });
         }
         if self.max_in_network.is_some() {
             model = model.within_boundary(|cfg, s| {

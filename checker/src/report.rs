@@ -8,6 +8,8 @@ use std::fmt::{self, Debug, Write as _};
 use std::hash::Hash;
 use std::time::Instant;
 
+use crate::shortest::shortest_discoveries;
+
 /// Which search stateright runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,7 +87,8 @@ pub struct PropertyReport {
     pub verdict: Verdict,
     /// The initial state of the path, when there is one.
     pub initial: Option<String>,
-    /// The path to the counterexample (or example), when there is one.
+    /// The path to the counterexample (or example), when there is one: a shortest one for
+    /// `always` and `sometimes` properties.
     pub path: Option<Vec<Step>>,
     /// The path as the web explorer's action indices (`#/steps/<this>`).
     pub explorer_path: Option<String>,
@@ -141,7 +144,8 @@ where
     fn describe(&self) -> String {
         let mut s = String::new();
         for (i, st) in self.actor_states.iter().enumerate() {
-            let down = if self.crashed.get(i).copied().unwrap_or(false) { " (crashed)" } else { "" };
+            let down =
+                if self.crashed.get(i).copied().unwrap_or(false) { " (crashed)" } else { "" };
             let _ = writeln!(s, "n{i}{down}: {st:?}");
         }
         let _ = write!(s, "network: [{}]", describe_network(&self.network));
@@ -203,20 +207,28 @@ where
     }
 }
 
-fn summarize<M, C>(checker: C, model_name: String, opts: CheckOptions, start: Instant) -> CheckReport
+fn summarize<M, C>(
+    checker: C,
+    model_name: String,
+    opts: CheckOptions,
+    start: Instant,
+) -> CheckReport
 where
     M: Model,
-    M::State: Debug + Describe + Clone + PartialEq,
+    M::State: Debug + Describe + Hash + Clone + PartialEq,
     M::Action: Debug + Clone + PartialEq,
     C: Checker<M>,
 {
     let elapsed = start.elapsed().as_secs_f64();
     let model = checker.model();
+    let mut discoveries = checker.discoveries();
+    let found_names: Vec<&'static str> = discoveries.keys().copied().collect();
+    discoveries.extend(shortest_discoveries(model, &found_names));
     let properties = model
         .properties()
         .into_iter()
         .map(|p| {
-            let found = checker.discovery(p.name);
+            let found = discoveries.remove(p.name);
             let verdict = match (&p.expectation, found.is_some()) {
                 (Expectation::Sometimes, true) => Verdict::Reachable,
                 (Expectation::Sometimes, false) => Verdict::Unreachable,

@@ -23,8 +23,12 @@ fn assert_all_pass(cfg: ReplicationCfg) -> usize {
     for p in checker.model().properties() {
         let found = checker.discovery(p.name);
         match p.expectation {
-            Expectation::Sometimes => assert!(found.is_some(), "{cfg:?}: no example of '{}'", p.name),
-            _ => assert!(found.is_none(), "{cfg:?}: '{}' violated: {}", p.name, found.expect("path")),
+            Expectation::Sometimes => {
+                assert!(found.is_some(), "{cfg:?}: no example of '{}'", p.name)
+            }
+            _ => {
+                assert!(found.is_none(), "{cfg:?}: '{}' violated: {}", p.name, found.expect("path"))
+            }
         }
     }
     checker.unique_state_count()
@@ -39,7 +43,10 @@ fn assert_caught(cfg: ReplicationCfg, property: &'static str) {
         .unwrap_or_else(|| panic!("{cfg:?}: the checker missed the bug behind '{property}'"));
     let model = checker.model();
     let condition = model.property(property).condition;
-    assert!(!condition(model, path.last_state()), "the reported path does not violate '{property}'");
+    assert!(
+        !condition(model, path.last_state()),
+        "the reported path does not violate '{property}'"
+    );
     let states = path.into_states();
     assert!(condition(model, &states[0]), "the property must hold initially");
 }
@@ -171,4 +178,20 @@ fn invalid_configurations_are_rejected_with_a_reason() {
         let err = cfg.validate().expect_err("invalid");
         assert!(!err.to_string().is_empty());
     }
+}
+
+#[test]
+fn reported_counterexamples_are_shortest() {
+    use inflight_checker::report::{run_check, CheckOptions};
+    // k = 2 admitting 3: three client writes in a row is the shortest way to break it.
+    let cfg = ReplicationCfg { fault: Fault::WindowOffByOne, ..base() };
+    let report = run_check(cfg.into_model(), "off by one".into(), CheckOptions::default());
+    let p = report.property(props::IN_FLIGHT).expect("property");
+    assert_eq!(p.path.as_ref().map(Vec::len), Some(3));
+    assert_eq!(p.explorer_path.as_deref(), Some("0/0/2/4"));
+    // Storing out of order needs: write 1, write 2, deliver append 2 to a replica.
+    let cfg = ReplicationCfg { fault: Fault::StoreOutOfOrder, replicas: 1, ..base() };
+    let report = run_check(cfg.into_model(), "out of order".into(), CheckOptions::default());
+    let p = report.property(props::PREFIX).expect("property");
+    assert_eq!(p.path.as_ref().map(Vec::len), Some(3));
 }

@@ -29,8 +29,7 @@ pub enum Effect<Msg, Timer, Event> {
 }
 
 /// The effect type of machine `M`.
-pub type EffectOf<M> =
-    Effect<<M as Machine>::Msg, <M as Machine>::Timer, <M as Machine>::Event>;
+pub type EffectOf<M> = Effect<<M as Machine>::Msg, <M as Machine>::Timer, <M as Machine>::Event>;
 
 /// Records up to `N` effects in order. It never drops one silently: effects beyond capacity are
 /// counted in [`EffectBuf::overflowed`], and a host must treat a non-zero count as a fault (size

@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The address of a node in a protocol group: an index the host assigns (the checker uses actor
 /// indices, the simulator node indices, a firmware its link table).
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct NodeId(pub u8);
 
 impl fmt::Debug for NodeId {
@@ -26,7 +24,7 @@ impl fmt::Display for NodeId {
 /// Where a machine's outputs go. The host implements it: the checker turns the calls into
 /// stateright commands, the simulator into scheduled events, a node into frames and hardware
 /// timers. Nothing is buffered inside the machine.
-pub trait Effects<M: Machine + ?Sized> {
+pub trait Effects<M: Machine> {
     /// Send `msg` to the peer `to`. Delivery is the network's business: it may be late, lost,
     /// duplicated or reordered, and the protocols are written for that.
     fn send(&mut self, to: NodeId, msg: M::Msg);

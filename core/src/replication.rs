@@ -62,7 +62,9 @@ impl AckPolicy {
 }
 
 /// A deliberately broken protocol variant, for proving that the checker catches each bug.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum Fault {
     /// The correct protocol.
     #[default]
@@ -585,7 +587,8 @@ impl<const N: usize> Node<N> {
     /// The nodes of a group: the primary `n0` then replicas `n1 ..= nR`.
     pub fn group(cfg: Config) -> Result<impl Iterator<Item = Node<N>>, ConfigError> {
         let primary = Primary::new(cfg)?;
-        let replicas = (0..cfg.replicas).map(move |_| Node::Replica(Replica::new(PRIMARY, cfg.fault)));
+        let replicas =
+            (0..cfg.replicas).map(move |_| Node::Replica(Replica::new(PRIMARY, cfg.fault)));
         Ok(core::iter::once(Node::Primary(primary)).chain(replicas))
     }
 }
@@ -851,7 +854,8 @@ mod tests {
         assert_eq!(stranger, Err(RecvError::UnknownPeer(NodeId(9))));
         let self_ack = node.on_message(now, NodeId(0), Msg::Ack { through: 1 }, &mut out);
         assert_eq!(self_ack, Err(RecvError::UnknownPeer(NodeId(0))));
-        let wrong_kind = node.on_message(now, NodeId(1), Msg::Append { seq: 1, value: 1 }, &mut out);
+        let wrong_kind =
+            node.on_message(now, NodeId(1), Msg::Append { seq: 1, value: 1 }, &mut out);
         assert_eq!(wrong_kind, Err(RecvError::Unexpected));
         assert!(node == before && out.as_slice().is_empty());
     }

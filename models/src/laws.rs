@@ -64,22 +64,27 @@ pub struct Throughput {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LawError {
     /// The target rate exceeds what the link can carry at any window.
-    Infeasible {
-        /// The target rate.
-        target: PerSec,
-        /// B / s.
-        capacity: PerSec,
-    },
+    Infeasible(Box<Infeasibility>),
     /// An input is out of its domain (named, with what it accepts).
     Domain(&'static str),
+}
+
+/// A target rate beyond the link's capacity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Infeasibility {
+    /// The target rate.
+    pub target: PerSec,
+    /// B / s.
+    pub capacity: PerSec,
 }
 
 impl fmt::Display for LawError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LawError::Infeasible { target, capacity } => write!(
+            LawError::Infeasible(i) => write!(
                 f,
-                "infeasible: the target rate {target} exceeds the link capacity B/s = {capacity}"
+                "infeasible: the target rate {} exceeds the link capacity B/s = {}",
+                i.target, i.capacity
             ),
             LawError::Domain(what) => f.write_str(what),
         }
@@ -182,7 +187,10 @@ pub fn window_needed(target: &PerSec, rtt: &Seconds, link: Option<&Link>) -> Res
     if let Some(l) = link {
         let capacity = l.capacity();
         if target.0 > capacity.0 {
-            return Err(LawError::Infeasible { target: target.clone(), capacity });
+            return Err(LawError::Infeasible(Box::new(Infeasibility {
+                target: target.clone(),
+                capacity,
+            })));
         }
     }
     let slot = rtt.0.clone() + link.map_or_else(Q::zero, |l| l.serialization().0);
@@ -246,7 +254,7 @@ mod tests {
         let slow = link("1500B", "1Gbit/s");
         assert!(matches!(
             window_needed(&mu, &secs("0.12ms"), Some(&slow)),
-            Err(LawError::Infeasible { .. })
+            Err(LawError::Infeasible(_))
         ));
     }
 

@@ -183,8 +183,7 @@ pub fn parse_bandwidth(s: &str) -> Result<BitsPerSec, UnitError> {
     let per_sec = if let Some(p) = unit.strip_suffix("bps") {
         prefix(p)
     } else {
-        unit.split_once('/')
-            .and_then(|(data, time)| Some(data_unit(data)? / time_unit(time)?))
+        unit.split_once('/').and_then(|(data, time)| Some(data_unit(data)? / time_unit(time)?))
     };
     Ok(BitsPerSec(n * per_sec.ok_or_else(|| err(s, BANDWIDTH_HELP))?))
 }
@@ -248,7 +247,12 @@ impl fmt::Display for Seconds {
 
 impl fmt::Display for Bits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} bit ({} B)", sig_figs(&self.0, 6), sig_figs(&(self.0.clone() / ratio(8, 1)), 6))
+        write!(
+            f,
+            "{} bit ({} B)",
+            sig_figs(&self.0, 6),
+            sig_figs(&(self.0.clone() / ratio(8, 1)), 6)
+        )
     }
 }
 

@@ -51,7 +51,8 @@ fn measure(replicas: u8, k: u16, latency: u64, sigma: u64, policy: AckPolicy) ->
     assert_eq!(sim.stats().rejected, 0, "a lossless run rejects nothing");
 
     // The law, with one tick taken as one second.
-    let link = (sigma > 0).then(|| Link { size: Bits(q(sigma, 1)), bandwidth: BitsPerSec(q(1, 1)) });
+    let link =
+        (sigma > 0).then(|| Link { size: Bits(q(sigma, 1)), bandwidth: BitsPerSec(q(1, 1)) });
     let law = laws::sync_replication(
         k as u64,
         &Seconds(q(2 * latency, 1)),

@@ -1,0 +1,525 @@
+//! The `inflight` command line: argument types with units, and the subcommands.
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use inflight_checker::network::NetworkKind;
+use inflight_checker::replication::ReplicationCfg;
+use inflight_checker::report::{run_check, CheckOptions, CheckReport, Strategy};
+use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
+use inflight_models::laws::{self, Link};
+use inflight_models::units::{self, sig_figs, Bits, BitsPerSec, PerSec, Seconds, Q};
+use num_traits::Zero;
+use serde_json::json;
+use stateright::Model;
+use std::process::ExitCode;
+
+/// Check, explore and predict latency-bound distributed protocols.
+#[derive(Parser, Debug)]
+#[command(name = "inflight", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Exhaustively check a protocol: every interleaving, loss, duplication and crash allowed by
+    /// the options. Prints each property's verdict, state counts and speed, and the
+    /// counterexample path when a property fails (exit code 1).
+    Check {
+        #[command(subcommand)]
+        protocol: CheckProtocol,
+    },
+    /// Serve stateright's web explorer for a protocol, to walk its states and counterexamples
+    /// step by step in a browser.
+    Explore {
+        #[command(subcommand)]
+        protocol: ExploreProtocol,
+    },
+    /// Evaluate a performance law (MODELS.md) as a calculator.
+    Predict {
+        #[command(subcommand)]
+        law: Box<PredictLaw>,
+    },
+    /// Print shell completions for SHELL to stdout.
+    Completions {
+        /// The shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CheckProtocol {
+    /// Synchronous replication: a primary, its replicas, a window of k unacknowledged writes.
+    Replication {
+        #[command(flatten)]
+        model: ReplicationArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExploreProtocol {
+    /// Synchronous replication (same options as `check replication`).
+    Replication {
+        #[command(flatten)]
+        model: ReplicationArgs,
+        /// Address to serve on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Worker threads for "run to completion" in the explorer.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PredictLaw {
+    /// Throughput of (synchronous) replication with k writes in flight, MODELS.md §1:
+    /// X = min(b·k / (RTT + b·s/B + t_proc), B/s).
+    Replication {
+        /// Round-trip time between primary and replica (not one-way!), e.g. 100ms.
+        #[arg(long, value_parser = duration, allow_hyphen_values = true)]
+        rtt: Seconds,
+        /// Writes in flight, k (1 = strict synchronous replication).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        window: u64,
+        #[command(flatten)]
+        link: LinkArgs,
+        /// Processing time per write at the replica, e.g. 0.5ms.
+        #[arg(long = "proc", value_parser = duration, default_value = "0s", allow_hyphen_values = true)]
+        t_proc: Seconds,
+        /// Writes per message (group commit), b.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The window law, MODELS.md §2: throughput for a window M, the window needed for a target
+    /// rate (exact ceiling), the bandwidth-delay product and the knee.
+    Window {
+        /// Round-trip time (the pure delay D of a window slot), e.g. 0.12ms.
+        #[arg(long, value_parser = duration, allow_hyphen_values = true)]
+        rtt: Seconds,
+        #[command(flatten)]
+        link: LinkArgs,
+        /// Target rate μ, e.g. 100000/s: prints the window needed, M = ⌈μ(RTT + s/B)⌉.
+        #[arg(long, value_parser = rate, allow_hyphen_values = true)]
+        rate: Option<PerSec>,
+        /// A window M: prints its throughput, min(M/(RTT + s/B), B/s).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        window: Option<u64>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A message size and link bandwidth, given together or not at all.
+#[derive(Args, Debug)]
+struct LinkArgs {
+    /// Message (write) size, e.g. 1500B, 4KiB or 12000bit (B = byte, b = bit).
+    #[arg(long, value_parser = size, requires = "bandwidth")]
+    size: Option<Bits>,
+    /// Link bandwidth, e.g. 10Gbit/s, 1Gbps or 125MB/s.
+    #[arg(long, value_parser = bandwidth, requires = "size")]
+    bandwidth: Option<BitsPerSec>,
+}
+
+impl LinkArgs {
+    fn link(&self) -> Option<Link> {
+        match (&self.size, &self.bandwidth) {
+            (Some(size), Some(bandwidth)) => {
+                Some(Link { size: size.clone(), bandwidth: bandwidth.clone() })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The replication scenario.
+#[derive(Args, Debug, Clone)]
+pub struct ReplicationArgs {
+    /// Number of replicas besides the primary.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=MAX_REPLICAS as i64))]
+    replicas: u8,
+    /// Window k: writes unacknowledged at once (1 = strict synchronous replication).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    window: u16,
+    /// Client writes to replicate (1 to 16).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
+    writes: u8,
+    /// Ack policy: all, majority (a majority of all copies, the primary's included) or a number
+    /// of replicas.
+    #[arg(long, default_value = "all", value_parser = ack_policy)]
+    ack: AckPolicy,
+    /// Network semantics: ordered (FIFO per pair), unordered (any order, at most once) or
+    /// duplicating (any order, any number of times).
+    #[arg(long, default_value = "unordered", value_parser = network)]
+    network: NetworkKind,
+    /// The network may also drop any message (turns on retransmission).
+    #[arg(long)]
+    lossy: bool,
+    /// Nodes that may be down at once; a crash loses volatile state, recovery keeps the log.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
+    crashes: u8,
+    /// Retransmit on a timer even on a lossless network (on by default with --lossy).
+    #[arg(long)]
+    retransmit: bool,
+    /// Explore only states with at most this many messages in the network (bounds
+    /// retransmission on a non-duplicating network).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    max_in_network: Option<u16>,
+    /// Check a deliberately broken variant, to see a property fail.
+    #[arg(long, value_enum, default_value_t = FaultArg::None)]
+    fault: FaultArg,
+}
+
+/// Deliberately broken protocol variants.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FaultArg {
+    /// The correct protocol.
+    None,
+    /// The window admits k + 1 writes.
+    WindowOffByOne,
+    /// Replicas acknowledge before storing.
+    AckBeforeStore,
+    /// Replicas store writes in arrival order, past gaps.
+    StoreOutOfOrder,
+    /// Replicas keep their log in volatile memory only.
+    VolatileLog,
+}
+
+impl ReplicationArgs {
+    fn cfg(&self) -> Result<ReplicationCfg, String> {
+        let cfg = ReplicationCfg {
+            replicas: self.replicas,
+            window: self.window,
+            writes: self.writes,
+            ack: self.ack,
+            network: self.network,
+            lossy: self.lossy,
+            crashes: self.crashes,
+            retransmit: self.retransmit || self.lossy,
+            max_in_network: self.max_in_network.map(usize::from),
+            fault: match self.fault {
+                FaultArg::None => Fault::None,
+                FaultArg::WindowOffByOne => Fault::WindowOffByOne,
+                FaultArg::AckBeforeStore => Fault::AckBeforeStore,
+                FaultArg::StoreOutOfOrder => Fault::StoreOutOfOrder,
+                FaultArg::VolatileLog => Fault::VolatileLog,
+            },
+        };
+        cfg.validate().map_err(|e| format!("invalid replication scenario: {e}"))?;
+        Ok(cfg)
+    }
+
+    /// The same scenario as command-line options, for the "open it in the explorer" hint.
+    fn to_cli(&self) -> String {
+        let ack = match self.ack {
+            AckPolicy::All => "all".to_string(),
+            AckPolicy::Majority => "majority".to_string(),
+            AckPolicy::Count(n) => n.to_string(),
+        };
+        let mut s = format!(
+            "--replicas {} --window {} --writes {} --ack {ack} --network {}",
+            self.replicas, self.window, self.writes, self.network
+        );
+        if self.lossy {
+            s += " --lossy";
+        }
+        if self.retransmit {
+            s += " --retransmit";
+        }
+        if self.crashes > 0 {
+            s += &format!(" --crashes {}", self.crashes);
+        }
+        if let Some(m) = self.max_in_network {
+            s += &format!(" --max-in-network {m}");
+        }
+        if let Some(v) = self.fault.to_possible_value().filter(|_| self.fault != FaultArg::None) {
+            s += &format!(" --fault {}", v.get_name());
+        }
+        s
+    }
+}
+
+/// How to run a check.
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Worker threads (state counts are pinned with 1; more threads may count differently).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
+    /// Search order: bfs (breadth-first) or dfs (depth-first, less memory).
+    #[arg(long, value_enum, default_value_t = StrategyArg::Bfs)]
+    strategy: StrategyArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum StrategyArg {
+    /// Breadth-first search.
+    Bfs,
+    /// Depth-first search.
+    Dfs,
+}
+
+fn duration(s: &str) -> Result<Seconds, String> {
+    let d = units::parse_duration(s).map_err(|e| e.to_string())?;
+    if d.0 < Q::zero() {
+        return Err(format!("'{s}' is negative: a duration must be 0 or more"));
+    }
+    Ok(d)
+}
+
+fn size(s: &str) -> Result<Bits, String> {
+    let b = units::parse_size(s).map_err(|e| e.to_string())?;
+    if !units::is_positive(&b.0) {
+        return Err(format!("'{s}' is not positive: a message has a size"));
+    }
+    Ok(b)
+}
+
+fn bandwidth(s: &str) -> Result<BitsPerSec, String> {
+    let b = units::parse_bandwidth(s).map_err(|e| e.to_string())?;
+    if !units::is_positive(&b.0) {
+        return Err(format!("'{s}' is not positive: a link carries something"));
+    }
+    Ok(b)
+}
+
+fn rate(s: &str) -> Result<PerSec, String> {
+    let r = units::parse_rate(s).map_err(|e| e.to_string())?;
+    if !units::is_positive(&r.0) {
+        return Err(format!("'{s}' is not positive: a target rate must be above 0"));
+    }
+    Ok(r)
+}
+
+fn ack_policy(s: &str) -> Result<AckPolicy, String> {
+    match s {
+        "all" => Ok(AckPolicy::All),
+        "majority" | "quorum" => Ok(AckPolicy::Majority),
+        n => match n.parse::<u8>() {
+            Ok(n) if n >= 1 => Ok(AckPolicy::Count(n)),
+            _ => Err(format!("'{s}' is not all, majority, quorum or a replica count of 1 or more")),
+        },
+    }
+}
+
+fn network(s: &str) -> Result<NetworkKind, String> {
+    s.parse()
+}
+
+/// Prints a clap error as one line (help and version as usual) and picks the exit code.
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            // clap's message runs until the blank line before "Usage:"; fold it into one line.
+            let text = e.render().to_string();
+            let message: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .skip_while(|l| l.is_empty())
+                .take_while(|l| !l.is_empty())
+                .collect();
+            eprintln!("{}", message.join(" "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a parsed command. `Err` is a one-line message for exit code 2.
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Check { protocol: CheckProtocol::Replication { model, run, json } } => {
+            check_replication(&model, &run, json)
+        }
+        Command::Explore { protocol: ExploreProtocol::Replication { model, addr, threads } } => {
+            let cfg = model.cfg()?;
+            let addr_parsed: std::net::SocketAddr = addr.parse().map_err(|_| {
+                format!("--addr: '{addr}' is not an address such as 127.0.0.1:3000")
+            })?;
+            std::net::TcpListener::bind(addr_parsed)
+                .map_err(|e| format!("--addr: cannot listen on {addr}: {e}"))?;
+            eprintln!("Explorer for replication ({}) at http://{addr}/", model.to_cli());
+            eprintln!("Press Ctrl-C to stop.");
+            cfg.into_model().checker().threads(threads as usize).serve(addr_parsed);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Predict { law } => match *law {
+            PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
+                predict_replication(&rtt, window, link.link().as_ref(), &t_proc, batch, json)
+            }
+            PredictLaw::Window { rtt, link, rate, window, json } => {
+                predict_window(&rtt, link.link().as_ref(), rate.as_ref(), window, json)
+            }
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "inflight", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check_replication(
+    model: &ReplicationArgs,
+    run: &RunArgs,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let cfg = model.cfg()?;
+    let opts = CheckOptions {
+        threads: run.threads as usize,
+        strategy: match run.strategy {
+            StrategyArg::Bfs => Strategy::Bfs,
+            StrategyArg::Dfs => Strategy::Dfs,
+        },
+    };
+    let name = format!("replication: {}", model.to_cli());
+    let report = run_check(cfg.into_model(), name, opts);
+    if json {
+        let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+        value["protocol"] = json!("replication");
+        value["passed"] = json!(report.passed());
+        println!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
+    } else {
+        print!("{report}");
+        explorer_hint(&report, &format!("inflight explore replication {}", model.to_cli()));
+    }
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn explorer_hint(report: &CheckReport, command: &str) {
+    for p in report.properties.iter().filter(|p| !p.verdict.is_pass()) {
+        if let Some(path) = &p.explorer_path {
+            println!();
+            println!("Walk \"{}\" step by step in the web explorer:", p.name);
+            println!("  {command}");
+            println!("  then open http://127.0.0.1:3000/#/steps/{path}");
+        }
+    }
+}
+
+fn q_json(q: &Q) -> serde_json::Value {
+    json!({ "value": units::to_f64(q), "exact": q.to_string() })
+}
+
+fn predict_replication(
+    rtt: &Seconds,
+    k: u64,
+    link: Option<&Link>,
+    t_proc: &Seconds,
+    batch: u64,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let x = laws::window_throughput(k, rtt, link, t_proc, batch).map_err(|e| e.to_string())?;
+    if json {
+        let v = json!({
+            "law": "replication",
+            "source": "MODELS.md §1",
+            "inputs": {
+                "rtt_s": q_json(&rtt.0), "window": k, "batch": batch, "proc_s": q_json(&t_proc.0),
+                "size_bits": link.map(|l| q_json(&l.size.0)),
+                "bandwidth_bit_per_s": link.map(|l| q_json(&l.bandwidth.0)),
+            },
+            "throughput_writes_per_s": q_json(&x.rate.0),
+            "slot_time_s": q_json(&x.slot_time.0),
+            "capacity_writes_per_s": x.capacity.as_ref().map(|c| q_json(&c.0)),
+            "bound": match x.bound { laws::Bound::Window => "window", laws::Bound::Bandwidth => "bandwidth" },
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Replication throughput (MODELS.md §1)");
+    println!("  slot time T = RTT + b·s/B + t_proc = {}", x.slot_time);
+    if let Some(cap) = &x.capacity {
+        println!("  link capacity B/s               = {} writes", cap);
+    }
+    println!("  throughput X = min(b·k/T, B/s)  = {} writes ({})", x.rate, x.bound);
+    println!("  (exact: {} writes/s)", x.rate.0);
+    if k == 1 && batch == 1 {
+        println!("  k = 1 is strict synchronous replication: one write per round trip.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn predict_window(
+    rtt: &Seconds,
+    link: Option<&Link>,
+    rate: Option<&PerSec>,
+    window: Option<u64>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    if rate.is_none() && window.is_none() && link.is_none() {
+        return Err(
+            "predict window needs --rate, --window, or --size with --bandwidth (for the BDP)"
+                .into(),
+        );
+    }
+    let zero = Seconds(Q::zero());
+    let needed = rate.map(|r| laws::window_needed(r, rtt, link)).transpose();
+    let needed = match needed {
+        Err(e @ laws::LawError::Infeasible(_)) => Err(e.to_string()),
+        Err(e) => return Err(e.to_string()),
+        Ok(m) => Ok(m),
+    };
+    let simple_needed =
+        rate.map(|r| laws::window_needed(r, rtt, None)).transpose().map_err(|e| e.to_string())?;
+    let through = window
+        .map(|m| laws::window_throughput(m, rtt, link, &zero, 1))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let bdp = link.map(|l| laws::bdp(&l.bandwidth, rtt)).transpose().map_err(|e| e.to_string())?;
+    let knee = link.map(|l| laws::knee(l, rtt)).transpose().map_err(|e| e.to_string())?;
+    if json {
+        let v = json!({
+            "law": "window",
+            "source": "MODELS.md §2",
+            "window_needed": needed.as_ref().ok().copied().flatten(),
+            "window_needed_simple": simple_needed,
+            "infeasible": needed.as_ref().err(),
+            "throughput_per_s": through.as_ref().map(|t| q_json(&t.rate.0)),
+            "bound": through.as_ref().map(|t| match t.bound { laws::Bound::Window => "window", laws::Bound::Bandwidth => "bandwidth" }),
+            "bdp_bits": bdp.as_ref().map(|b| q_json(&b.0)),
+            "knee_messages": knee.as_ref().map(q_json),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+    } else {
+        println!("Window law (MODELS.md §2)");
+        if let Some(b) = &bdp {
+            println!("  bandwidth-delay product B·RTT = {b}");
+        }
+        if let Some(k) = &knee {
+            println!("  knee B·RTT/s + 1 = {} messages", sig_figs(k, 6));
+        }
+        if let Some(t) = &through {
+            println!("  throughput min(M/(RTT + s/B), B/s) = {} ({})", t.rate, t.bound);
+        }
+        match &needed {
+            Ok(Some(m)) => {
+                println!("  window needed ⌈μ(RTT + s/B)⌉ = {m}");
+                if let Some(s) = simple_needed.filter(|s| s != m) {
+                    println!("  (the simple ⌈μ·RTT⌉ = {s} forgets serialization)");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => println!("  window needed: {e}"),
+        }
+    }
+    // A target that no window can reach is an answer, but not a success.
+    Ok(if needed.is_err() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,167 @@
+//! The `inflight` binary's contract: exit codes (0 ok, 1 a property failed, 2 bad arguments),
+//! one-line errors that name the argument, and JSON that machines can read.
+
+use std::process::{Command, Output};
+
+fn inflight(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_inflight")).args(args).output().expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+#[test]
+fn default_check_passes_with_counts_and_speed() {
+    let o = inflight(&["check", "replication"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("159 unique states"), "{out}");
+    assert!(out.contains("states/s"), "{out}");
+    assert!(out.contains("in flight <= k") && out.contains("holds"), "{out}");
+}
+
+#[test]
+fn a_failing_property_exits_1_with_the_path_and_explorer_command() {
+    let o = inflight(&["check", "replication", "--fault", "ack-before-store"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("VIOLATED"), "{out}");
+    assert!(out.contains("Counterexample for \"committed writes"), "{out}");
+    assert!(out.contains("inflight explore replication"), "{out}");
+    assert!(out.contains("#/steps/"), "{out}");
+}
+
+#[test]
+fn check_json_reports_verdicts_and_counts() {
+    let o = inflight(&["check", "replication", "--replicas", "1", "--window", "1", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = json(&o);
+    assert_eq!(v["unique_states"], 10);
+    assert_eq!(v["passed"], true);
+    assert!(v["states_per_sec"].as_f64().is_some());
+    let props = v["properties"].as_array().expect("properties");
+    assert_eq!(props.len(), 5);
+    assert!(props.iter().all(|p| p["verdict"] == "holds" || p["verdict"] == "reachable"));
+}
+
+#[test]
+fn check_json_includes_the_counterexample() {
+    let o = inflight(&["check", "replication", "--fault", "window-off-by-one", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let p = v["properties"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["verdict"] == "violated"))
+        .cloned()
+        .expect("a violated property");
+    assert_eq!(p["path"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn bad_arguments_get_one_line_naming_the_argument_and_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["check", "replication", "--replicas", "0"], "--replicas"),
+        (&["check", "replication", "--window", "zero"], "--window"),
+        (&["check", "replication", "--network", "carrier-pigeon"], "--network"),
+        (&["check", "replication", "--ack", "most"], "--ack"),
+        (&["check", "replication", "--writes", "99"], "--writes"),
+        (&["predict", "replication", "--rtt", "100"], "--rtt"),
+        (&["predict", "replication", "--rtt", "-5ms"], "--rtt"),
+        (&["predict", "window", "--rtt", "1ms", "--rate", "0/s"], "--rate"),
+        (&["predict", "window", "--rtt", "1ms", "--size", "1500B"], "--bandwidth"),
+        (
+            &["predict", "window", "--rtt", "1ms", "--size", "1500B", "--bandwidth", "10G"],
+            "--bandwidth",
+        ),
+        (&["check", "replication", "--ack", "3"], "ack policy"),
+        (&["explore", "replication", "--addr", "nowhere"], "--addr"),
+    ];
+    for (args, needle) in cases {
+        let o = inflight(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
+        assert!(err.contains(needle), "{args:?}: '{err}' does not name {needle}");
+    }
+}
+
+#[test]
+fn predict_replication_gives_the_seed_answers() {
+    let o = inflight(&["predict", "replication", "--rtt", "100ms", "--json"]);
+    assert_eq!(json(&o)["throughput_writes_per_s"]["exact"], "10");
+    let o = inflight(&["predict", "replication", "--rtt", "100ms", "--window", "32", "--json"]);
+    assert_eq!(json(&o)["throughput_writes_per_s"]["exact"], "320");
+    let o = inflight(&[
+        "predict",
+        "replication",
+        "--rtt",
+        "100ms",
+        "--window",
+        "32",
+        "--size",
+        "1MB",
+        "--bandwidth",
+        "100Mbit/s",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["throughput_writes_per_s"]["exact"], "25/2");
+    assert_eq!(v["bound"], "bandwidth");
+    let text = stdout(&inflight(&["predict", "replication", "--rtt", "100ms"]));
+    assert!(text.contains("10.0000/s writes"), "{text}");
+}
+
+#[test]
+fn predict_window_is_exact_and_says_when_infeasible() {
+    let o = inflight(&["predict", "window", "--rtt", "0.07ms", "--rate", "100000/s", "--json"]);
+    assert_eq!(json(&o)["window_needed"], 7);
+    let o = inflight(&[
+        "predict",
+        "window",
+        "--rtt",
+        "0.12ms",
+        "--rate",
+        "100000/s",
+        "--size",
+        "1500B",
+        "--bandwidth",
+        "10Gbit/s",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(
+        (v["window_needed"].clone(), v["window_needed_simple"].clone()),
+        (13.into(), 12.into())
+    );
+    assert_eq!(v["knee_messages"]["exact"], "101");
+    let o = inflight(&[
+        "predict",
+        "window",
+        "--rtt",
+        "0.12ms",
+        "--rate",
+        "100000/s",
+        "--size",
+        "1500B",
+        "--bandwidth",
+        "1Gbit/s",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("infeasible"), "{}", stdout(&o));
+}
+
+#[test]
+fn completions_are_generated() {
+    let o = inflight(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("inflight"));
+}
