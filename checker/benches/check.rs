@@ -6,6 +6,9 @@
 //! measures states per second where the state is larger.
 //! Run: `cargo bench -p inflight-checker --bench check`.
 
+// criterion's macros generate undocumented items.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::ReplicationCfg;
@@ -50,5 +53,9 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = bench
+}
 criterion_main!(benches);

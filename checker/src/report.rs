@@ -87,8 +87,8 @@ pub struct PropertyReport {
     pub verdict: Verdict,
     /// The initial state of the path, when there is one.
     pub initial: Option<String>,
-    /// The path to the counterexample (or example), when there is one: a shortest one for
-    /// `always` and `sometimes` properties.
+    /// The path to the counterexample (or example), when there is one: a shortest one for a
+    /// violated `always` property.
     pub path: Option<Vec<Step>>,
     /// The path as the web explorer's action indices (`#/steps/<this>`).
     pub explorer_path: Option<String>,
@@ -222,8 +222,16 @@ where
     let elapsed = start.elapsed().as_secs_f64();
     let model = checker.model();
     let mut discoveries = checker.discoveries();
-    let found_names: Vec<&'static str> = discoveries.keys().copied().collect();
-    discoveries.extend(shortest_discoveries(model, &found_names));
+    // Re-search only for counterexamples people will read: violated `always` properties.
+    let violated: Vec<&'static str> = model
+        .properties()
+        .iter()
+        .filter(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
+        .map(|p| p.name)
+        .collect();
+    if !violated.is_empty() {
+        discoveries.extend(shortest_discoveries(model, &violated));
+    }
     let properties = model
         .properties()
         .into_iter()

@@ -662,29 +662,34 @@ impl<const N: usize> Machine for Node<N> {
     }
 }
 
+/// `[]`, or `#3..=5 [30, 40, 50]`: the sequence numbers held and their values.
+fn write_log<const N: usize>(f: &mut fmt::Formatter<'_>, log: &Log<Value, N>) -> fmt::Result {
+    if log.is_empty() {
+        f.write_str("[]")
+    } else {
+        write!(f, "#{}..={} {:?}", log.base() + 1, log.last(), log.entries())
+    }
+}
+
 /// Compact, one-line forms for counterexample traces and the web explorer.
 impl<const N: usize> fmt::Debug for Primary<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Primary {{ last: {}, commit: {}, acked: {:?}, log: {}..={} {:?}{} }}",
+            "Primary {{ last: {}, commit: {}, acked: {:?}, unacked log: ",
             self.last(),
             self.commit(),
-            &self.acked[..],
-            self.log.base() + 1,
-            self.log.last(),
-            self.log.entries(),
-            if self.armed { ", rto armed" } else { "" }
-        )
+            &self.acked[..]
+        )?;
+        write_log(f, &self.log)?;
+        f.write_str(if self.armed { ", rto armed }" } else { " }" })
     }
 }
 
 impl<const N: usize> fmt::Debug for Replica<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Replica {{ stored: 1..={} {:?}", self.log.last(), self.log.entries())?;
-        if self.log.base() > 0 {
-            write!(f, " (1..={} compacted)", self.log.base())?;
-        }
+        f.write_str("Replica { stored: ")?;
+        write_log(f, &self.log)?;
         if let Some((s, v)) = self.pending {
             write!(f, ", unflushed: #{s}={v}")?;
         }
@@ -766,7 +771,7 @@ mod tests {
             cfg(2, 1, AckPolicy::Count(3)).validate(),
             Err(ConfigError::Quorum { required: 3, replicas: 2 })
         );
-        assert_eq!(cfg(2, 1, AckPolicy::Count(0)).validate().is_err(), true);
+        assert!(cfg(2, 1, AckPolicy::Count(0)).validate().is_err());
     }
 
     #[test]
