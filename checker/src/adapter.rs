@@ -48,19 +48,34 @@ where
     type D = X::Durable;
 }
 
+/// Ghost state: what the application on a node has observed of its machine's events (for
+/// example, the sequence of deliveries), kept beside the machine so properties can compare it with
+/// the truth. It is checker-only bookkeeping, never part of the protocol.
+pub trait Observer<M: Machine>: Clone + Debug + Default + Eq + Hash {
+    /// Records one event emitted by the machine.
+    fn observe(&mut self, event: &M::Event);
+}
+
+/// Observes nothing: for models whose properties read the machines' own state.
+impl<M: Machine> Observer<M> for () {
+    fn observe(&mut self, _event: &M::Event) {}
+}
+
 /// A node under the checker: its initial machine, the client commands it will receive in order,
-/// and whether its durable state is saved for crash recovery.
+/// and whether its durable state is saved for crash recovery. `G` is the application's ghost
+/// record of events.
 #[derive(Clone)]
-pub struct NodeActor<M: Machine> {
+pub struct NodeActor<M: Machine, G = ()> {
     init: M,
     script: Vec<M::Cmd>,
     persist: bool,
+    ghost: std::marker::PhantomData<G>,
 }
 
-impl<M: Machine> NodeActor<M> {
+impl<M: Machine, G> NodeActor<M, G> {
     /// A node that starts as `init` and receives no commands.
     pub fn new(init: M) -> Self {
-        NodeActor { init, script: Vec::new(), persist: false }
+        NodeActor { init, script: Vec::new(), persist: false, ghost: std::marker::PhantomData }
     }
 
     /// The commands its local client issues, one at a time, each retried until accepted.
@@ -83,27 +98,34 @@ impl<M: Machine> NodeActor<M> {
     }
 }
 
-/// A node's state in the checker: the machine, and how many scripted commands it has accepted.
+/// A node's state in the checker: the machine, how many scripted commands it has accepted, and
+/// the application's ghost record of events.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct NodeState<M> {
+pub struct NodeState<M, G = ()> {
     /// The core machine's state.
     pub machine: M,
     /// Scripted commands accepted so far.
     pub issued: u8,
+    /// What the application observed.
+    pub ghost: G,
 }
 
-impl<M: Debug> Debug for NodeState<M> {
+impl<M: Debug, G: Debug + Default + PartialEq> Debug for NodeState<M, G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.machine.fmt(f)?;
         if self.issued > 0 {
             write!(f, " [client: {} issued]", self.issued)?;
         }
+        if std::mem::size_of::<G>() > 0 && self.ghost != G::default() {
+            write!(f, " [app saw: {:?}]", self.ghost)?;
+        }
         Ok(())
     }
 }
 
-/// What a node keeps across a crash: its machine's durable part and its client's progress.
-pub type Saved<M> = NodeState<<M as Machine>::Durable>;
+/// What a node keeps across a crash: its machine's durable part, its client's progress and what
+/// its application recorded.
+pub type Saved<M, G> = NodeState<<M as Machine>::Durable, G>;
 
 /// Timers of the adapter: the machine's own, or "the client issues its next command".
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -123,12 +145,13 @@ impl<T: Debug> Debug for ActorTimer<T> {
     }
 }
 
-/// Translates [`Effects`] calls into stateright commands.
-struct Sink<'a, M: Checkable> {
-    out: &'a mut Out<NodeActor<M>>,
+/// Translates [`Effects`] calls into stateright commands, and events into the ghost record.
+struct Sink<'a, M: Checkable, G: Observer<M>> {
+    out: &'a mut Out<NodeActor<M, G>>,
+    ghost: &'a mut G,
 }
 
-impl<M: Checkable> Effects<M> for Sink<'_, M> {
+impl<M: Checkable, G: Observer<M>> Effects<M> for Sink<'_, M, G> {
     fn send(&mut self, to: NodeId, msg: M::Msg) {
         self.out.send(Id::from(to.0 as usize), msg);
     }
@@ -138,9 +161,8 @@ impl<M: Checkable> Effects<M> for Sink<'_, M> {
     fn cancel_timer(&mut self, timer: M::Timer) {
         self.out.cancel_timer(ActorTimer::Machine(timer));
     }
-    fn emit(&mut self, _event: M::Event) {
-        // Events are reflected in the machine's state (a commit index, a declared cycle), which
-        // is what the properties inspect; the checker does not keep an event log.
+    fn emit(&mut self, event: M::Event) {
+        self.ghost.observe(&event);
     }
 }
 
@@ -149,23 +171,24 @@ fn node_id(id: Id) -> NodeId {
     NodeId(usize::from(id) as u8)
 }
 
-impl<M: Checkable> NodeActor<M> {
+impl<M: Checkable, G: Observer<M>> NodeActor<M, G> {
     /// Runs `step` on a copy of the machine; commits the copy only if it changed, so unchanged
     /// steps stay `Cow::Borrowed` and stateright can recognise no-ops.
     fn step(
         &self,
-        state: &mut Cow<NodeState<M>>,
+        state: &mut Cow<NodeState<M, G>>,
         o: &mut Out<Self>,
         issued: u8,
-        step: impl FnOnce(&mut M, &mut Sink<'_, M>),
+        step: impl FnOnce(&mut M, &mut Sink<'_, M, G>),
     ) {
         let mut machine = state.machine.clone();
-        step(&mut machine, &mut Sink { out: o });
-        if machine != state.machine || issued != state.issued {
+        let mut ghost = state.ghost.clone();
+        step(&mut machine, &mut Sink { out: o, ghost: &mut ghost });
+        if machine != state.machine || issued != state.issued || ghost != state.ghost {
             if self.persist {
-                o.save(NodeState { machine: machine.durable(), issued });
+                o.save(NodeState { machine: machine.durable(), issued, ghost: ghost.clone() });
             }
-            *state = Cow::Owned(NodeState { machine, issued });
+            *state = Cow::Owned(NodeState { machine, issued, ghost });
         }
     }
 
@@ -176,26 +199,27 @@ impl<M: Checkable> NodeActor<M> {
     }
 }
 
-impl<M: Checkable> Actor for NodeActor<M> {
+impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
     type Msg = M::Msg;
-    type State = NodeState<M>;
+    type State = NodeState<M, G>;
     type Timer = ActorTimer<M::Timer>;
     type Random = ();
-    type Storage = Saved<M>;
+    type Storage = Saved<M, G>;
 
-    fn on_start(&self, _id: Id, storage: &Option<Saved<M>>, o: &mut Out<Self>) -> NodeState<M> {
-        let mut sink = Sink { out: o };
-        let state = match storage {
-            Some(saved) => NodeState {
-                machine: M::recover(saved.machine.clone(), Instant::ZERO, &mut sink),
-                issued: saved.issued,
-            },
+    fn on_start(&self, _id: Id, storage: &Option<Saved<M, G>>, o: &mut Out<Self>) -> Self::State {
+        let mut ghost = storage.as_ref().map(|s| s.ghost.clone()).unwrap_or_default();
+        let mut sink = Sink { out: o, ghost: &mut ghost };
+        let (machine, issued) = match storage {
+            Some(saved) => {
+                (M::recover(saved.machine.clone(), Instant::ZERO, &mut sink), saved.issued)
+            }
             None => {
                 let mut machine = self.init.clone();
                 machine.on_start(Instant::ZERO, &mut sink);
-                NodeState { machine, issued: 0 }
+                (machine, 0)
             }
         };
+        let state = NodeState { machine, issued, ghost };
         self.arm_issue(state.issued, o);
         state
     }
@@ -233,11 +257,19 @@ impl<M: Checkable> Actor for NodeActor<M> {
                     return;
                 };
                 let mut machine = state.machine.clone();
-                match machine.on_command(Instant::ZERO, cmd, &mut Sink { out: o }) {
+                let mut ghost = state.ghost.clone();
+                match machine.on_command(
+                    Instant::ZERO,
+                    cmd,
+                    &mut Sink { out: o, ghost: &mut ghost },
+                ) {
                     Ok(()) => {
                         let issued = state.issued + 1;
                         self.arm_issue(issued, o);
-                        self.step(state, o, issued, |m, _| *m = machine);
+                        self.step(state, o, issued, |m, sink| {
+                            *m = machine;
+                            *sink.ghost = ghost;
+                        });
                     }
                     // Refused (window or log full): the client tries again later. Re-arming
                     // the same timer with the state unchanged is a no-op to stateright.

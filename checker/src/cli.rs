@@ -3,14 +3,14 @@
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use inflight_checker::network::NetworkKind;
+use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::ReplicationCfg;
-use inflight_checker::report::{run_check, CheckOptions, CheckReport, Strategy};
+use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, Strategy};
 use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
 use inflight_models::laws::{self, Link};
 use inflight_models::units::{self, sig_figs, Bits, BitsPerSec, PerSec, Seconds, Q};
 use num_traits::Zero;
 use serde_json::json;
-use stateright::Model;
 use std::process::ExitCode;
 
 /// Check, explore and predict latency-bound distributed protocols.
@@ -60,6 +60,17 @@ enum CheckProtocol {
         #[arg(long)]
         json: bool,
     },
+    /// Windowed pipelining: a sender with a window of M messages, a receiver that delivers in
+    /// order and exactly once.
+    Pipeline {
+        #[command(flatten)]
+        model: PipelineArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,13 +79,141 @@ enum ExploreProtocol {
     Replication {
         #[command(flatten)]
         model: ReplicationArgs,
-        /// Address to serve on (loopback by default).
-        #[arg(long, default_value = "127.0.0.1:3000")]
-        addr: String,
-        /// Worker threads for "run to completion" in the explorer.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
-        threads: u16,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
+    /// Windowed pipelining (same options as `check pipeline`).
+    Pipeline {
+        #[command(flatten)]
+        model: PipelineArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+}
+
+/// Where and how to serve the explorer.
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to serve on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Worker threads for "run to completion" in the explorer.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
+}
+
+impl ServeArgs {
+    /// Checks the address is usable, then serves `model` forever.
+    fn serve<M>(&self, model: M, what: &str) -> Result<ExitCode, String>
+    where
+        M: stateright::Model + Send + Sync + 'static,
+        M::State: std::fmt::Debug + std::hash::Hash + Clone + PartialEq + Send + Sync + 'static,
+        M::Action: std::fmt::Debug + Clone + PartialEq + Send + Sync + 'static,
+    {
+        let addr = &self.addr;
+        let parsed: std::net::SocketAddr = addr
+            .parse()
+            .map_err(|_| format!("--addr: '{addr}' is not an address such as 127.0.0.1:3000"))?;
+        // Fail with a clear message now rather than inside stateright's server thread.
+        drop(
+            std::net::TcpListener::bind(parsed)
+                .map_err(|e| format!("--addr: cannot listen on {addr}: {e}"))?,
+        );
+        eprintln!("Explorer for {what} at http://{addr}/");
+        eprintln!("Press Ctrl-C to stop.");
+        model.checker().threads(self.threads as usize).serve(parsed);
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// The pipelining scenario.
+#[derive(Args, Debug, Clone)]
+pub struct PipelineArgs {
+    /// Window M: messages unacknowledged at once (1 to 16).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    window: u16,
+    /// Messages to send (1 to 16).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
+    messages: u8,
+    /// Network semantics: ordered, unordered or duplicating.
+    #[arg(long, default_value = "unordered", value_parser = network)]
+    network: NetworkKind,
+    /// The network may also drop any message (turns on retransmission).
+    #[arg(long)]
+    lossy: bool,
+    /// Retransmit on a timer even on a lossless network.
+    #[arg(long)]
+    retransmit: bool,
+    /// Nodes that may be down at once (both endpoints keep their state durably).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    crashes: u8,
+    /// Explore only states with at most this many messages in the network.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    max_in_network: Option<u16>,
+    /// Check a deliberately broken variant, to see a property fail.
+    #[arg(long, value_enum, default_value_t = PipelineFaultArg::None)]
+    fault: PipelineFaultArg,
+}
+
+/// Deliberately broken pipelining variants.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PipelineFaultArg {
+    /// The correct protocol.
+    None,
+    /// The window admits M + 1 messages.
+    WindowOffByOne,
+    /// The receiver delivers retransmitted duplicates again.
+    RedeliverDuplicates,
+    /// The receiver delivers on arrival, ignoring gaps.
+    DeliverOutOfOrder,
+}
+
+impl PipelineArgs {
+    fn cfg(&self) -> Result<PipelineCfg, String> {
+        use inflight_core::pipeline::Fault as F;
+        let cfg = PipelineCfg {
+            window: self.window,
+            messages: self.messages,
+            network: self.network,
+            lossy: self.lossy,
+            retransmit: self.retransmit || self.lossy,
+            crashes: self.crashes,
+            max_in_network: self.max_in_network.map(usize::from),
+            fault: match self.fault {
+                PipelineFaultArg::None => F::None,
+                PipelineFaultArg::WindowOffByOne => F::WindowOffByOne,
+                PipelineFaultArg::RedeliverDuplicates => F::RedeliverDuplicates,
+                PipelineFaultArg::DeliverOutOfOrder => F::DeliverOutOfOrder,
+            },
+        };
+        cfg.validate().map_err(|e| format!("invalid pipeline scenario: {e}"))?;
+        Ok(cfg)
+    }
+
+    fn to_cli(&self) -> String {
+        let mut s = format!(
+            "--window {} --messages {} --network {}",
+            self.window, self.messages, self.network
+        );
+        if self.lossy {
+            s += " --lossy";
+        }
+        if self.retransmit {
+            s += " --retransmit";
+        }
+        if self.crashes > 0 {
+            s += &format!(" --crashes {}", self.crashes);
+        }
+        if let Some(m) = self.max_in_network {
+            s += &format!(" --max-in-network {m}");
+        }
+        if let Some(v) =
+            self.fault.to_possible_value().filter(|_| self.fault != PipelineFaultArg::None)
+        {
+            s += &format!(" --fault {}", v.get_name());
+        }
+        s
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -347,19 +486,20 @@ pub fn usage_error(e: clap::Error) -> ExitCode {
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check { protocol: CheckProtocol::Replication { model, run, json } } => {
-            check_replication(&model, &run, json)
+            let name = format!("replication: {}", model.to_cli());
+            let explore = format!("inflight explore replication {}", model.to_cli());
+            check(model.cfg()?.into_model(), name, &explore, &run, json)
         }
-        Command::Explore { protocol: ExploreProtocol::Replication { model, addr, threads } } => {
-            let cfg = model.cfg()?;
-            let addr_parsed: std::net::SocketAddr = addr.parse().map_err(|_| {
-                format!("--addr: '{addr}' is not an address such as 127.0.0.1:3000")
-            })?;
-            std::net::TcpListener::bind(addr_parsed)
-                .map_err(|e| format!("--addr: cannot listen on {addr}: {e}"))?;
-            eprintln!("Explorer for replication ({}) at http://{addr}/", model.to_cli());
-            eprintln!("Press Ctrl-C to stop.");
-            cfg.into_model().checker().threads(threads as usize).serve(addr_parsed);
-            Ok(ExitCode::SUCCESS)
+        Command::Check { protocol: CheckProtocol::Pipeline { model, run, json } } => {
+            let name = format!("pipeline: {}", model.to_cli());
+            let explore = format!("inflight explore pipeline {}", model.to_cli());
+            check(model.cfg()?.into_model(), name, &explore, &run, json)
+        }
+        Command::Explore { protocol: ExploreProtocol::Replication { model, serve } } => {
+            serve.serve(model.cfg()?.into_model(), &format!("replication ({})", model.to_cli()))
+        }
+        Command::Explore { protocol: ExploreProtocol::Pipeline { model, serve } } => {
+            serve.serve(model.cfg()?.into_model(), &format!("pipeline ({})", model.to_cli()))
         }
         Command::Predict { law } => match *law {
             PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
@@ -376,12 +516,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-fn check_replication(
-    model: &ReplicationArgs,
+fn check<M>(
+    model: M,
+    name: String,
+    explore: &str,
     run: &RunArgs,
     json: bool,
-) -> Result<ExitCode, String> {
-    let cfg = model.cfg()?;
+) -> Result<ExitCode, String>
+where
+    M: stateright::Model + Send + Sync + 'static,
+    M::State:
+        std::fmt::Debug + Describe + std::hash::Hash + Clone + PartialEq + Send + Sync + 'static,
+    M::Action: std::fmt::Debug + Clone + PartialEq + Send + Sync + 'static,
+{
     let opts = CheckOptions {
         threads: run.threads as usize,
         strategy: match run.strategy {
@@ -389,16 +536,14 @@ fn check_replication(
             StrategyArg::Dfs => Strategy::Dfs,
         },
     };
-    let name = format!("replication: {}", model.to_cli());
-    let report = run_check(cfg.into_model(), name, opts);
+    let report = run_check(model, name, opts);
     if json {
         let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-        value["protocol"] = json!("replication");
         value["passed"] = json!(report.passed());
         println!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
         print!("{report}");
-        explorer_hint(&report, &format!("inflight explore replication {}", model.to_cli()));
+        explorer_hint(&report, explore);
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`adapter`]: the one generic stateright actor that runs any core [`inflight_core::Machine`].
 //! - [`replication`]: the replication model built from [`replication::ReplicationCfg`].
+//! - [`pipeline`]: the windowed pipelining model built from [`pipeline::PipelineCfg`].
 //! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
 //! - [`shortest`]: shortest counterexamples by breadth-first search (stateright's are not).
 //!
@@ -14,6 +15,7 @@
 
 pub mod adapter;
 pub mod network;
+pub mod pipeline;
 pub mod replication;
 pub mod report;
 pub mod shortest;

@@ -54,3 +54,37 @@ impl FromStr for NetworkKind {
         })
     }
 }
+
+/// A model configuration that may bound the messages in flight.
+pub trait NetworkBound {
+    /// Explore only states with at most this many messages in the network.
+    fn max_in_network(&self) -> Option<usize>;
+}
+
+/// Applies the network options every actor model shares: semantics, loss, crashes, and the
+/// in-flight bound.
+pub fn configure<A, C>(
+    model: stateright::actor::ActorModel<A, C>,
+    network: NetworkKind,
+    lossy: bool,
+    crashes: u8,
+) -> stateright::actor::ActorModel<A, C>
+where
+    A: stateright::actor::Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    C: NetworkBound,
+{
+    use stateright::actor::LossyNetwork;
+    let bounded = model.cfg.max_in_network().is_some();
+    let model = model
+        .init_network(network.network())
+        .lossy_network(if lossy { LossyNetwork::Yes } else { LossyNetwork::No })
+        .max_crashes(crashes as usize);
+    if bounded {
+        model
+            .within_boundary(|cfg, s| cfg.max_in_network().is_none_or(|max| s.network.len() <= max))
+    } else {
+        model
+    }
+}

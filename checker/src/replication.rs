@@ -2,11 +2,11 @@
 //! primary and replicas, with the safety and liveness properties of issue "foundation".
 
 use crate::adapter::{NodeActor, NodeState};
-use crate::network::NetworkKind;
+use crate::network::{self, NetworkBound, NetworkKind};
 use inflight_core::log::Log;
 use inflight_core::replication::{self, AckPolicy, Cmd, Fault, Node, Primary, Value};
 use inflight_core::Duration;
-use stateright::actor::{ActorModel, ActorModelState, LossyNetwork};
+use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
 use std::fmt;
 
@@ -94,6 +94,12 @@ impl fmt::Display for CfgError {
 
 impl std::error::Error for CfgError {}
 
+impl NetworkBound for ReplicationCfg {
+    fn max_in_network(&self) -> Option<usize> {
+        self.max_in_network
+    }
+}
+
 impl ReplicationCfg {
     /// The core configuration of the group.
     pub fn core(&self) -> replication::Config {
@@ -150,11 +156,8 @@ impl ReplicationCfg {
                 actor
             }
         });
-        let mut model = ActorModel::new(self, ())
-            .actors(actors)
-            .init_network(self.network.network())
-            .lossy_network(if self.lossy { LossyNetwork::Yes } else { LossyNetwork::No })
-            .max_crashes(self.crashes as usize)
+        let model = ActorModel::new(self, ()).actors(actors);
+        let mut model = network::configure(model, self.network, self.lossy, self.crashes)
             .property(Expectation::Always, props::IN_FLIGHT, |m, s| {
                 primary(s).in_flight() <= m.cfg.window as u32
             })
@@ -168,11 +171,6 @@ impl ReplicationCfg {
                 model.property(Expectation::Eventually, props::ALL_COMMITTED_EVENTUALLY, |m, s| {
                     primary(s).commit() == m.cfg.writes as u32
                 });
-        }
-        if self.max_in_network.is_some() {
-            model = model.within_boundary(|cfg, s| {
-                cfg.max_in_network.is_none_or(|max| s.network.len() <= max)
-            });
         }
         model
     }

@@ -24,6 +24,7 @@ extern crate std;
 pub mod effects;
 pub mod log;
 pub mod machine;
+pub mod pipeline;
 pub mod replication;
 pub mod time;
 pub mod window;

@@ -1,0 +1,114 @@
+//! Model checks of windowed pipelining: pinned state counts, and for each safety property a
+//! deliberately broken variant that the checker must catch. One thread, BFS.
+
+use inflight_checker::network::NetworkKind;
+use inflight_checker::pipeline::{props, PipelineCfg, PipelineModel};
+use inflight_core::pipeline::Fault;
+use stateright::{Checker, Expectation, Model};
+
+fn base() -> PipelineCfg {
+    PipelineCfg::default()
+}
+
+fn check(cfg: PipelineCfg) -> impl Checker<PipelineModel> {
+    cfg.into_model().checker().spawn_bfs().join()
+}
+
+fn assert_all_pass(cfg: PipelineCfg) -> usize {
+    let checker = check(cfg);
+    for p in checker.model().properties() {
+        let found = checker.discovery(p.name);
+        match p.expectation {
+            Expectation::Sometimes => {
+                assert!(found.is_some(), "{cfg:?}: no example of '{}'", p.name)
+            }
+            _ => {
+                assert!(found.is_none(), "{cfg:?}: '{}' violated: {}", p.name, found.expect("path"))
+            }
+        }
+    }
+    checker.unique_state_count()
+}
+
+fn assert_caught(cfg: PipelineCfg, property: &'static str) {
+    let checker = check(cfg);
+    let path = checker
+        .discovery(property)
+        .unwrap_or_else(|| panic!("{cfg:?}: the checker missed the bug behind '{property}'"));
+    let model = checker.model();
+    let condition = model.property(property).condition;
+    assert!(!condition(model, path.last_state()), "the path does not violate '{property}'");
+}
+
+#[test]
+fn state_counts_are_pinned_for_each_network() {
+    let counts: Vec<usize> = NetworkKind::ALL
+        .into_iter()
+        .map(|network| assert_all_pass(PipelineCfg { network, ..base() }))
+        .collect();
+    assert_eq!(counts, [16, 29, 61]);
+}
+
+#[test]
+fn lossy_duplicating_link_with_retransmission_delivers_in_order_exactly_once() {
+    let cfg = PipelineCfg {
+        window: 2,
+        messages: 3,
+        network: NetworkKind::Duplicating,
+        lossy: true,
+        retransmit: true,
+        ..base()
+    };
+    assert_eq!(assert_all_pass(cfg), 1451);
+}
+
+#[test]
+fn retransmission_on_a_reordering_multiset_link_passes_within_a_bound() {
+    let cfg = PipelineCfg { retransmit: true, max_in_network: Some(4), ..base() };
+    assert_eq!(assert_all_pass(cfg), 525);
+}
+
+#[test]
+fn crashes_with_durable_endpoints_pass() {
+    assert_eq!(assert_all_pass(PipelineCfg { crashes: 1, ..base() }), 87);
+}
+
+#[test]
+fn window_off_by_one_is_caught() {
+    assert_caught(PipelineCfg { fault: Fault::WindowOffByOne, ..base() }, props::IN_FLIGHT);
+}
+
+#[test]
+fn redelivering_a_duplicate_is_caught() {
+    let cfg = PipelineCfg {
+        fault: Fault::RedeliverDuplicates,
+        network: NetworkKind::Duplicating,
+        ..base()
+    };
+    assert_caught(cfg, props::PREFIX);
+}
+
+#[test]
+fn delivering_out_of_order_is_caught() {
+    assert_caught(PipelineCfg { fault: Fault::DeliverOutOfOrder, ..base() }, props::PREFIX);
+}
+
+#[test]
+fn fifo_without_loss_or_duplication_hides_both_receiver_bugs() {
+    for fault in [Fault::RedeliverDuplicates, Fault::DeliverOutOfOrder] {
+        let cfg = PipelineCfg { fault, network: NetworkKind::Ordered, ..base() };
+        assert!(check(cfg).discovery(props::PREFIX).is_none(), "{fault:?} cannot show on FIFO");
+    }
+}
+
+#[test]
+fn invalid_configurations_are_rejected() {
+    for cfg in [
+        PipelineCfg { window: 0, ..base() },
+        PipelineCfg { window: 17, ..base() },
+        PipelineCfg { messages: 0, ..base() },
+        PipelineCfg { lossy: true, ..base() },
+    ] {
+        assert!(cfg.validate().is_err(), "{cfg:?}");
+    }
+}
