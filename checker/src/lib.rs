@@ -14,6 +14,8 @@
 #![deny(missing_docs)]
 
 pub mod adapter;
+pub mod batch;
+pub mod graph;
 pub mod network;
 pub mod pipeline;
 pub mod replication;
