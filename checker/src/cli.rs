@@ -2,10 +2,13 @@
 
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use inflight_checker::batch::LinkLimit;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::ReplicationCfg;
 use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, Strategy};
+use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
+use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated};
 use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
 use inflight_models::laws::{self, Link};
 use inflight_models::units::{self, sig_figs, Bits, BitsPerSec, PerSec, Seconds, Q};
@@ -56,6 +59,8 @@ enum CheckProtocol {
         model: ReplicationArgs,
         #[command(flatten)]
         run: RunArgs,
+        #[command(flatten)]
+        timed: TimedArgs,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -67,6 +72,8 @@ enum CheckProtocol {
         model: PipelineArgs,
         #[command(flatten)]
         run: RunArgs,
+        #[command(flatten)]
+        timed: TimedArgs,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -89,6 +96,47 @@ enum ExploreProtocol {
         #[command(flatten)]
         serve: ServeArgs,
     },
+}
+
+/// Timed exploration: every delay within the bounds, one tick per step, and the exact best and
+/// worst long-run throughput over all schedules.
+#[derive(Args, Debug)]
+struct TimedArgs {
+    /// Explore under a global tick clock and report exact best/worst long-run throughput (the
+    /// application always has more to send; uses --window, --replicas, --ack).
+    #[arg(long)]
+    timed: bool,
+    /// Ticks per hop, L ≥ 1 (a round trip is 2L).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=16))]
+    latency: u8,
+    /// Extra ticks any message may take, J: every delay in [L, L + J] is explored.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
+    jitter: u8,
+    /// Ticks to serialize each payload message on its link, σ (capacity 1/σ per tick).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16), conflicts_with = "capacity")]
+    serialize: Option<u8>,
+    /// Payload messages each link may start per tick, c.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=64))]
+    capacity: Option<u8>,
+    /// The application sends whenever the protocol accepts (maximal progress); otherwise it may
+    /// hold back, and the worst case is 0.
+    #[arg(long)]
+    eager: bool,
+}
+
+impl TimedArgs {
+    fn cfg(&self) -> TimedCfg {
+        TimedCfg {
+            latency: self.latency,
+            jitter: self.jitter,
+            link: match (self.serialize, self.capacity) {
+                (Some(s), _) => LinkLimit::Serialize(s),
+                (None, Some(c)) => LinkLimit::Capacity(c),
+                (None, None) => LinkLimit::None,
+            },
+            eager: self.eager,
+        }
+    }
 }
 
 /// Where and how to serve the explorer.
@@ -485,12 +533,31 @@ pub fn usage_error(e: clap::Error) -> ExitCode {
 /// Runs a parsed command. `Err` is a one-line message for exit code 2.
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Check { protocol: CheckProtocol::Replication { model, run, json } } => {
+        Command::Check { protocol: CheckProtocol::Replication { model, run, timed, json } } => {
+            if timed.timed {
+                let cfg = model.cfg()?;
+                let p = ReplicationSaturated {
+                    replicas: cfg.replicas,
+                    window: cfg.window,
+                    policy: cfg.ack,
+                };
+                let what = format!(
+                    "replication (timed): --replicas {} --window {} --ack {:?}",
+                    cfg.replicas, cfg.window, cfg.ack
+                );
+                return check_timed(&p, &timed, cfg.window, "commits", what, json);
+            }
             let name = format!("replication: {}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
             check(model.cfg()?.into_model(), name, &explore, &run, json)
         }
-        Command::Check { protocol: CheckProtocol::Pipeline { model, run, json } } => {
+        Command::Check { protocol: CheckProtocol::Pipeline { model, run, timed, json } } => {
+            if timed.timed {
+                let cfg = model.cfg()?;
+                let p = PipelineSaturated { window: cfg.window };
+                let what = format!("pipeline (timed): --window {}", cfg.window);
+                return check_timed(&p, &timed, cfg.window, "deliveries", what, json);
+            }
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
             check(model.cfg()?.into_model(), name, &explore, &run, json)
@@ -546,6 +613,92 @@ where
         explorer_hint(&report, explore);
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Runs the timed model, computes best and worst long-run throughput with verified
+/// certificates, and compares them with the law of MODELS.md §1–2.
+fn check_timed<P>(
+    protocol: &P,
+    args: &TimedArgs,
+    window: u16,
+    unit: &str,
+    what: String,
+    json: bool,
+) -> Result<ExitCode, String>
+where
+    P: TimedProtocol,
+    <P::M as inflight_core::Machine>::Msg:
+        Clone + Eq + std::hash::Hash + Ord + std::fmt::Debug + inflight_core::rebase::Rebase,
+    <P::M as inflight_core::Machine>::Timer:
+        Clone + Copy + Eq + std::hash::Hash + Ord + std::fmt::Debug,
+    <P::M as inflight_core::Machine>::Cmd: Clone,
+{
+    use inflight_checker::graph::{self, verify, Side};
+    use num_rational::Ratio;
+    let cfg = args.cfg();
+    let start = std::time::Instant::now();
+    let x = Timed::new(protocol, cfg)?.extract().map_err(|e| e.to_string())?;
+    let t = graph::throughput(&x.graph).map_err(|e| e.to_string())?;
+    let elapsed = start.elapsed().as_secs_f64();
+    let best_ok = verify(&x.graph, &t.best, Side::Max).is_ok();
+    let worst_ok = verify(&x.graph, &t.worst, Side::Min).is_ok();
+    // The law: a window slot is held for L' = 2L (+ σ); the link carries c (or 1/σ) per tick.
+    let (l, j) = (cfg.latency as i64, cfg.jitter as i64);
+    let (sigma, cap) = match cfg.link {
+        LinkLimit::None => (0, None),
+        LinkLimit::Capacity(c) => (0, Some(Ratio::new(c as i64, 1))),
+        LinkLimit::Serialize(s) => (s as i64, Some(Ratio::new(1, s as i64))),
+    };
+    let bound = |slot: i64| {
+        let w = Ratio::new(window as i64, slot);
+        cap.map_or(w, |c| w.min(c))
+    };
+    let law_best = bound(2 * l + sigma);
+    let law_worst = if cfg.eager { bound(2 * (l + j) + sigma) } else { Ratio::new(0, 1) };
+    let agrees = t.best.mean == law_best && t.worst.mean == law_worst;
+    if json {
+        let v = json!({
+            "model": what,
+            "states": x.graph.nodes(),
+            "edges": x.graph.edges(),
+            "elapsed_secs": elapsed,
+            "best": { "per_tick": t.best.mean.to_string(), "certificate_verified": best_ok, "witness_cycle_ticks": t.best.cycle.len() },
+            "worst": { "per_tick": t.worst.mean.to_string(), "certificate_verified": worst_ok, "witness_cycle_ticks": t.worst.cycle.len() },
+            "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": "MODELS.md §1-2" },
+            "agrees_with_law": agrees,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+    } else {
+        let link = match cfg.link {
+            LinkLimit::None => "unlimited link".to_string(),
+            LinkLimit::Capacity(c) => format!("capacity {c}/tick"),
+            LinkLimit::Serialize(s) => format!("serialization {s} ticks/message"),
+        };
+        println!("{what}");
+        println!(
+            "  L = {} ticks per hop, J = {}, {link}, {} sender",
+            cfg.latency,
+            cfg.jitter,
+            if cfg.eager { "eager" } else { "free" }
+        );
+        println!(
+            "explored {} states, {} edges (one tick each) in {elapsed:.3} s",
+            x.graph.nodes(),
+            x.graph.edges()
+        );
+        let f = |r: &Ratio<i64>| {
+            format!("{r} {unit}/tick (≈ {:.6})", *r.numer() as f64 / *r.denom() as f64)
+        };
+        let ok = |b: bool| if b { "certificate verified" } else { "CERTIFICATE REJECTED" };
+        println!("  best  long-run throughput: {}  [{}]", f(&t.best.mean), ok(best_ok));
+        println!("  worst long-run throughput: {}  [{}]", f(&t.worst.mean), ok(worst_ok));
+        println!(
+            "  law (MODELS.md §2): best min(M/(2L+σ), c) = {law_best}, worst {} = {law_worst}: {}",
+            if cfg.eager { "min(M/(2(L+J)+σ), c)" } else { "(free sender)" },
+            if agrees { "agrees" } else { "DIFFERS" }
+        );
+    }
+    Ok(if best_ok && worst_ok && agrees { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn explorer_hint(report: &CheckReport, command: &str) {

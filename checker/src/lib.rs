@@ -21,3 +21,5 @@ pub mod pipeline;
 pub mod replication;
 pub mod report;
 pub mod shortest;
+pub mod timed;
+pub mod timed_protocols;

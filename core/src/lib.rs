@@ -25,6 +25,7 @@ pub mod effects;
 pub mod log;
 pub mod machine;
 pub mod pipeline;
+pub mod rebase;
 pub mod replication;
 pub mod time;
 pub mod window;

@@ -63,6 +63,12 @@ impl<V: Copy, const N: usize> Log<V, N> {
         self.entries.get(i as usize).copied()
     }
 
+    /// Shifts the numbering down by `by` (≤ `base`), keeping the entries: see
+    /// [`crate::rebase::Rebase`].
+    pub fn rebase(&mut self, by: Seq) {
+        self.base -= by.min(self.base);
+    }
+
     /// Appends `value` as entry `last() + 1`. A full log hands the value back.
     pub fn push(&mut self, value: V) -> Result<Seq, V> {
         self.entries.push(value)?;

@@ -522,6 +522,46 @@ impl<const N: usize> fmt::Debug for Node<N> {
     }
 }
 
+impl<const N: usize> crate::rebase::Rebase for Node<N> {
+    fn low_water(&self) -> Seq {
+        match self {
+            Node::Sender(s) => s.window.acked(),
+            Node::Receiver(r) => r.delivered,
+        }
+    }
+
+    fn rebase(&mut self, by: Seq) {
+        match self {
+            Node::Sender(s) => {
+                s.window.rebase(by);
+                s.unacked.rebase(by);
+            }
+            Node::Receiver(r) => {
+                r.delivered -= by.min(r.delivered);
+                for (seq, _) in r.early.iter_mut() {
+                    *seq -= by.min(*seq);
+                }
+            }
+        }
+    }
+}
+
+impl crate::rebase::Rebase for Msg {
+    fn low_water(&self) -> Seq {
+        match *self {
+            Msg::Data { seq, .. } => seq.saturating_sub(1),
+            Msg::Ack { through } => through,
+        }
+    }
+
+    fn rebase(&mut self, by: Seq) {
+        match self {
+            Msg::Data { seq, .. } => *seq -= by.min(*seq),
+            Msg::Ack { through } => *through -= by.min(*through),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

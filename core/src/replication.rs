@@ -706,6 +706,49 @@ impl<const N: usize> fmt::Debug for Node<N> {
     }
 }
 
+impl<const N: usize> crate::rebase::Rebase for Node<N> {
+    fn low_water(&self) -> Seq {
+        match self {
+            Node::Primary(p) => p.min_acked(),
+            Node::Replica(r) => r.log.base(),
+        }
+    }
+
+    fn rebase(&mut self, by: Seq) {
+        match self {
+            Node::Primary(p) => {
+                p.window.rebase(by);
+                p.log.rebase(by);
+                for a in p.acked.iter_mut() {
+                    *a -= by.min(*a);
+                }
+            }
+            Node::Replica(r) => {
+                r.log.rebase(by);
+                if let Some((seq, _)) = &mut r.pending {
+                    *seq -= by.min(*seq);
+                }
+            }
+        }
+    }
+}
+
+impl crate::rebase::Rebase for Msg {
+    fn low_water(&self) -> Seq {
+        match *self {
+            Msg::Append { seq, .. } => seq.saturating_sub(1),
+            Msg::Ack { through } => through,
+        }
+    }
+
+    fn rebase(&mut self, by: Seq) {
+        match self {
+            Msg::Append { seq, .. } => *seq -= by.min(*seq),
+            Msg::Ack { through } => *through -= by.min(*through),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,14 @@ impl Window {
         self.in_flight() < self.limit as u32
     }
 
+    /// Shifts every sequence number down by `by` (≤ `acked`), keeping what is in flight: see
+    /// [`crate::rebase::Rebase`].
+    pub fn rebase(&mut self, by: Seq) {
+        let by = by.min(self.acked);
+        self.acked -= by;
+        self.last -= by;
+    }
+
     /// Opens the next sequence number.
     pub fn open(&mut self) -> Result<Seq, WindowError> {
         if !self.has_room() {

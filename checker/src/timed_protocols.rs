@@ -1,0 +1,90 @@
+//! The protocols of `inflight-core` as [`TimedProtocol`]s: which application runs on which node.
+
+use crate::timed::TimedProtocol;
+use inflight_core::{pipeline, replication, NodeId};
+
+/// Capacity of the timed pipeline's buffers (the largest window).
+pub const PIPE_CAP: usize = 16;
+/// Capacity of the timed replication logs.
+pub const REPL_CAP: usize = 16;
+
+/// A sender that always has another message, and a receiver; a completion is a delivery.
+#[derive(Clone, Copy, Debug)]
+pub struct PipelineSaturated {
+    /// The window M.
+    pub window: u16,
+}
+
+impl TimedProtocol for PipelineSaturated {
+    type M = pipeline::Node<PIPE_CAP>;
+
+    fn nodes(&self) -> Vec<Self::M> {
+        let cfg = pipeline::Config { window: self.window, rto: None, fault: pipeline::Fault::None };
+        match pipeline::Node::pair(cfg) {
+            Ok(pair) => pair.to_vec(),
+            Err(e) => panic!("invalid timed pipeline: {e}"),
+        }
+    }
+
+    fn command(&self, node: NodeId) -> Option<pipeline::Cmd> {
+        (node == pipeline::SENDER).then_some(pipeline::Cmd::Send(0))
+    }
+
+    fn reward(&self, event: &pipeline::Event) -> u32 {
+        u32::from(matches!(event, pipeline::Event::Delivered { .. }))
+    }
+
+    fn on_event(&self, _event: &pipeline::Event, _machine: &mut Self::M) {}
+
+    fn payload(&self, msg: &pipeline::Msg) -> bool {
+        matches!(msg, pipeline::Msg::Data { .. })
+    }
+}
+
+/// A primary whose client always has another write, and its replicas, which hand stored
+/// entries to their application at once; a completion is a commit.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplicationSaturated {
+    /// Replicas.
+    pub replicas: u8,
+    /// The window k.
+    pub window: u16,
+    /// The ack policy.
+    pub policy: replication::AckPolicy,
+}
+
+impl TimedProtocol for ReplicationSaturated {
+    type M = replication::Node<REPL_CAP>;
+
+    fn nodes(&self) -> Vec<Self::M> {
+        let cfg = replication::Config {
+            replicas: self.replicas,
+            window: self.window,
+            policy: self.policy,
+            rto: None,
+            fault: replication::Fault::None,
+        };
+        match replication::Node::group(cfg) {
+            Ok(nodes) => nodes.collect(),
+            Err(e) => panic!("invalid timed replication: {e}"),
+        }
+    }
+
+    fn command(&self, node: NodeId) -> Option<replication::Cmd> {
+        (node == replication::PRIMARY).then_some(replication::Cmd::Write(0))
+    }
+
+    fn reward(&self, event: &replication::Event) -> u32 {
+        u32::from(matches!(event, replication::Event::Committed(_)))
+    }
+
+    fn on_event(&self, event: &replication::Event, machine: &mut Self::M) {
+        if let replication::Event::Stored(seq) = event {
+            machine.compact_through(*seq);
+        }
+    }
+
+    fn payload(&self, msg: &replication::Msg) -> bool {
+        matches!(msg, replication::Msg::Append { .. })
+    }
+}
