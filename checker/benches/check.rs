@@ -10,6 +10,7 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::ReplicationCfg;
 use inflight_checker::report::{run_check, CheckOptions, Strategy};
@@ -42,7 +43,8 @@ fn bench(c: &mut Criterion) {
                     let report = run_check(
                         cfg.into_model(),
                         String::new(),
-                        CheckOptions { threads, strategy },
+                        CheckOptions { threads, strategy, ..CheckOptions::default() },
+                        actor_faults,
                     );
                     assert!(report.passed());
                     report.unique_states

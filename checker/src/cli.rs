@@ -3,10 +3,11 @@
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use inflight_checker::batch::LinkLimit;
+use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::ReplicationCfg;
-use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, Strategy};
+use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, FaultFn, Strategy};
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
 use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated};
 use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
@@ -549,7 +550,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let name = format!("replication: {}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
-            check(model.cfg()?.into_model(), name, &explore, &run, json)
+            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults)
         }
         Command::Check { protocol: CheckProtocol::Pipeline { model, run, timed, json } } => {
             if timed.timed {
@@ -560,7 +561,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
-            check(model.cfg()?.into_model(), name, &explore, &run, json)
+            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults)
         }
         Command::Explore { protocol: ExploreProtocol::Replication { model, serve } } => {
             serve.serve(model.cfg()?.into_model(), &format!("replication ({})", model.to_cli()))
@@ -589,12 +590,12 @@ fn check<M>(
     explore: &str,
     run: &RunArgs,
     json: bool,
+    faults: FaultFn<M::Action>,
 ) -> Result<ExitCode, String>
 where
     M: stateright::Model + Send + Sync + 'static,
-    M::State:
-        std::fmt::Debug + Describe + std::hash::Hash + Clone + PartialEq + Send + Sync + 'static,
-    M::Action: std::fmt::Debug + Clone + PartialEq + Send + Sync + 'static,
+    M::State: std::fmt::Debug + Describe + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+    M::Action: std::fmt::Debug + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
 {
     let opts = CheckOptions {
         threads: run.threads as usize,
@@ -602,8 +603,9 @@ where
             StrategyArg::Bfs => Strategy::Bfs,
             StrategyArg::Dfs => Strategy::Dfs,
         },
+        ..CheckOptions::default()
     };
-    let report = run_check(model, name, opts);
+    let report = run_check(model, name, opts, faults);
     if json {
         let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
         value["passed"] = json!(report.passed());

@@ -16,6 +16,7 @@
 pub mod adapter;
 pub mod batch;
 pub mod graph;
+pub mod liveness;
 pub mod network;
 pub mod pipeline;
 pub mod replication;

@@ -8,6 +8,7 @@ use std::fmt::{self, Debug, Write as _};
 use std::hash::Hash;
 use std::time::Instant;
 
+use crate::liveness::check_eventually;
 use crate::shortest::shortest_discoveries;
 
 /// Which search stateright runs.
@@ -27,13 +28,27 @@ pub struct CheckOptions {
     pub threads: usize,
     /// Search order.
     pub strategy: Strategy,
+    /// Decide `eventually` properties soundly on the extracted graph when it has at most this
+    /// many states (0: keep stateright's dead-end-only verdicts).
+    pub liveness_limit: usize,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { threads: 1, strategy: Strategy::Bfs }
+        CheckOptions { threads: 1, strategy: Strategy::Bfs, liveness_limit: 2_000_000 }
     }
 }
+
+/// What counts as a fault for the liveness analysis's "finitely many faults" assumption.
+pub type FaultFn<A> = fn(&A) -> bool;
+
+/// The semantics of a sound `eventually` verdict.
+pub const LIVENESS_SEMANTICS: &str = "sound on the whole reachable graph: no dead end and no fair \
+cycle avoids the goal, under weak fairness of every action and finitely many crashes and losses";
+
+/// The semantics of stateright's own `eventually` verdict.
+pub const STATERIGHT_LIVENESS: &str = "stateright 0.31: only dead ends are checked; a cycle \
+that avoids the goal would pass (the graph was too large for the sound check)";
 
 /// A property's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -92,6 +107,11 @@ pub struct PropertyReport {
     pub path: Option<Vec<Step>>,
     /// The path as the web explorer's action indices (`#/steps/<this>`).
     pub explorer_path: Option<String>,
+    /// For a liveness counterexample: the step at which the repeating cycle starts (the path
+    /// from there on repeats forever); `None` for a dead end or a safety path.
+    pub cycle_from: Option<usize>,
+    /// What the verdict means, for `eventually` properties.
+    pub semantics: Option<String>,
 }
 
 /// The outcome of an exhaustive check.
@@ -111,6 +131,8 @@ pub struct CheckReport {
     pub elapsed_secs: f64,
     /// Unique states per second of wall time.
     pub states_per_sec: f64,
+    /// Wall time of the sound liveness analysis (graph extraction included), in seconds.
+    pub liveness_secs: f64,
     /// Worker threads.
     pub threads: usize,
     /// Search order.
@@ -192,18 +214,71 @@ fn expectation_name(e: &Expectation) -> &'static str {
     }
 }
 
-/// Runs `model` to completion and reports. `name` says what was checked.
-pub fn run_check<M>(model: M, name: String, opts: CheckOptions) -> CheckReport
+/// Runs `model` to completion and reports. `name` says what was checked; `faults` names the
+/// fault actions for the sound liveness analysis.
+pub fn run_check<M>(
+    model: M,
+    name: String,
+    opts: CheckOptions,
+    faults: FaultFn<M::Action>,
+) -> CheckReport
 where
     M: Model + Send + Sync + 'static,
-    M::State: Debug + Describe + Hash + Clone + PartialEq + Send + Sync + 'static,
-    M::Action: Debug + Clone + PartialEq + Send + Sync + 'static,
+    M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
+    M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
 {
     let start = Instant::now();
     let builder = model.checker().threads(opts.threads.max(1));
     match opts.strategy {
-        Strategy::Bfs => summarize(builder.spawn_bfs().join(), name, opts, start),
-        Strategy::Dfs => summarize(builder.spawn_dfs().join(), name, opts, start),
+        Strategy::Bfs => summarize(builder.spawn_bfs().join(), name, opts, start, faults),
+        Strategy::Dfs => summarize(builder.spawn_dfs().join(), name, opts, start, faults),
+    }
+}
+
+/// Replaces stateright's `eventually` verdicts by the sound analysis, when the graph fits.
+fn sound_liveness<M>(model: &M, report: &mut CheckReport, limit: usize, faults: FaultFn<M::Action>)
+where
+    M: Model,
+    M::State: Debug + Describe + Hash + Eq + Clone,
+    M::Action: Debug + Hash + Eq + Clone,
+{
+    let eventually = report.properties.iter().any(|p| p.expectation == "eventually");
+    if !eventually {
+        return;
+    }
+    let verdicts = if limit > 0 { check_eventually(model, limit, &faults) } else { None };
+    let Some(verdicts) = verdicts else {
+        for p in report.properties.iter_mut().filter(|p| p.expectation == "eventually") {
+            p.semantics = Some(STATERIGHT_LIVENESS.into());
+        }
+        return;
+    };
+    for v in verdicts {
+        let Some(p) = report.properties.iter_mut().find(|p| p.name == v.property) else { continue };
+        p.semantics = Some(LIVENESS_SEMANTICS.into());
+        p.explorer_path = None;
+        match v.counterexample {
+            None => {
+                p.verdict = Verdict::Holds;
+                p.path = None;
+                p.initial = None;
+                p.cycle_from = None;
+            }
+            Some(lasso) => {
+                p.verdict = Verdict::Violated;
+                p.initial = Some(lasso.init.describe());
+                let step = |(a, s): (M::Action, M::State)| Step {
+                    action: model.format_action(&a),
+                    state: s.describe(),
+                };
+                let prefix_len = lasso.prefix.len();
+                let has_cycle = !lasso.cycle.is_empty();
+                let mut steps: Vec<Step> = lasso.prefix.into_iter().map(step).collect();
+                steps.extend(lasso.cycle.into_iter().map(step));
+                p.path = Some(steps);
+                p.cycle_from = has_cycle.then_some(prefix_len);
+            }
+        }
     }
 }
 
@@ -212,11 +287,12 @@ fn summarize<M, C>(
     model_name: String,
     opts: CheckOptions,
     start: Instant,
+    faults: FaultFn<M::Action>,
 ) -> CheckReport
 where
     M: Model,
-    M::State: Debug + Describe + Hash + Clone + PartialEq,
-    M::Action: Debug + Clone + PartialEq,
+    M::State: Debug + Describe + Hash + Eq + Clone,
+    M::Action: Debug + Hash + Eq + Clone,
     C: Checker<M>,
 {
     let elapsed = start.elapsed().as_secs_f64();
@@ -269,11 +345,13 @@ where
                 initial,
                 path,
                 explorer_path,
+                cycle_from: None,
+                semantics: None,
             }
         })
         .collect();
     let unique = checker.unique_state_count();
-    CheckReport {
+    let mut report = CheckReport {
         model: model_name,
         properties,
         unique_states: unique,
@@ -281,9 +359,14 @@ where
         max_depth: checker.max_depth(),
         elapsed_secs: elapsed,
         states_per_sec: if elapsed > 0.0 { unique as f64 / elapsed } else { 0.0 },
+        liveness_secs: 0.0,
         threads: opts.threads.max(1),
         strategy: opts.strategy,
-    }
+    };
+    let live = Instant::now();
+    sound_liveness(model, &mut report, opts.liveness_limit, faults);
+    report.liveness_secs = live.elapsed().as_secs_f64();
+    report
 }
 
 impl fmt::Display for CheckReport {
@@ -291,19 +374,23 @@ impl fmt::Display for CheckReport {
         writeln!(f, "{}", self.model)?;
         writeln!(
             f,
-            "{} unique states ({} generated), max depth {}, {:.3} s, {:.0} states/s, {} thread(s), {:?}",
+            "{} unique states ({} generated), max depth {}, {:.3} s, {:.0} states/s, {} thread(s), {:?}; liveness {:.3} s",
             self.unique_states,
             self.total_states,
             self.max_depth,
             self.elapsed_secs,
             self.states_per_sec,
             self.threads,
-            self.strategy
+            self.strategy,
+            self.liveness_secs
         )?;
         writeln!(f)?;
         for p in &self.properties {
             let mark = if p.verdict.is_pass() { "ok " } else { "FAIL" };
             writeln!(f, "  {mark} {:<10} {:<55} {}", p.expectation, p.name, p.verdict)?;
+        }
+        if let Some(sem) = self.properties.iter().find_map(|p| p.semantics.as_ref()) {
+            writeln!(f, "  (eventually: {sem})")?;
         }
         for p in self.properties.iter().filter(|p| !p.verdict.is_pass()) {
             let Some(steps) = &p.path else { continue };
@@ -316,12 +403,25 @@ impl fmt::Display for CheckReport {
                 }
             }
             for (i, step) in steps.iter().enumerate() {
+                if p.cycle_from == Some(i) {
+                    writeln!(
+                        f,
+                        "  -- from here the cycle repeats forever, never reaching the goal --"
+                    )?;
+                }
                 writeln!(f, "  {}. {}", i + 1, step.action)?;
-                if i + 1 == steps.len() {
+                let loop_entry = p.cycle_from.is_some_and(|c| c > 0 && i + 1 == c);
+                if i + 1 == steps.len() || loop_entry {
                     for line in step.state.lines() {
                         writeln!(f, "       {line}")?;
                     }
                 }
+            }
+            if p.cycle_from.is_none() && p.expectation == "eventually" {
+                writeln!(
+                    f,
+                    "  -- a dead end: nothing more can happen, and the goal never held --"
+                )?;
             }
         }
         Ok(())

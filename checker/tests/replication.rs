@@ -182,16 +182,19 @@ fn invalid_configurations_are_rejected_with_a_reason() {
 
 #[test]
 fn reported_counterexamples_are_shortest() {
+    use inflight_checker::liveness::actor_faults;
     use inflight_checker::report::{run_check, CheckOptions};
     // k = 2 admitting 3: three client writes in a row is the shortest way to break it.
     let cfg = ReplicationCfg { fault: Fault::WindowOffByOne, ..base() };
-    let report = run_check(cfg.into_model(), "off by one".into(), CheckOptions::default());
+    let report =
+        run_check(cfg.into_model(), "off by one".into(), CheckOptions::default(), actor_faults);
     let p = report.property(props::IN_FLIGHT).expect("property");
     assert_eq!(p.path.as_ref().map(Vec::len), Some(3));
     assert_eq!(p.explorer_path.as_deref(), Some("0/0/2/4"));
     // Storing out of order needs: write 1, write 2, deliver append 2 to a replica.
     let cfg = ReplicationCfg { fault: Fault::StoreOutOfOrder, replicas: 1, ..base() };
-    let report = run_check(cfg.into_model(), "out of order".into(), CheckOptions::default());
+    let report =
+        run_check(cfg.into_model(), "out of order".into(), CheckOptions::default(), actor_faults);
     let p = report.property(props::PREFIX).expect("property");
     assert_eq!(p.path.as_ref().map(Vec::len), Some(3));
 }

@@ -1,0 +1,157 @@
+//! Sound `eventually` under weak fairness, against stateright 0.31's dead-end-only check.
+
+use inflight_checker::liveness::{actor_faults, check_eventually};
+use inflight_checker::network::NetworkKind;
+use inflight_checker::pipeline::PipelineCfg;
+use inflight_checker::replication::ReplicationCfg;
+use stateright::{Checker, Model, Property};
+
+/// A tiny model: from 0 the system may `Spin` (stay at 0), `Detour` to 1 and back, or `Finish`
+/// to 2, where the goal holds. `finish_everywhere` makes `Finish` enabled in 1 too.
+#[derive(Clone)]
+struct Toy {
+    finish_from_zero: bool,
+    finish_everywhere: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Act {
+    Spin,
+    Detour,
+    Back,
+    Finish,
+}
+
+impl Model for Toy {
+    type State = u8;
+    type Action = Act;
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<Act>) {
+        match s {
+            0 => {
+                out.push(Act::Spin);
+                out.push(Act::Detour);
+                if self.finish_from_zero {
+                    out.push(Act::Finish);
+                }
+            }
+            1 => {
+                out.push(Act::Back);
+                if self.finish_everywhere {
+                    out.push(Act::Finish);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn next_state(&self, s: &u8, a: Act) -> Option<u8> {
+        Some(match (s, a) {
+            (_, Act::Spin) => *s,
+            (0, Act::Detour) => 1,
+            (1, Act::Back) => 0,
+            (_, Act::Finish) => 2,
+            _ => return None,
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("finished", |_, s| *s == 2)]
+    }
+}
+
+#[test]
+fn a_cycle_that_avoids_the_goal_fails_where_stateright_says_holds() {
+    // Finish is possible from 0 but not from 1: a fair run may alternate 0 ⇄ 1 forever.
+    let toy = Toy { finish_from_zero: true, finish_everywhere: false };
+    let stateright = toy.clone().checker().spawn_bfs().join();
+    assert!(stateright.discovery("finished").is_none(), "stateright 0.31 misses the cycle");
+    let ours = check_eventually(&toy, 1000, &|_| false).expect("fits");
+    let lasso = ours[0].counterexample.as_ref().expect("a fair cycle avoids the goal");
+    assert!(!lasso.cycle.is_empty());
+    assert!(lasso.cycle.iter().all(|(_, s)| *s != 2));
+    assert_eq!(
+        lasso.cycle.last().map(|(_, s)| *s),
+        Some(lasso.prefix.last().map_or(lasso.init, |p| p.1))
+    );
+}
+
+#[test]
+fn weak_fairness_forces_an_action_enabled_throughout_the_cycle() {
+    // Finish is enabled in both 0 and 1: any cycle that never takes it is unfair.
+    let toy = Toy { finish_from_zero: true, finish_everywhere: true };
+    let ours = check_eventually(&toy, 1000, &|_| false).expect("fits");
+    assert!(ours[0].counterexample.is_none());
+}
+
+#[test]
+fn a_dead_end_before_the_goal_fails() {
+    #[derive(Clone)]
+    struct Stuck;
+    impl Model for Stuck {
+        type State = u8;
+        type Action = u8;
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+        fn actions(&self, s: &u8, out: &mut Vec<u8>) {
+            if *s == 0 {
+                out.extend([1, 2]);
+            }
+        }
+        fn next_state(&self, _: &u8, a: u8) -> Option<u8> {
+            Some(a)
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::eventually("two", |_, s| *s == 2)]
+        }
+    }
+    let ours = check_eventually(&Stuck, 10, &|_| false).expect("fits");
+    let lasso = ours[0].counterexample.as_ref().expect("dead end at 1");
+    assert!(lasso.cycle.is_empty());
+    assert_eq!(lasso.prefix.last().map(|p| p.1), Some(1));
+}
+
+#[test]
+fn replication_and_pipeline_commit_everything_under_weak_fairness() {
+    let repl = [
+        ReplicationCfg::default(),
+        ReplicationCfg {
+            network: NetworkKind::Duplicating,
+            retransmit: true,
+            ..Default::default()
+        },
+        ReplicationCfg { crashes: 1, ..Default::default() },
+    ];
+    for cfg in repl {
+        let v = check_eventually(&cfg.into_model(), 1_000_000, &actor_faults).expect("fits");
+        assert_eq!(v.len(), 1);
+        assert!(
+            v[0].counterexample.is_none(),
+            "{cfg:?}: {:?}",
+            v[0].counterexample.as_ref().map(|l| l.cycle.len())
+        );
+    }
+    let pipe = [
+        PipelineCfg::default(),
+        PipelineCfg { network: NetworkKind::Duplicating, retransmit: true, ..Default::default() },
+    ];
+    for cfg in pipe {
+        let v = check_eventually(&cfg.into_model(), 1_000_000, &actor_faults).expect("fits");
+        assert!(v[0].counterexample.is_none(), "{cfg:?}");
+    }
+}
+
+#[test]
+fn a_receiver_that_drops_the_gap_forever_is_a_liveness_failure() {
+    // Delivering out of order skips messages, which are then treated as duplicates and never
+    // delivered: the goal "all delivered in order" is never reached.
+    let cfg = PipelineCfg {
+        fault: inflight_core::pipeline::Fault::DeliverOutOfOrder,
+        network: NetworkKind::Duplicating,
+        retransmit: true,
+        ..Default::default()
+    };
+    let v = check_eventually(&cfg.into_model(), 1_000_000, &actor_faults).expect("fits");
+    assert!(v[0].counterexample.is_some());
+}
