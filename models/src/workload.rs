@@ -1,6 +1,7 @@
 //! Applications for the simulator: the clients that load a protocol.
 
 use crate::sim::Client;
+use inflight_core::pipeline;
 use inflight_core::replication::{self, Cmd, Event, Value, WriteError};
 use inflight_core::{Instant, NodeId, Seq};
 
@@ -68,6 +69,70 @@ impl<const N: usize> Client<replication::Node<N>> for SaturatingWriter {
                 self.blocked = false;
             }
             Event::Stored(seq) => machine.compact_through(seq),
+        }
+    }
+}
+
+/// A closed-loop application for the pipeline: the sender's side sends until the window is
+/// full, then waits for an acknowledgement; the receiver's side checks every delivery is the next
+/// one in order and records when it arrived.
+#[derive(Clone, Debug, Default)]
+pub struct SaturatingSender {
+    blocked: bool,
+    limit: Option<u64>,
+    sent: u64,
+    /// The tick of each in-order delivery.
+    pub deliveries: Vec<Instant>,
+    /// Deliveries that were not the next message in order (must stay 0).
+    pub misdelivered: u64,
+}
+
+impl SaturatingSender {
+    /// An application that never runs out of messages.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An application that sends `n` messages.
+    pub fn with_limit(n: u64) -> Self {
+        SaturatingSender { limit: Some(n), ..Self::default() }
+    }
+
+    /// Deliveries at ticks in `[from, to)`.
+    pub fn delivered_between(&self, from: Instant, to: Instant) -> u64 {
+        self.deliveries.iter().filter(|t| **t >= from && **t < to).count() as u64
+    }
+}
+
+impl<const N: usize> Client<pipeline::Node<N>> for SaturatingSender {
+    fn next(&mut self, _now: Instant) -> Option<(NodeId, pipeline::Cmd)> {
+        let more = self.limit.is_none_or(|l| self.sent < l);
+        (!self.blocked && more).then_some((pipeline::SENDER, pipeline::Cmd::Send(self.sent as u32)))
+    }
+
+    fn result(&mut self, _now: Instant, _node: NodeId, result: Result<(), pipeline::SendError>) {
+        match result {
+            Ok(()) => self.sent += 1,
+            Err(_) => self.blocked = true,
+        }
+    }
+
+    fn on_event(
+        &mut self,
+        now: Instant,
+        _node: NodeId,
+        event: &pipeline::Event,
+        _machine: &mut pipeline::Node<N>,
+    ) {
+        match *event {
+            pipeline::Event::Delivered { seq, .. } => {
+                if seq as usize == self.deliveries.len() + 1 {
+                    self.deliveries.push(now);
+                } else {
+                    self.misdelivered += 1;
+                }
+            }
+            pipeline::Event::Acked { .. } => self.blocked = false,
         }
     }
 }

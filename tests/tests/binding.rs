@@ -37,6 +37,9 @@ fn measure(replicas: u8, k: u16, latency: u64, sigma: u64, policy: AckPolicy) ->
     let nodes: Vec<Repl> = Node::group(cfg).expect("valid").collect();
     let link = LinkSpec {
         latency: Duration(latency),
+        jitter: Duration::ZERO,
+        loss_ppm: 0,
+        seed: 0,
         serialize: Box::new(move |m: &Msg| match m {
             Msg::Append { .. } => Duration(sigma),
             Msg::Ack { .. } => Duration::ZERO,

@@ -1,0 +1,108 @@
+//! Binds the core pipeline, run in the deterministic simulator, to the window law of MODELS.md
+//! §2: lossless, the measured rate equals min(M / (RTT + s/B), B/s) exactly (one tick taken as
+//! one second, RTT = 2L, s/B = σ ticks); lossy and jittered, every message is still delivered
+//! in order exactly once.
+
+use inflight_core::pipeline::{Config, Fault, Msg, Node};
+use inflight_core::{Duration, Instant};
+use inflight_models::laws::{self, Link};
+use inflight_models::sim::{LinkSpec, Sim};
+use inflight_models::units::{Bits, BitsPerSec, Seconds, Q};
+use inflight_models::workload::SaturatingSender;
+use num_bigint::BigInt;
+use num_traits::Zero;
+use proptest::prelude::*;
+
+type Pipe = Node<16>;
+
+fn q(n: u64, d: u64) -> Q {
+    Q::new(BigInt::from(n), BigInt::from(d))
+}
+
+fn link(latency: u64, sigma: u64, jitter: u64, loss_ppm: u32, seed: u64) -> LinkSpec<Msg> {
+    LinkSpec {
+        latency: Duration(latency),
+        jitter: Duration(jitter),
+        loss_ppm,
+        seed,
+        serialize: Box::new(move |m: &Msg| match m {
+            Msg::Data { .. } => Duration(sigma),
+            Msg::Ack { .. } => Duration::ZERO,
+        }),
+    }
+}
+
+fn pair(window: u16, rto: u64) -> Vec<Pipe> {
+    let cfg = Config { window, rto: Some(Duration(rto)), fault: Fault::None };
+    Pipe::pair(cfg).expect("valid").to_vec()
+}
+
+fn measure(m: u16, latency: u64, sigma: u64) -> (Q, Q) {
+    let slot = 2 * latency + sigma;
+    let mut app = SaturatingSender::new();
+    let mut sim = Sim::new(
+        pair(m, 20 * (slot + m as u64 * sigma) + 100),
+        link(latency, sigma, 0, 0, 0),
+        &mut app,
+    );
+    let warmup = 4 * slot + 2 * m as u64 * sigma;
+    let span = slot * sigma.max(1);
+    sim.run_until(Instant(warmup + span), &mut app);
+    assert_eq!(app.misdelivered, 0);
+    let count = app.delivered_between(Instant(warmup), Instant(warmup + span));
+    let link =
+        (sigma > 0).then(|| Link { size: Bits(q(sigma, 1)), bandwidth: BitsPerSec(q(1, 1)) });
+    let law = laws::window_throughput(
+        m as u64,
+        &Seconds(q(2 * latency, 1)),
+        link.as_ref(),
+        &Seconds(Q::zero()),
+        1,
+    )
+    .expect("law");
+    (q(count, span), law.rate.0)
+}
+
+#[test]
+fn the_knee_the_article_describes() {
+    // L' = 2·3 + 2 = 8 ticks, B/s = 1/2: the window saturates the link at M = 4.
+    let rates: Vec<Q> = (1..=6).map(|m| measure(m, 3, 2).0).collect();
+    let expected: Vec<Q> = [q(1, 8), q(2, 8), q(3, 8), q(1, 2), q(1, 2), q(1, 2)].to_vec();
+    assert_eq!(rates, expected);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lossless_throughput_equals_the_window_law_exactly(
+        m in 1u16..=12, latency in 1u64..=12, sigma in 0u64..=5,
+    ) {
+        let (measured, law) = measure(m, latency, sigma);
+        prop_assert_eq!(measured, law);
+    }
+
+    #[test]
+    fn loss_and_jitter_never_break_in_order_exactly_once_delivery(
+        m in 1u16..=8, latency in 1u64..=6, jitter in 0u64..=6, loss_ppm in 0u32..=300_000,
+        seed in any::<u64>(), n in 1u64..=60,
+    ) {
+        let mut app = SaturatingSender::with_limit(n);
+        let rto = 2 * (latency + jitter) + 2;
+        let mut sim = Sim::new(pair(m, rto), link(latency, 1, jitter, loss_ppm, seed), &mut app);
+        sim.run_until(Instant(200_000), &mut app);
+        prop_assert_eq!(app.misdelivered, 0);
+        prop_assert_eq!(app.deliveries.len() as u64, n, "lost {} of {} sends", sim.stats().lost, sim.stats().sends);
+    }
+}
+
+#[test]
+fn a_lossy_run_loses_and_retransmits_yet_delivers_everything() {
+    let mut app = SaturatingSender::with_limit(200);
+    let mut sim = Sim::new(pair(4, 20), link(3, 1, 4, 200_000, 42), &mut app);
+    sim.run_until(Instant(1_000_000), &mut app);
+    let stats = sim.stats();
+    assert!(stats.lost > 20, "a 20% lossy link lost only {}", stats.lost);
+    assert!(stats.sends > 400, "retransmissions expected: {} sends", stats.sends);
+    assert_eq!((app.deliveries.len(), app.misdelivered), (200, 0));
+}
