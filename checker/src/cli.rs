@@ -32,13 +32,18 @@ enum Command {
     /// counterexample path when a property fails (exit code 1).
     Check {
         #[command(subcommand)]
-        protocol: CheckProtocol,
+        protocol: Box<CheckProtocol>,
     },
     /// Serve stateright's web explorer for a protocol, to walk its states and counterexamples
     /// step by step in a browser.
     Explore {
         #[command(subcommand)]
-        protocol: ExploreProtocol,
+        protocol: Box<ExploreProtocol>,
+    },
+    /// Run a protocol's core machines in the deterministic simulator and compare with the law.
+    Simulate {
+        #[command(subcommand)]
+        protocol: Box<SimulateProtocol>,
     },
     /// Evaluate a performance law (MODELS.md) as a calculator.
     Predict {
@@ -266,6 +271,34 @@ impl PipelineArgs {
 }
 
 #[derive(Subcommand, Debug)]
+enum SimulateProtocol {
+    /// Windowed pipelining, saturated, for each window in a range: measured messages/s beside
+    /// the law min(M/(RTT + s/B), B/s) of MODELS.md §2.
+    Pipeline {
+        /// Round-trip time (half each way), e.g. 100ms.
+        #[arg(long, value_parser = duration, allow_hyphen_values = true)]
+        rtt: Seconds,
+        #[command(flatten)]
+        link: LinkArgs,
+        /// Windows to run: a number, or a range such as 1..64 (inclusive), up to 255.
+        #[arg(long, default_value = "1..16", value_parser = window_range)]
+        window: std::ops::RangeInclusive<u64>,
+        /// Fraction of messages lost, 0 to 1 (e.g. 0.01).
+        #[arg(long, default_value = "0", value_parser = fraction)]
+        loss: f64,
+        /// Seed of the links' PRNGs.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Draw both curves and the knee to this SVG file.
+        #[arg(long)]
+        svg: Option<std::path::PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum PredictLaw {
     /// Throughput of (synchronous) replication with k writes in flight, MODELS.md §1:
     /// X = min(b·k / (RTT + b·s/B + t_proc), B/s).
@@ -488,6 +521,31 @@ fn rate(s: &str) -> Result<PerSec, String> {
     Ok(r)
 }
 
+fn window_range(s: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
+    let max = inflight_models::experiments::MAX_WINDOW;
+    let bad = || format!("'{s}' is not a window or a range of windows such as 1..64 (1 to {max})");
+    let (a, b) = match s.split_once("..") {
+        Some((a, b)) => (a, b.strip_prefix('=').unwrap_or(b)),
+        None => (s, s),
+    };
+    let a: u64 = a.trim().parse().map_err(|_| bad())?;
+    let b: u64 = b.trim().parse().map_err(|_| bad())?;
+    if a == 0 || b > max {
+        return Err(bad());
+    }
+    if a > b {
+        return Err(format!("'{s}' is an empty range: the first window must not exceed the last"));
+    }
+    Ok(a..=b)
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("'{s}' is not a fraction from 0 to 1")),
+    }
+}
+
 fn ack_policy(s: &str) -> Result<AckPolicy, String> {
     match s {
         "all" => Ok(AckPolicy::All),
@@ -534,7 +592,46 @@ pub fn usage_error(e: clap::Error) -> ExitCode {
 /// Runs a parsed command. `Err` is a one-line message for exit code 2.
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Check { protocol: CheckProtocol::Replication { model, run, timed, json } } => {
+        Command::Check { protocol } => check_command(*protocol),
+        Command::Explore { protocol } => {
+            match *protocol {
+                ExploreProtocol::Replication { model, serve } => serve
+                    .serve(model.cfg()?.into_model(), &format!("replication ({})", model.to_cli())),
+                ExploreProtocol::Pipeline { model, serve } => serve
+                    .serve(model.cfg()?.into_model(), &format!("pipeline ({})", model.to_cli())),
+            }
+        }
+        Command::Simulate { protocol } => match *protocol {
+            SimulateProtocol::Pipeline { rtt, link, window, loss, seed, svg, json } => {
+                simulate_pipeline(
+                    &rtt,
+                    link.link().as_ref(),
+                    window,
+                    loss,
+                    seed,
+                    svg.as_deref(),
+                    json,
+                )
+            }
+        },
+        Command::Predict { law } => match *law {
+            PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
+                predict_replication(&rtt, window, link.link().as_ref(), &t_proc, batch, json)
+            }
+            PredictLaw::Window { rtt, link, rate, window, json } => {
+                predict_window(&rtt, link.link().as_ref(), rate.as_ref(), window, json)
+            }
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "inflight", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
+    match protocol {
+        CheckProtocol::Replication { model, run, timed, json } => {
             if timed.timed {
                 let cfg = model.cfg()?;
                 let p = ReplicationSaturated {
@@ -552,7 +649,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             let explore = format!("inflight explore replication {}", model.to_cli());
             check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults)
         }
-        Command::Check { protocol: CheckProtocol::Pipeline { model, run, timed, json } } => {
+        CheckProtocol::Pipeline { model, run, timed, json } => {
             if timed.timed {
                 let cfg = model.cfg()?;
                 let p = PipelineSaturated { window: cfg.window };
@@ -562,24 +659,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
             check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults)
-        }
-        Command::Explore { protocol: ExploreProtocol::Replication { model, serve } } => {
-            serve.serve(model.cfg()?.into_model(), &format!("replication ({})", model.to_cli()))
-        }
-        Command::Explore { protocol: ExploreProtocol::Pipeline { model, serve } } => {
-            serve.serve(model.cfg()?.into_model(), &format!("pipeline ({})", model.to_cli()))
-        }
-        Command::Predict { law } => match *law {
-            PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
-                predict_replication(&rtt, window, link.link().as_ref(), &t_proc, batch, json)
-            }
-            PredictLaw::Window { rtt, link, rate, window, json } => {
-                predict_window(&rtt, link.link().as_ref(), rate.as_ref(), window, json)
-            }
-        },
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "inflight", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -701,6 +780,68 @@ where
         );
     }
     Ok(if best_ok && worst_ok && agrees { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn simulate_pipeline(
+    rtt: &Seconds,
+    link: Option<&Link>,
+    windows: std::ops::RangeInclusive<u64>,
+    loss: f64,
+    seed: u64,
+    svg: Option<&std::path::Path>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    if !units::is_positive(&rtt.0) {
+        return Err(format!("--rtt: {rtt} is not positive: a round trip takes time"));
+    }
+    let loss_ppm = (loss * 1e6).round() as u32;
+    let points =
+        inflight_models::experiments::pipeline_window_sweep(rtt, link, windows, loss_ppm, seed)
+            .map_err(|e| e.to_string())?;
+    let knee = link
+        .map(|l| laws::knee(l, rtt).map(|k| units::to_f64(&k)))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    if let Some(path) = svg {
+        let title = format!(
+            "pipeline: RTT {rtt}{}",
+            link.map_or(String::new(), |l| format!(
+                ", {} messages at {}",
+                inflight_checker::plot::human_size(units::to_f64(&l.size.0)),
+                inflight_checker::plot::human_bandwidth(units::to_f64(&l.bandwidth.0))
+            ))
+        );
+        inflight_checker::plot::window_sweep_svg(&points, knee, &title, path)?;
+    }
+    if json {
+        let rows: Vec<_> = points
+            .iter()
+            .map(|p| json!({ "window": p.window, "measured_per_s": p.measured, "law_per_s": q_json(&p.law.0), "lost": p.lost }))
+            .collect();
+        let v = json!({ "protocol": "pipeline", "source": "MODELS.md §2", "knee": knee, "points": rows });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+    } else {
+        println!(
+            "pipeline simulated (core sender and receiver, 1 tick = 1 ns), RTT {rtt}, loss {loss}"
+        );
+        if let Some(k) = knee {
+            println!("knee B·RTT/s + 1 = {k:.2} messages");
+        }
+        println!("{:>7}  {:>16}  {:>16}  {:>8}", "window", "measured msg/s", "law msg/s", "lost");
+        for p in &points {
+            println!(
+                "{:>7}  {:>16}  {:>16}  {:>8}",
+                p.window,
+                format!("{:.6}", p.measured),
+                sig_figs(&p.law.0, 6),
+                p.lost
+            );
+        }
+        if let Some(path) = svg {
+            println!("plot written to {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn explorer_hint(report: &CheckReport, command: &str) {

@@ -19,6 +19,7 @@ pub mod graph;
 pub mod liveness;
 pub mod network;
 pub mod pipeline;
+pub mod plot;
 pub mod replication;
 pub mod report;
 pub mod shortest;

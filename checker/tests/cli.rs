@@ -165,3 +165,81 @@ fn completions_are_generated() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("inflight"));
 }
+
+#[test]
+fn simulate_pipeline_tracks_the_law_and_draws_the_plot() {
+    let dir = std::env::temp_dir().join(format!("inflight-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let svg = dir.join("window.svg");
+    let o = inflight(&[
+        "simulate",
+        "pipeline",
+        "--rtt",
+        "0.12ms",
+        "--size",
+        "1500B",
+        "--bandwidth",
+        "10Gbit/s",
+        "--window",
+        "99..102",
+        "--svg",
+        svg.to_str().expect("utf-8"),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    let points = v["points"].as_array().expect("points");
+    assert_eq!(points.len(), 4);
+    for p in points {
+        let law = p["law_per_s"]["value"].as_f64().expect("law");
+        let measured = p["measured_per_s"].as_f64().expect("measured");
+        assert!((measured - law).abs() <= 1e-6 * law, "{p}");
+    }
+    let drawn = std::fs::read_to_string(&svg).expect("svg written");
+    assert!(drawn.starts_with("<svg") && drawn.contains("knee"));
+}
+
+#[test]
+fn simulate_rejects_bad_arguments_in_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["simulate", "pipeline", "--rtt", "0ms"], "--rtt"),
+        (&["simulate", "pipeline", "--rtt", "1ms", "--window", "0"], "--window"),
+        (&["simulate", "pipeline", "--rtt", "1ms", "--window", "9..3"], "empty range"),
+        (
+            &["simulate", "pipeline", "--rtt", "1ms", "--size", "1500Q", "--bandwidth", "1Gbit/s"],
+            "--size",
+        ),
+        (&["simulate", "pipeline", "--rtt", "1ms", "--loss", "1.5"], "--loss"),
+    ];
+    for (args, needle) in cases {
+        let o = inflight(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn timed_check_reports_exact_fractions_that_agree_with_the_law() {
+    let o = inflight(&[
+        "check",
+        "pipeline",
+        "--timed",
+        "--latency",
+        "2",
+        "--jitter",
+        "1",
+        "--window",
+        "3",
+        "--eager",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["best"]["per_tick"], "3/4");
+    assert_eq!(v["worst"]["per_tick"], "1/2");
+    assert_eq!(v["best"]["certificate_verified"], true);
+    assert_eq!(v["agrees_with_law"], true);
+    assert!(v["states"].as_u64().expect("states") > 1);
+}

@@ -13,6 +13,7 @@
 // Every public item says what it is for.
 #![deny(missing_docs)]
 
+pub mod experiments;
 pub mod laws;
 pub mod sim;
 pub mod units;
