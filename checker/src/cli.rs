@@ -59,6 +59,34 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum CheckProtocol {
+    /// The discrete-time window model of MODELS.md §2 (credits returning L ticks after sending):
+    /// its whole graph, and the exact best and worst long-run throughput with certificates.
+    Window {
+        /// Ticks from sending to the credit returning, L ≥ 1.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=16))]
+        latency: u8,
+        /// Extra ticks a credit may take, J.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
+        jitter: u8,
+        /// The window M (credits).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=64))]
+        window: u8,
+        /// Ticks to serialize each message, σ.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16), conflicts_with = "capacity")]
+        serialize: Option<u8>,
+        /// Messages the link may start per tick, c.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=64))]
+        capacity: Option<u8>,
+        /// The sender sends whenever it can.
+        #[arg(long)]
+        eager: bool,
+        /// A returned credit is usable only from the next tick (slot time L + 1).
+        #[arg(long)]
+        credit_next_tick: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Synchronous replication: a primary, its replicas, a window of k unacknowledged writes.
     Replication {
         #[command(flatten)]
@@ -631,6 +659,30 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
 
 fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
     match protocol {
+        CheckProtocol::Window {
+            latency,
+            jitter,
+            window,
+            serialize,
+            capacity,
+            eager,
+            credit_next_tick,
+            json,
+        } => {
+            let cfg = inflight_checker::batch::BatchCfg {
+                latency,
+                jitter,
+                window,
+                link: match (serialize, capacity) {
+                    (Some(s), _) => LinkLimit::Serialize(s),
+                    (None, Some(c)) => LinkLimit::Capacity(c),
+                    (None, None) => LinkLimit::None,
+                },
+                eager,
+                reuse_same_tick: !credit_next_tick,
+            };
+            check_window(cfg, json)
+        }
         CheckProtocol::Replication { model, run, timed, json } => {
             if timed.timed {
                 let cfg = model.cfg()?;
@@ -694,6 +746,65 @@ where
         explorer_hint(&report, explore);
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Extracts the discrete-time window graph and reports exact best/worst throughput against
+/// MODELS.md §2.
+fn check_window(cfg: inflight_checker::batch::BatchCfg, json: bool) -> Result<ExitCode, String> {
+    use inflight_checker::graph::{self, verify, Side};
+    use num_rational::Ratio;
+    cfg.validate()?;
+    let t0 = std::time::Instant::now();
+    let x = cfg.extract().map_err(|e| e.to_string())?;
+    let extract_secs = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
+    let t = graph::throughput(&x.graph).map_err(|e| e.to_string())?;
+    let analysis_secs = t1.elapsed().as_secs_f64();
+    let best_ok = verify(&x.graph, &t.best, Side::Max).is_ok();
+    let worst_ok = verify(&x.graph, &t.worst, Side::Min).is_ok();
+    let (m, l, j) = (cfg.window as i64, cfg.latency as i64, cfg.jitter as i64);
+    let extra = if cfg.reuse_same_tick { 0 } else { 1 };
+    let (slot, cap) = match cfg.link {
+        LinkLimit::None => (l + extra, None),
+        LinkLimit::Capacity(c) => (l + extra, Some(Ratio::new(c as i64, 1))),
+        LinkLimit::Serialize(s) => (l + s as i64 + extra, Some(Ratio::new(1, s as i64))),
+    };
+    let bound = |slot: i64| {
+        let w = Ratio::new(m, slot);
+        cap.map_or(w, |c| w.min(c))
+    };
+    let law_best = bound(slot);
+    let law_worst = if cfg.eager { bound(slot + j) } else { Ratio::new(0, 1) };
+    let agrees = t.best.mean == law_best && t.worst.mean == law_worst;
+    if json {
+        let v = json!({
+            "model": cfg.to_string(),
+            "states": x.graph.nodes(),
+            "edges": x.graph.edges(),
+            "extract_secs": extract_secs,
+            "analysis_secs": analysis_secs,
+            "best": { "per_tick": t.best.mean.to_string(), "certificate_verified": best_ok, "iterations": t.best.iterations },
+            "worst": { "per_tick": t.worst.mean.to_string(), "certificate_verified": worst_ok, "iterations": t.worst.iterations },
+            "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": "MODELS.md §2, Discrete time" },
+            "agrees_with_law": agrees,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+    } else {
+        println!("discrete-time window model (MODELS.md §2): {cfg}");
+        println!(
+            "explored {} states, {} edges (one tick each): extraction {extract_secs:.3} s, analysis {analysis_secs:.3} s",
+            x.graph.nodes(),
+            x.graph.edges()
+        );
+        let ok = |b: bool| if b { "certificate verified" } else { "CERTIFICATE REJECTED" };
+        println!("  best  long-run throughput: {} messages/tick  [{}]", t.best.mean, ok(best_ok));
+        println!("  worst long-run throughput: {} messages/tick  [{}]", t.worst.mean, ok(worst_ok));
+        println!(
+            "  law: best min(M/L', c) = {law_best}, worst {law_worst}: {}",
+            if agrees { "agrees" } else { "DIFFERS" }
+        );
+    }
+    Ok(if best_ok && worst_ok && agrees { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// Runs the timed model, computes best and worst long-run throughput with verified

@@ -243,3 +243,26 @@ fn timed_check_reports_exact_fractions_that_agree_with_the_law() {
     assert_eq!(v["agrees_with_law"], true);
     assert!(v["states"].as_u64().expect("states") > 1);
 }
+
+#[test]
+fn check_window_explores_c_m_plus_l_choose_l_states_and_agrees_with_the_law() {
+    let o = inflight(&["check", "window", "--latency", "3", "--window", "4", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["states"], 35, "C(4 + 3, 3)");
+    assert_eq!(
+        (v["best"]["per_tick"].clone(), v["worst"]["per_tick"].clone()),
+        ("4/3".into(), "0".into())
+    );
+    let o = inflight(&[
+        "check",
+        "window",
+        "--latency",
+        "3",
+        "--window",
+        "4",
+        "--credit-next-tick",
+        "--json",
+    ]);
+    assert_eq!(json(&o)["best"]["per_tick"], "1");
+}
