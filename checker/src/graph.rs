@@ -9,9 +9,9 @@
 //! can verify on its own: integer potentials π with q·w(e) − p + π(dst) ≤ π(src) on every edge
 //! (no cycle beats p/q), plus a cycle whose mean is exactly p/q (it is attained).
 
+use hashbrown::HashTable;
 use num_rational::Ratio;
-use rustc_hash::FxHashMap;
-use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 use std::hash::Hash;
 
 /// A node index.
@@ -38,6 +38,9 @@ pub enum GraphError {
     TooLarge,
     /// An exact intermediate value did not fit in 128 bits.
     Overflow,
+    /// Policy iteration did not settle within this many rounds (a defect to report: use
+    /// [`karp_max_cycle_mean`] meanwhile).
+    NoConvergence(usize),
 }
 
 impl std::fmt::Display for GraphError {
@@ -47,6 +50,9 @@ impl std::fmt::Display for GraphError {
             GraphError::DeadEnd(u) => write!(f, "node {u} has no successor"),
             GraphError::TooLarge => f.write_str("more than 2^32 nodes or edges"),
             GraphError::Overflow => f.write_str("an exact value overflowed 128 bits"),
+            GraphError::NoConvergence(n) => {
+                write!(f, "policy iteration did not settle in {n} rounds")
+            }
         }
     }
 }
@@ -125,9 +131,11 @@ where
     S: Clone + Eq + Hash,
     F: FnMut(&S, &mut dyn FnMut(S, u32)),
 {
-    let mut index: FxHashMap<S, NodeIx> = FxHashMap::default();
+    // The table holds only node indices (4 bytes each); keys are compared against `states`.
+    let build = rustc_hash::FxBuildHasher;
+    let mut index: HashTable<NodeIx> = HashTable::new();
     let mut states = vec![init.clone()];
-    index.insert(init, 0);
+    index.insert_unique(build.hash_one(&init), 0, |&ix| build.hash_one(&states[ix as usize]));
     // Nodes are expanded in index order, so the edges arrive grouped by source: the CSR arrays
     // are filled directly.
     let mut g = Graph { offsets: vec![0], dst: Vec::new(), reward: Vec::new() };
@@ -135,12 +143,13 @@ where
     while next < states.len() {
         let state = states[next].clone();
         successors(&state, &mut |succ, reward| {
-            let dst = match index.entry(succ) {
-                Entry::Occupied(e) => *e.get(),
-                Entry::Vacant(e) => {
+            let hash = build.hash_one(&succ);
+            let dst = match index.find(hash, |&ix| states[ix as usize] == succ) {
+                Some(&ix) => ix,
+                None => {
                     let ix = states.len() as NodeIx;
-                    states.push(e.key().clone());
-                    e.insert(ix);
+                    states.push(succ);
+                    index.insert_unique(hash, ix, |&i| build.hash_one(&states[i as usize]));
                     ix
                 }
             };
@@ -229,6 +238,12 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
     a
 }
 
+/// Rounds of value iteration that choose Howard's initial policy.
+const WARM_START_STEPS: usize = 16;
+
+/// Policy-iteration rounds after which the analysis gives up with an error rather than hang.
+const MAX_ITERATIONS: usize = 10_000;
+
 /// Howard's policy iteration for the maximum cycle mean of weights `weight(reward)`.
 ///
 /// Each node keeps one chosen out-edge (the policy). Evaluating a policy finds the cycle each
@@ -242,23 +257,38 @@ fn howard(g: &Graph, weight: impl Fn(u32) -> i64) -> Result<Certified, GraphErro
     g.check()?;
     let n = g.nodes();
     let w_of = |e: usize| weight(g.reward[e]);
-    // Initial policy: the best immediate reward (the last such edge).
+    // Initial policy: the best edge for a few steps of lookahead (value iteration), which
+    // starts Howard near the optimum and saves most of its rounds.
+    let mut v = vec![0i64; n];
+    let mut nv = vec![0i64; n];
+    for _ in 0..WARM_START_STEPS {
+        for (u, x) in nv.iter_mut().enumerate() {
+            let (a, b) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
+            *x = (a..b).map(|e| w_of(e) + v[g.dst[e] as usize]).max().unwrap_or(0);
+        }
+        std::mem::swap(&mut v, &mut nv);
+    }
     let mut policy: Vec<u32> = (0..n)
         .map(|u| {
             let (a, b) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
+            let score = |e: usize| w_of(e) + v[g.dst[e] as usize];
             let mut best = a;
             for e in a..b {
-                if w_of(e) >= w_of(best) {
+                if score(e) > score(best) {
                     best = e;
                 }
             }
             best as u32
         })
         .collect();
+    drop((v, nv));
     let mut eval = Evaluation::new(n);
     let mut iterations = 0;
     loop {
         iterations += 1;
+        if iterations > MAX_ITERATIONS {
+            return Err(GraphError::NoConvergence(MAX_ITERATIONS));
+        }
         eval.run(g, &policy, &w_of)?;
         let (rank, pot, lams) = (&eval.rank, &eval.pot, &eval.lams);
         let mut changed = false;
@@ -375,11 +405,22 @@ impl Evaluation {
                 let lam = Frac::new(sum as i128, len);
                 let c = cycles.len() as u32;
                 cycles.push(lam);
-                self.pot[u] = 0;
-                self.cycle_of[u] = c;
-                self.mark[u] = DONE;
-                for i in (at + 1..self.path.len()).rev() {
-                    let v = self.path[i] as usize;
+                // Anchor the potentials at the cycle's lowest node, so a cycle the policy keeps
+                // keeps its potentials from round to round (otherwise the improvement step can
+                // oscillate and policy iteration need not terminate).
+                let len = self.path.len() - at;
+                let (k, &root) = self.path[at..]
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, &v)| v)
+                    .unwrap_or((0, &self.path[at]));
+                let root = root as usize;
+                self.pot[root] = 0;
+                self.cycle_of[root] = c;
+                self.mark[root] = DONE;
+                // Walk backwards around the cycle from the root's predecessor.
+                for i in 1..len {
+                    let v = self.path[at + (k + len - i) % len] as usize;
                     let nx = self.next[v] as usize;
                     self.pot[v] = step(lam, self.wp[v], self.pot[nx])?;
                     self.cycle_of[v] = c;
