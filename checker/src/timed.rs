@@ -350,3 +350,61 @@ where
         }
     }
 }
+
+/// The timed model as a stateright [`stateright::Model`], so stateright's checkers and web
+/// explorer can walk it: an action is "the i-th way the next tick can go", in the order
+/// [`Timed::successors`] lists them, and its reward is not part of the state.
+pub struct TimedModel<P: TimedProtocol> {
+    /// The protocol.
+    pub protocol: P,
+    /// The link timing.
+    pub cfg: TimedCfg,
+}
+
+impl<P> stateright::Model for TimedModel<P>
+where
+    P: TimedProtocol,
+    <P::M as Machine>::Msg: Clone + Eq + Hash + Ord + Debug + Rebase,
+    <P::M as Machine>::Timer: Clone + Copy + Eq + Hash + Ord + Debug,
+    <P::M as Machine>::Cmd: Clone,
+{
+    type State = St<P>;
+    type Action = usize;
+
+    fn init_states(&self) -> Vec<St<P>> {
+        match Timed::new(&self.protocol, self.cfg) {
+            Ok(t) => vec![t.init()],
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn actions(&self, state: &St<P>, actions: &mut Vec<usize>) {
+        let Ok(t) = Timed::new(&self.protocol, self.cfg) else { return };
+        let mut n = 0;
+        t.successors(state, &mut |_, _| n += 1);
+        actions.extend(0..n);
+    }
+
+    fn properties(&self) -> Vec<stateright::Property<Self>> {
+        // A message of age L + σ + J must arrive in the coming tick; none may be older.
+        let bound = |m: &Self, s: &St<P>| {
+            s.flights.iter().all(|f| {
+                (f.age as u32) <= m.cfg.latency as u32 + f.extra as u32 + m.cfg.jitter as u32
+            })
+        };
+        vec![stateright::Property::always("every message arrives within L + σ + J ticks", bound)]
+    }
+
+    fn next_state(&self, state: &St<P>, action: usize) -> Option<St<P>> {
+        let t = Timed::new(&self.protocol, self.cfg).ok()?;
+        let mut i = 0;
+        let mut found = None;
+        t.successors(state, &mut |s, _| {
+            if i == action {
+                found = Some(s);
+            }
+            i += 1;
+        });
+        found
+    }
+}

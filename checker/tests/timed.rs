@@ -99,3 +99,16 @@ fn explored_graph_sizes_are_pinned() {
     .collect();
     assert_eq!(sizes, [15, 143, 15]);
 }
+
+#[test]
+fn the_timed_model_is_a_stateright_model_with_the_same_graph() {
+    use inflight_checker::timed::TimedModel;
+    use stateright::{Checker, Model};
+    let protocol = PipelineSaturated { window: 3 };
+    let c = cfg(2, 1, LinkLimit::None, true);
+    let extracted = Timed::new(&protocol, c).expect("cfg").extract().expect("extract");
+    let model = TimedModel { protocol, cfg: c };
+    let checker = model.checker().spawn_bfs().join();
+    assert_eq!(checker.unique_state_count(), extracted.graph.nodes());
+    assert!(checker.discovery("every message arrives within L + σ + J ticks").is_none());
+}
