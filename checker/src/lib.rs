@@ -23,5 +23,6 @@ pub mod plot;
 pub mod replication;
 pub mod report;
 pub mod shortest;
+pub mod testing;
 pub mod timed;
 pub mod timed_protocols;

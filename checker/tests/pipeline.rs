@@ -3,41 +3,24 @@
 
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::{props, PipelineCfg, PipelineModel};
+use inflight_checker::testing;
 use inflight_core::pipeline::Fault;
-use stateright::{Checker, Expectation, Model};
+use stateright::Checker;
 
 fn base() -> PipelineCfg {
     PipelineCfg::default()
 }
 
 fn check(cfg: PipelineCfg) -> impl Checker<PipelineModel> {
-    cfg.into_model().checker().spawn_bfs().join()
+    testing::check(cfg.into_model())
 }
 
 fn assert_all_pass(cfg: PipelineCfg) -> usize {
-    let checker = check(cfg);
-    for p in checker.model().properties() {
-        let found = checker.discovery(p.name);
-        match p.expectation {
-            Expectation::Sometimes => {
-                assert!(found.is_some(), "{cfg:?}: no example of '{}'", p.name)
-            }
-            _ => {
-                assert!(found.is_none(), "{cfg:?}: '{}' violated: {}", p.name, found.expect("path"))
-            }
-        }
-    }
-    checker.unique_state_count()
+    testing::assert_all_pass(cfg.into_model(), &format!("{cfg:?}"))
 }
 
 fn assert_caught(cfg: PipelineCfg, property: &'static str) {
-    let checker = check(cfg);
-    let path = checker
-        .discovery(property)
-        .unwrap_or_else(|| panic!("{cfg:?}: the checker missed the bug behind '{property}'"));
-    let model = checker.model();
-    let condition = model.property(property).condition;
-    assert!(!condition(model, path.last_state()), "the path does not violate '{property}'");
+    testing::assert_caught(cfg.into_model(), property, &format!("{cfg:?}"));
 }
 
 #[test]

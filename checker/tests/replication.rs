@@ -5,50 +5,24 @@
 
 use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::{props, ReplicationCfg, ReplicationModel};
+use inflight_checker::testing;
 use inflight_core::replication::{AckPolicy, Fault};
-use stateright::{Checker, Expectation, Model};
+use stateright::{Checker, Model};
 
 fn base() -> ReplicationCfg {
     ReplicationCfg::default()
 }
 
-/// Runs the full check and returns the checker for inspection.
 fn check(cfg: ReplicationCfg) -> impl Checker<ReplicationModel> {
-    cfg.into_model().checker().spawn_bfs().join()
+    testing::check(cfg.into_model())
 }
 
-/// Asserts every property gets the verdict it asks for, and returns the unique state count.
 fn assert_all_pass(cfg: ReplicationCfg) -> usize {
-    let checker = check(cfg);
-    for p in checker.model().properties() {
-        let found = checker.discovery(p.name);
-        match p.expectation {
-            Expectation::Sometimes => {
-                assert!(found.is_some(), "{cfg:?}: no example of '{}'", p.name)
-            }
-            _ => {
-                assert!(found.is_none(), "{cfg:?}: '{}' violated: {}", p.name, found.expect("path"))
-            }
-        }
-    }
-    checker.unique_state_count()
+    testing::assert_all_pass(cfg.into_model(), &format!("{cfg:?}"))
 }
 
-/// Asserts the checker finds a counterexample to `property`, and that the path it reports
-/// really ends in a state that violates it (re-evaluated here, not taken on trust).
 fn assert_caught(cfg: ReplicationCfg, property: &'static str) {
-    let checker = check(cfg);
-    let path = checker
-        .discovery(property)
-        .unwrap_or_else(|| panic!("{cfg:?}: the checker missed the bug behind '{property}'"));
-    let model = checker.model();
-    let condition = model.property(property).condition;
-    assert!(
-        !condition(model, path.last_state()),
-        "the reported path does not violate '{property}'"
-    );
-    let states = path.into_states();
-    assert!(condition(model, &states[0]), "the property must hold initially");
+    testing::assert_caught(cfg.into_model(), property, &format!("{cfg:?}"));
 }
 
 #[test]
