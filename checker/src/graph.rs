@@ -239,7 +239,7 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
 }
 
 /// Rounds of value iteration that choose Howard's initial policy.
-const WARM_START_STEPS: usize = 16;
+const WARM_START_STEPS: usize = 8;
 
 /// Policy-iteration rounds after which the analysis gives up with an error rather than hang.
 const MAX_ITERATIONS: usize = 10_000;
