@@ -208,6 +208,68 @@ impl ServeArgs {
     }
 }
 
+/// The network options every untimed model shares.
+#[derive(Args, Debug, Clone)]
+struct NetworkArgs {
+    /// Network semantics: ordered (FIFO per pair), unordered (any order, at most once) or
+    /// duplicating (any order, any number of times).
+    #[arg(long, default_value = "unordered", value_parser = network)]
+    network: NetworkKind,
+    /// The network may also drop any message (turns on retransmission).
+    #[arg(long)]
+    lossy: bool,
+    /// Retransmit on a timer even on a lossless network (on by default with --lossy).
+    #[arg(long)]
+    retransmit: bool,
+    /// Nodes that may be down at once; a crash loses volatile state, recovery keeps what the
+    /// node stores durably.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
+    crashes: u8,
+    /// Explore only states with at most this many messages in the network (bounds
+    /// retransmission on a non-duplicating network).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    max_in_network: Option<u16>,
+}
+
+impl NetworkArgs {
+    /// Whether the model retransmits: asked for, or needed because the network is lossy.
+    fn retransmit(&self) -> bool {
+        self.retransmit || self.lossy
+    }
+
+    /// The bound on messages in flight, if any.
+    fn max_in_network(&self) -> Option<usize> {
+        self.max_in_network.map(usize::from)
+    }
+
+    /// These options as command-line flags, for the "open it in the explorer" hint.
+    fn to_cli(&self) -> String {
+        let mut s = format!(" --network {}", self.network);
+        if self.lossy {
+            s += " --lossy";
+        }
+        if self.retransmit {
+            s += " --retransmit";
+        }
+        if self.crashes > 0 {
+            s += &format!(" --crashes {}", self.crashes);
+        }
+        if let Some(m) = self.max_in_network {
+            s += &format!(" --max-in-network {m}");
+        }
+        s
+    }
+}
+
+/// ` --fault NAME` for a broken variant, nothing for the correct protocol (the first value).
+fn fault_flag<F: ValueEnum + PartialEq>(fault: &F) -> String {
+    let correct = F::value_variants().first().is_some_and(|first| first == fault);
+    match fault.to_possible_value().filter(|_| !correct) {
+        Some(v) => format!(" --fault {}", v.get_name()),
+        None => String::new(),
+    }
+}
+
 /// The pipelining scenario.
 #[derive(Args, Debug, Clone)]
 pub struct PipelineArgs {
@@ -217,21 +279,8 @@ pub struct PipelineArgs {
     /// Messages to send (1 to 16).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
     messages: u8,
-    /// Network semantics: ordered, unordered or duplicating.
-    #[arg(long, default_value = "unordered", value_parser = network)]
-    network: NetworkKind,
-    /// The network may also drop any message (turns on retransmission).
-    #[arg(long)]
-    lossy: bool,
-    /// Retransmit on a timer even on a lossless network.
-    #[arg(long)]
-    retransmit: bool,
-    /// Nodes that may be down at once (both endpoints keep their state durably).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
-    crashes: u8,
-    /// Explore only states with at most this many messages in the network.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    max_in_network: Option<u16>,
+    #[command(flatten)]
+    net: NetworkArgs,
     /// Check a deliberately broken variant, to see a property fail.
     #[arg(long, value_enum, default_value_t = PipelineFaultArg::None)]
     fault: PipelineFaultArg,
@@ -256,11 +305,11 @@ impl PipelineArgs {
         let cfg = PipelineCfg {
             window: self.window,
             messages: self.messages,
-            network: self.network,
-            lossy: self.lossy,
-            retransmit: self.retransmit || self.lossy,
-            crashes: self.crashes,
-            max_in_network: self.max_in_network.map(usize::from),
+            network: self.net.network,
+            lossy: self.net.lossy,
+            retransmit: self.net.retransmit(),
+            crashes: self.net.crashes,
+            max_in_network: self.net.max_in_network(),
             fault: match self.fault {
                 PipelineFaultArg::None => F::None,
                 PipelineFaultArg::WindowOffByOne => F::WindowOffByOne,
@@ -273,28 +322,13 @@ impl PipelineArgs {
     }
 
     fn to_cli(&self) -> String {
-        let mut s = format!(
-            "--window {} --messages {} --network {}",
-            self.window, self.messages, self.network
-        );
-        if self.lossy {
-            s += " --lossy";
-        }
-        if self.retransmit {
-            s += " --retransmit";
-        }
-        if self.crashes > 0 {
-            s += &format!(" --crashes {}", self.crashes);
-        }
-        if let Some(m) = self.max_in_network {
-            s += &format!(" --max-in-network {m}");
-        }
-        if let Some(v) =
-            self.fault.to_possible_value().filter(|_| self.fault != PipelineFaultArg::None)
-        {
-            s += &format!(" --fault {}", v.get_name());
-        }
-        s
+        format!(
+            "--window {} --messages {}{}{}",
+            self.window,
+            self.messages,
+            self.net.to_cli(),
+            fault_flag(&self.fault)
+        )
     }
 }
 
@@ -407,23 +441,8 @@ pub struct ReplicationArgs {
     /// of replicas.
     #[arg(long, default_value = "all", value_parser = ack_policy)]
     ack: AckPolicy,
-    /// Network semantics: ordered (FIFO per pair), unordered (any order, at most once) or
-    /// duplicating (any order, any number of times).
-    #[arg(long, default_value = "unordered", value_parser = network)]
-    network: NetworkKind,
-    /// The network may also drop any message (turns on retransmission).
-    #[arg(long)]
-    lossy: bool,
-    /// Nodes that may be down at once; a crash loses volatile state, recovery keeps the log.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
-    crashes: u8,
-    /// Retransmit on a timer even on a lossless network (on by default with --lossy).
-    #[arg(long)]
-    retransmit: bool,
-    /// Explore only states with at most this many messages in the network (bounds
-    /// retransmission on a non-duplicating network).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    max_in_network: Option<u16>,
+    #[command(flatten)]
+    net: NetworkArgs,
     /// Check a deliberately broken variant, to see a property fail.
     #[arg(long, value_enum, default_value_t = FaultArg::None)]
     fault: FaultArg,
@@ -451,11 +470,11 @@ impl ReplicationArgs {
             window: self.window,
             writes: self.writes,
             ack: self.ack,
-            network: self.network,
-            lossy: self.lossy,
-            crashes: self.crashes,
-            retransmit: self.retransmit || self.lossy,
-            max_in_network: self.max_in_network.map(usize::from),
+            network: self.net.network,
+            lossy: self.net.lossy,
+            crashes: self.net.crashes,
+            retransmit: self.net.retransmit(),
+            max_in_network: self.net.max_in_network(),
             fault: match self.fault {
                 FaultArg::None => Fault::None,
                 FaultArg::WindowOffByOne => Fault::WindowOffByOne,
@@ -475,26 +494,14 @@ impl ReplicationArgs {
             AckPolicy::Majority => "majority".to_string(),
             AckPolicy::Count(n) => n.to_string(),
         };
-        let mut s = format!(
-            "--replicas {} --window {} --writes {} --ack {ack} --network {}",
-            self.replicas, self.window, self.writes, self.network
-        );
-        if self.lossy {
-            s += " --lossy";
-        }
-        if self.retransmit {
-            s += " --retransmit";
-        }
-        if self.crashes > 0 {
-            s += &format!(" --crashes {}", self.crashes);
-        }
-        if let Some(m) = self.max_in_network {
-            s += &format!(" --max-in-network {m}");
-        }
-        if let Some(v) = self.fault.to_possible_value().filter(|_| self.fault != FaultArg::None) {
-            s += &format!(" --fault {}", v.get_name());
-        }
-        s
+        format!(
+            "--replicas {} --window {} --writes {} --ack {ack}{}{}",
+            self.replicas,
+            self.window,
+            self.writes,
+            self.net.to_cli(),
+            fault_flag(&self.fault)
+        )
     }
 }
 

@@ -19,6 +19,18 @@ fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
 
+/// Each command must exit 2 with exactly one line on stderr that contains its needle (the
+/// argument's name, or what is wrong).
+fn assert_usage_errors(cases: &[(&[&str], &str)]) {
+    for (args, needle) in cases {
+        let o = inflight(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
+        assert!(err.contains(needle), "{args:?}: '{err}' does not name {needle}");
+    }
+}
+
 #[test]
 fn default_check_passes_with_counts_and_speed() {
     let o = inflight(&["check", "replication"]);
@@ -85,13 +97,7 @@ fn bad_arguments_get_one_line_naming_the_argument_and_exit_2() {
         (&["check", "replication", "--ack", "3"], "ack policy"),
         (&["explore", "replication", "--addr", "nowhere"], "--addr"),
     ];
-    for (args, needle) in cases {
-        let o = inflight(args);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
-        assert!(err.contains(needle), "{args:?}: '{err}' does not name {needle}");
-    }
+    assert_usage_errors(cases);
 }
 
 #[test]
@@ -211,13 +217,7 @@ fn simulate_rejects_bad_arguments_in_one_line() {
         ),
         (&["simulate", "pipeline", "--rtt", "1ms", "--loss", "1.5"], "--loss"),
     ];
-    for (args, needle) in cases {
-        let o = inflight(args);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
-    }
+    assert_usage_errors(cases);
 }
 
 #[test]

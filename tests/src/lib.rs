@@ -6,8 +6,41 @@
 // Every public item says what it is for.
 #![deny(missing_docs)]
 
-use inflight_models::units::{to_f64, Q};
+use inflight_models::laws::{self, Link};
+use inflight_models::units::{to_f64, Bits, BitsPerSec, Seconds, Q};
+use num_bigint::BigInt;
+use num_traits::Zero;
 use std::path::PathBuf;
+
+/// The exact rational n / d.
+pub fn ratio(n: u64, d: u64) -> Q {
+    Q::new(BigInt::from(n), BigInt::from(d))
+}
+
+/// Where to measure a saturated window protocol in steady state, as ticks `[from, to)`, for a
+/// window of `k` slots, `latency` ticks per hop and `sigma` ticks to serialize a payload.
+///
+/// A slot is held for T = 2L + σ ticks. After a warm-up of a few slot times the run is periodic:
+/// window-bound (kσ < T), k completions every T ticks; link-bound, one every σ ticks. A span of
+/// T · max(σ, 1) ticks covers a whole number of periods either way, so the count in it is exactly
+/// the law's rate times the span, with no rounding.
+pub fn steady_window(k: u64, latency: u64, sigma: u64) -> (u64, u64) {
+    let slot = 2 * latency + sigma;
+    let warmup = 4 * slot + 2 * k * sigma;
+    (warmup, warmup + slot * sigma.max(1))
+}
+
+/// MODELS.md §1–2 in ticks (one tick taken as one second): min(k / (2L + σ), 1 / σ) completions
+/// per tick, through the kit's own law functions.
+pub fn window_law_per_tick(k: u64, latency: u64, sigma: u64) -> Q {
+    let link = (sigma > 0)
+        .then(|| Link { size: Bits(ratio(sigma, 1)), bandwidth: BitsPerSec(ratio(1, 1)) });
+    let rtt = Seconds(ratio(2 * latency, 1));
+    match laws::window_throughput(k, &rtt, link.as_ref(), &Seconds(Q::zero()), 1) {
+        Ok(x) => x.rate.0,
+        Err(e) => panic!("the law has no answer for k={k} L={latency} σ={sigma}: {e}"),
+    }
+}
 
 /// One row of a vector file: its cells by column.
 #[derive(Clone, Debug)]

@@ -9,19 +9,13 @@
 
 use inflight_core::replication::{AckPolicy, Config, Fault, Msg, Node};
 use inflight_core::{Duration, Instant};
-use inflight_models::laws::{self, Link};
 use inflight_models::sim::{LinkSpec, Sim};
-use inflight_models::units::{Bits, BitsPerSec, Seconds, Q};
+use inflight_models::units::Q;
 use inflight_models::workload::SaturatingWriter;
-use num_bigint::BigInt;
-use num_traits::Zero;
+use inflight_tests::{ratio as q, steady_window, window_law_per_tick};
 use proptest::prelude::*;
 
 type Repl = Node<64>;
-
-fn q(n: u64, d: u64) -> Q {
-    Q::new(BigInt::from(n), BigInt::from(d))
-}
 
 /// Runs a saturated group and returns (measured writes per tick, law's writes per tick).
 fn measure(replicas: u8, k: u16, latency: u64, sigma: u64, policy: AckPolicy) -> (Q, Q) {
@@ -47,23 +41,11 @@ fn measure(replicas: u8, k: u16, latency: u64, sigma: u64, policy: AckPolicy) ->
     };
     let mut writer = SaturatingWriter::new();
     let mut sim = Sim::new(nodes, link, &mut writer);
-    let warmup = 4 * slot + 2 * k as u64 * sigma;
-    let span = slot * sigma.max(1);
-    sim.run_until(Instant(warmup + span), &mut writer);
-    let count = writer.commits_between(Instant(warmup), Instant(warmup + span));
+    let (from, to) = steady_window(k as u64, latency, sigma);
+    sim.run_until(Instant(to), &mut writer);
+    let count = writer.commits_between(Instant(from), Instant(to));
     assert_eq!(sim.stats().rejected, 0, "a lossless run rejects nothing");
-
-    // The law, with one tick taken as one second.
-    let link =
-        (sigma > 0).then(|| Link { size: Bits(q(sigma, 1)), bandwidth: BitsPerSec(q(1, 1)) });
-    let law = laws::sync_replication(
-        k as u64,
-        &Seconds(q(2 * latency, 1)),
-        link.as_ref(),
-        &Seconds(Q::zero()),
-    )
-    .expect("law");
-    (q(count, span), law.rate.0)
+    (q(count, to - from), window_law_per_tick(k as u64, latency, sigma))
 }
 
 #[test]

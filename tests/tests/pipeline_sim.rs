@@ -5,19 +5,13 @@
 
 use inflight_core::pipeline::{Config, Fault, Msg, Node};
 use inflight_core::{Duration, Instant};
-use inflight_models::laws::{self, Link};
 use inflight_models::sim::{LinkSpec, Sim};
-use inflight_models::units::{Bits, BitsPerSec, Seconds, Q};
+use inflight_models::units::Q;
 use inflight_models::workload::SaturatingSender;
-use num_bigint::BigInt;
-use num_traits::Zero;
+use inflight_tests::{ratio as q, steady_window, window_law_per_tick};
 use proptest::prelude::*;
 
 type Pipe = Node<16>;
-
-fn q(n: u64, d: u64) -> Q {
-    Q::new(BigInt::from(n), BigInt::from(d))
-}
 
 fn link(latency: u64, sigma: u64, jitter: u64, loss_ppm: u32, seed: u64) -> LinkSpec<Msg> {
     LinkSpec {
@@ -45,22 +39,11 @@ fn measure(m: u16, latency: u64, sigma: u64) -> (Q, Q) {
         link(latency, sigma, 0, 0, 0),
         &mut app,
     );
-    let warmup = 4 * slot + 2 * m as u64 * sigma;
-    let span = slot * sigma.max(1);
-    sim.run_until(Instant(warmup + span), &mut app);
+    let (from, to) = steady_window(m as u64, latency, sigma);
+    sim.run_until(Instant(to), &mut app);
     assert_eq!(app.misdelivered, 0);
-    let count = app.delivered_between(Instant(warmup), Instant(warmup + span));
-    let link =
-        (sigma > 0).then(|| Link { size: Bits(q(sigma, 1)), bandwidth: BitsPerSec(q(1, 1)) });
-    let law = laws::window_throughput(
-        m as u64,
-        &Seconds(q(2 * latency, 1)),
-        link.as_ref(),
-        &Seconds(Q::zero()),
-        1,
-    )
-    .expect("law");
-    (q(count, span), law.rate.0)
+    let count = app.delivered_between(Instant(from), Instant(to));
+    (q(count, to - from), window_law_per_tick(m as u64, latency, sigma))
 }
 
 #[test]
