@@ -21,6 +21,7 @@
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod deadlock;
 pub mod effects;
 pub mod log;
 pub mod machine;

@@ -1,0 +1,221 @@
+//! The detector: merges the newest report of every site, looks for a cycle, and declares it,
+//! at once (naive) or after the sites confirm it (confirming).
+
+use super::{
+    newer, Config, DetectorKind, Event, Fault, Layout, Msg, MsgError, Node, Role, Version, WaitFor,
+};
+use crate::machine::{Effects, NodeId};
+use core::fmt;
+
+/// A confirmation round number.
+pub type Round = u16;
+
+/// The newest report the detector holds from one site.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SiteView<const P: usize> {
+    /// The report's version (0: nothing received yet).
+    pub version: Version,
+    /// The site's local edges as of that version.
+    pub edges: WaitFor<P>,
+}
+
+/// A confirmation round in progress.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Pending<const P: usize> {
+    round: Round,
+    cycle: WaitFor<P>,
+    /// Sites whose answer is awaited, one bit each.
+    awaiting: u32,
+    /// A report arrived during the round: look again when it ends.
+    dirty: bool,
+}
+
+/// The deadlock detector of a group with up to `P` processes and `S` sites.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Detector<const P: usize, const S: usize> {
+    layout: Layout,
+    kind: DetectorKind,
+    fault: Fault,
+    views: [SiteView<P>; S],
+    round: Round,
+    pending: Option<Pending<P>>,
+    declared: Option<WaitFor<P>>,
+}
+
+impl<const P: usize, const S: usize> fmt::Debug for Detector<P, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} detector: views [", self.kind)?;
+        for (j, v) in self.views.iter().take(self.layout.sites as usize).enumerate() {
+            if j > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "site{j} v{} {}", v.version, v.edges)?;
+        }
+        f.write_str("]")?;
+        if let Some(p) = &self.pending {
+            write!(f, " confirming r{} {} (awaiting {:#b})", p.round, p.cycle, p.awaiting)?;
+        }
+        if let Some(c) = &self.declared {
+            write!(f, " DECLARED {c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<const P: usize, const S: usize> Detector<P, S> {
+    /// A detector that has heard from no site.
+    pub fn new(config: Config) -> Self {
+        Detector {
+            layout: config.layout,
+            kind: config.detector,
+            fault: config.fault,
+            views: [SiteView::default(); S],
+            round: 0,
+            pending: None,
+            declared: None,
+        }
+    }
+
+    /// The newest report held from each site.
+    pub fn views(&self) -> &[SiteView<P>] {
+        &self.views[..(self.layout.sites as usize).min(S)]
+    }
+
+    /// The union of the newest reports: the detector's picture of the global wait-for graph.
+    pub fn merged(&self) -> WaitFor<P> {
+        self.views().iter().fold(WaitFor::new(), |g, v| g.union(&v.edges))
+    }
+
+    /// The cycle currently declared a deadlock, if any.
+    pub fn declared(&self) -> Option<&WaitFor<P>> {
+        self.declared.as_ref()
+    }
+
+    /// Whether a confirmation round is in progress.
+    pub fn confirming(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    pub(super) fn on_message<const SS: usize, const R: usize>(
+        &mut self,
+        from: NodeId,
+        msg: Msg<P>,
+        out: &mut impl Effects<Node<P, SS, R>>,
+    ) -> Result<(), MsgError> {
+        let Some(Role::Site(j)) = self.layout.role(from) else {
+            return Err(MsgError::UnexpectedSender(from));
+        };
+        let j = j as usize;
+        if j >= S {
+            return Err(MsgError::UnexpectedSender(from));
+        }
+        match msg {
+            Msg::Report { version, edges } => {
+                if !edges.within(self.layout.processes) {
+                    return Err(MsgError::Malformed);
+                }
+                let held = self.views[j].version;
+                if !newer(version, held) && self.fault != Fault::AcceptStaleReports {
+                    return Err(MsgError::StaleReport { version, held });
+                }
+                self.views[j] = SiteView { version, edges };
+                self.after_report(j, out);
+                Ok(())
+            }
+            Msg::Confirmation { round, ok } => {
+                let bit = 1u32 << j;
+                let Some(p) =
+                    self.pending.as_mut().filter(|p| p.round == round && p.awaiting & bit != 0)
+                else {
+                    return Err(MsgError::Stale);
+                };
+                if ok {
+                    p.awaiting &= !bit;
+                    if p.awaiting != 0 {
+                        return Ok(());
+                    }
+                    let cycle = p.cycle;
+                    self.pending = None;
+                    if self.merged().contains(&cycle) {
+                        self.declare(cycle, out);
+                    } else {
+                        self.evaluate(None, out);
+                    }
+                } else {
+                    // The site changed after the version asked about, so a newer report exists.
+                    // If it already came, look again now; otherwise its arrival will.
+                    let dirty = p.dirty;
+                    self.pending = None;
+                    if dirty {
+                        self.evaluate(None, out);
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(MsgError::UnexpectedSender(from)),
+        }
+    }
+
+    fn after_report<const SS: usize, const R: usize>(
+        &mut self,
+        site: usize,
+        out: &mut impl Effects<Node<P, SS, R>>,
+    ) {
+        if let Some(c) = self.declared {
+            if !self.merged().contains(&c) && self.fault != Fault::StickyDeclaration {
+                self.declared = None;
+                out.emit(Event::Withdrawn(c));
+            }
+        }
+        match self.pending.as_mut() {
+            Some(p) => p.dirty = true,
+            None => self.evaluate(Some(site), out),
+        }
+    }
+
+    /// Looks for a cycle in the merged reports and declares it or starts confirming it.
+    fn evaluate<const SS: usize, const R: usize>(
+        &mut self,
+        trigger: Option<usize>,
+        out: &mut impl Effects<Node<P, SS, R>>,
+    ) {
+        if self.declared.is_some() {
+            return; // one deadlock at a time
+        }
+        let Some(cycle) = self.merged().find_cycle() else {
+            return;
+        };
+        if self.kind == DetectorKind::Naive {
+            self.declare(cycle, out);
+            return;
+        }
+        self.round = self.round.wrapping_add(1);
+        let mut awaiting = 0u32;
+        for (j, v) in self.views().iter().enumerate() {
+            let part = v.edges.intersection(&cycle);
+            if part.is_empty() {
+                continue;
+            }
+            if self.fault == Fault::TrustTriggeringReport && trigger == Some(j) {
+                continue;
+            }
+            let confirm = Msg::Confirm { round: self.round, version: v.version, edges: part };
+            out.send(self.layout.site(j as u8), confirm);
+            awaiting |= 1 << j;
+        }
+        if awaiting == 0 {
+            self.declare(cycle, out);
+        } else {
+            self.pending = Some(Pending { round: self.round, cycle, awaiting, dirty: false });
+        }
+    }
+
+    fn declare<const SS: usize, const R: usize>(
+        &mut self,
+        cycle: WaitFor<P>,
+        out: &mut impl Effects<Node<P, SS, R>>,
+    ) {
+        self.declared = Some(cycle);
+        out.emit(Event::Declared(cycle));
+    }
+}

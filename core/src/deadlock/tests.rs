@@ -1,0 +1,428 @@
+//! Unit tests of the deadlock-detection machines, driven by hand through a tiny in-memory
+//! network whose deliveries the test chooses, so a report can be held back on purpose.
+
+use super::*;
+use crate::effects::{Effect, EffectBuf};
+use std::vec::Vec;
+
+type N = Node<4, 2, 4>;
+type Out = EffectBuf<Msg<4>, Timer, Event<4>, 32>;
+
+fn config(processes: u8, detector: DetectorKind, fault: Fault) -> Config {
+    Config { layout: Layout { processes, sites: 2, resources: 2 }, detector, fault }
+}
+
+fn acquire(resource: Resource) -> Cmd {
+    Cmd::Acquire { resource, patience: None }
+}
+
+/// Nodes, messages in flight (in send order) and the events seen.
+struct Net {
+    layout: Layout,
+    nodes: Vec<N>,
+    flight: Vec<(NodeId, NodeId, Msg<4>)>,
+    events: Vec<(NodeId, Event<4>)>,
+    timers: Vec<(NodeId, Timer)>,
+}
+
+impl Net {
+    fn new(cfg: Config) -> Net {
+        let nodes = (0..cfg.layout.nodes())
+            .map(|i| N::build(cfg, NodeId(i as u8)).expect("valid group"))
+            .collect();
+        Net {
+            layout: cfg.layout,
+            nodes,
+            flight: Vec::new(),
+            events: Vec::new(),
+            timers: Vec::new(),
+        }
+    }
+
+    fn absorb(&mut self, from: NodeId, out: &mut Out) {
+        assert_eq!(out.overflowed(), 0);
+        for e in out.drain() {
+            match e {
+                Effect::Send { to, msg } => self.flight.push((from, to, msg)),
+                Effect::Emit(ev) => self.events.push((from, ev)),
+                Effect::SetTimer { timer, .. } => self.timers.push((from, timer)),
+                Effect::CancelTimer(t) => self.timers.retain(|x| *x != (from, t)),
+            }
+        }
+    }
+
+    fn cmd(&mut self, p: u8, cmd: Cmd) -> Result<(), CmdError> {
+        let mut out = Out::new();
+        let r = self.nodes[p as usize].on_command(Instant::ZERO, cmd, &mut out);
+        self.absorb(NodeId(p), &mut out);
+        r
+    }
+
+    fn fire(&mut self, p: u8, timer: Timer) {
+        let mut out = Out::new();
+        self.nodes[p as usize].on_timer(Instant::ZERO, timer, &mut out);
+        self.absorb(NodeId(p), &mut out);
+    }
+
+    /// Delivers the first message in flight that `pick` selects.
+    fn deliver(&mut self, pick: impl Fn(NodeId, NodeId, &Msg<4>) -> bool) -> Result<(), MsgError> {
+        let i = self.flight.iter().position(|(f, t, m)| pick(*f, *t, m)).expect("no such message");
+        let (from, to, msg) = self.flight.remove(i);
+        let mut out = Out::new();
+        let r = self.nodes[to.0 as usize].on_message(Instant::ZERO, from, msg, &mut out);
+        self.absorb(to, &mut out);
+        r
+    }
+
+    /// Delivers everything in flight, in order, except what `hold` keeps back.
+    fn settle(&mut self, hold: impl Fn(NodeId, NodeId, &Msg<4>) -> bool) {
+        while let Some(i) = self.flight.iter().position(|(f, t, m)| !hold(*f, *t, m)) {
+            let (from, to, msg) = self.flight.remove(i);
+            let mut out = Out::new();
+            let _ = self.nodes[to.0 as usize].on_message(Instant::ZERO, from, msg, &mut out);
+            self.absorb(to, &mut out);
+        }
+    }
+
+    fn site(&self, j: u8) -> &Site<4, 4> {
+        self.nodes[self.layout.site(j).0 as usize].as_site().expect("a site")
+    }
+
+    fn detector(&self) -> &Detector<4, 2> {
+        self.nodes[self.layout.detector().0 as usize].as_detector().expect("the detector")
+    }
+
+    fn truth(&self) -> WaitFor<4> {
+        (0..self.layout.sites).fold(WaitFor::new(), |g, j| g.union(&self.site(j).edges()))
+    }
+
+    fn declared(&self) -> Vec<WaitFor<4>> {
+        self.events
+            .iter()
+            .filter_map(|(_, e)| if let Event::Declared(c) = e { Some(*c) } else { None })
+            .collect()
+    }
+}
+
+fn is_report_from(net: &Net, j: u8, version: Version) -> impl Fn(NodeId, NodeId, &Msg<4>) -> bool {
+    let site = net.layout.site(j);
+    move |f, _, m| f == site && matches!(m, Msg::Report { version: v, .. } if *v == version)
+}
+
+fn edge(a: u8, b: u8) -> WaitFor<4> {
+    let mut g = WaitFor::new();
+    g.add(a, b).expect("in range");
+    g
+}
+
+/// The phantom of MODELS.md §4 in its smallest form. p0 holds r0 and p1 holds r1; p1 asks for r0
+/// (site 0 reports p1→p0, and that report is delayed); p0 releases r0, so p1 gets it (site 0
+/// reports "no edge", also delayed); p0 asks for r1 (site 1 reports p0→p1). The detector
+/// hears site 1 and then site 0's *first* report: a cycle that never existed at once.
+fn phantom_prefix(cfg: Config) -> Net {
+    let mut net = Net::new(cfg);
+    let hold_site0 = |net: &Net| {
+        let s0 = net.layout.site(0);
+        move |f: NodeId, _: NodeId, m: &Msg<4>| f == s0 && matches!(m, Msg::Report { .. })
+    };
+    net.cmd(0, acquire(0)).expect("accepted");
+    net.cmd(1, acquire(1)).expect("accepted");
+    net.settle(|_, _, _| false);
+    net.cmd(1, acquire(0)).expect("accepted");
+    let h = hold_site0(&net);
+    net.settle(h);
+    net.cmd(0, Cmd::Release(0)).expect("accepted");
+    net.settle(h);
+    assert_eq!(net.nodes[1].as_process().expect("a process").held(), 0b11, "p1 got r0");
+    net.cmd(0, acquire(1)).expect("accepted");
+    net.settle(h); // site 1's report p0→p1 reaches the detector
+    assert_eq!(net.truth(), edge(0, 1));
+    net
+}
+
+#[test]
+fn naive_detector_declares_a_phantom_then_withdraws_it() {
+    let mut net = phantom_prefix(config(2, DetectorKind::Naive, Fault::None));
+    assert!(net.declared().is_empty());
+    let first = is_report_from(&net, 0, 1);
+    net.deliver(first).expect("accepted");
+    let declared = net.declared();
+    assert_eq!(declared, [edge(0, 1).union(&edge(1, 0))]);
+    assert!(!net.truth().contains(&declared[0]), "a phantom: not in the true graph");
+    let second = is_report_from(&net, 0, 2);
+    net.deliver(second).expect("accepted");
+    assert!(net.detector().declared().is_none());
+    assert!(matches!(net.events.last(), Some((_, Event::Withdrawn(_)))));
+}
+
+#[test]
+fn confirming_detector_refutes_the_phantom() {
+    let mut net = phantom_prefix(config(2, DetectorKind::Confirming, Fault::None));
+    let first = is_report_from(&net, 0, 1);
+    net.deliver(first).expect("accepted");
+    assert!(net.detector().confirming());
+    let confirms = net.flight.iter().filter(|(_, _, m)| matches!(m, Msg::Confirm { .. })).count();
+    assert_eq!(confirms, 2, "one confirmation per site on the cycle");
+    net.settle(|_, _, _| false);
+    assert!(net.declared().is_empty());
+    assert!(!net.detector().confirming());
+    assert_eq!(net.detector().merged(), edge(0, 1), "the newer report replaced the stale one");
+}
+
+#[test]
+fn trusting_the_triggering_report_declares_the_phantom() {
+    let mut net = phantom_prefix(config(2, DetectorKind::Confirming, Fault::TrustTriggeringReport));
+    let first = is_report_from(&net, 0, 1);
+    net.deliver(first).expect("accepted");
+    let s0 = net.layout.site(0);
+    net.settle(move |f, _, m| f == s0 && matches!(m, Msg::Report { .. }));
+    let declared = net.declared();
+    assert_eq!(declared.len(), 1);
+    assert!(!net.truth().contains(&declared[0]));
+}
+
+/// p0: r0 then r1; p1: r1 then r0, both granted their first lock: a real deadlock.
+fn real_deadlock(cfg: Config) -> Net {
+    let mut net = Net::new(cfg);
+    net.cmd(0, acquire(0)).expect("accepted");
+    net.cmd(1, acquire(1)).expect("accepted");
+    net.settle(|_, _, _| false);
+    net.cmd(0, acquire(1)).expect("accepted");
+    net.cmd(1, acquire(0)).expect("accepted");
+    net
+}
+
+#[test]
+fn both_detectors_declare_a_real_deadlock_in_any_report_order() {
+    for kind in [DetectorKind::Naive, DetectorKind::Confirming] {
+        for reversed in [false, true] {
+            let mut net = real_deadlock(config(2, kind, Fault::None));
+            if reversed {
+                net.flight.reverse();
+            }
+            net.settle(|_, _, _| false);
+            let cycle = edge(0, 1).union(&edge(1, 0));
+            assert_eq!(net.declared(), [cycle], "{kind} reversed={reversed}");
+            assert!(net.truth().contains(&cycle));
+            assert_eq!(net.detector().declared(), Some(&cycle));
+        }
+    }
+}
+
+#[test]
+fn a_refused_round_is_retried_when_a_newer_report_arrived_meanwhile() {
+    // Three processes: p2 waits behind p0 for r0 and is re-pointed at p1 when p0 releases.
+    let cfg = Config {
+        layout: Layout { processes: 3, sites: 2, resources: 2 },
+        detector: DetectorKind::Confirming,
+        fault: Fault::None,
+    };
+    let mut net = Net::new(cfg);
+    net.cmd(0, acquire(0)).expect("accepted");
+    net.cmd(1, acquire(1)).expect("accepted");
+    net.settle(|_, _, _| false);
+    net.cmd(2, acquire(0)).expect("accepted"); // p2 → p0 at site 0 (v1)
+    net.cmd(1, acquire(0)).expect("accepted"); // p1 → p0 at site 0 (v2)
+    net.settle(|_, _, _| false);
+    net.cmd(0, acquire(1)).expect("accepted"); // p0 → p1 at site 1: a real cycle p0 → p1 → p0
+    net.settle(|_, _, _| false);
+    let cycle = edge(0, 1).union(&edge(1, 0));
+    assert_eq!(net.declared(), [cycle]);
+    assert!(net.truth().contains(&cycle));
+}
+
+#[test]
+fn stale_duplicate_and_reordered_reports_never_overwrite_a_newer_one() {
+    // Every order of delivering reports v1, v2, v3 (each twice) leaves v3's edges.
+    let mut cfg = config(2, DetectorKind::Naive, Fault::None);
+    cfg.layout.processes = 4;
+    let reports: Vec<Msg<4>> = [(1, edge(0, 1)), (2, edge(2, 1)), (3, edge(3, 2))]
+        .into_iter()
+        .map(|(version, edges)| Msg::Report { version, edges })
+        .collect();
+    let site = cfg.layout.site(1);
+    let orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    for order in orders {
+        let mut d = N::build(cfg, cfg.layout.detector()).expect("valid group");
+        for &i in order.iter().chain(order.iter()) {
+            let before = d.clone();
+            let mut out = Out::new();
+            match d.on_message(Instant::ZERO, site, reports[i], &mut out) {
+                Ok(()) => {}
+                Err(MsgError::StaleReport { .. }) => {
+                    assert!(
+                        d == before && out.as_slice().is_empty(),
+                        "a stale report changed the detector"
+                    )
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let v = d.as_detector().expect("the detector").views()[1];
+        assert_eq!((v.version, v.edges), (3, edge(3, 2)), "order {order:?}");
+    }
+}
+
+#[test]
+fn versions_compare_by_serial_arithmetic_across_the_wrap() {
+    assert!(newer(1, 0));
+    assert!(newer(0, u16::MAX));
+    assert!(newer(5, 65530));
+    assert!(!newer(65530, 5));
+    assert!(!newer(7, 7));
+}
+
+/// Runs `msg` into `node` and asserts it is rejected with `expect`, leaving the node unchanged and
+/// producing no effect.
+fn rejected(node: &N, from: NodeId, msg: Msg<4>, expect: MsgError) {
+    let mut n = node.clone();
+    let mut out = Out::new();
+    assert_eq!(n.on_message(Instant::ZERO, from, msg, &mut out), Err(expect), "{msg:?}");
+    assert!(n == *node, "rejected {msg:?} changed the node");
+    assert!(out.as_slice().is_empty(), "rejected {msg:?} had effects");
+}
+
+#[test]
+fn bad_input_from_peers_is_rejected_and_changes_nothing() {
+    let net = real_deadlock(config(2, DetectorKind::Confirming, Fault::None));
+    let l = net.layout;
+    let site0 = &net.nodes[l.site(0).0 as usize];
+    let det = &net.nodes[l.detector().0 as usize];
+    let p0 = &net.nodes[0];
+    let mut stray = WaitFor::<4>::new();
+    stray.add(3, 0).expect("in range"); // process 3 does not exist in a 2-process group
+                                        // Sites.
+    rejected(site0, NodeId(0), Msg::Request { seq: 1, op: Op::Acquire(0) }, MsgError::Stale);
+    rejected(site0, NodeId(1), Msg::Request { seq: 9, op: Op::Acquire(1) }, MsgError::Malformed);
+    rejected(site0, NodeId(1), Msg::Request { seq: 9, op: Op::Release(0) }, MsgError::NotHolder);
+    rejected(site0, NodeId(0), Msg::Request { seq: 9, op: Op::Acquire(0) }, MsgError::Malformed);
+    rejected(site0, NodeId(1), Msg::Cancel { seq: 1 }, MsgError::Stale);
+    rejected(site0, NodeId(9), Msg::Cancel { seq: 1 }, MsgError::UnexpectedSender(NodeId(9)));
+    rejected(
+        site0,
+        l.site(1),
+        Msg::Request { seq: 9, op: Op::Acquire(0) },
+        MsgError::UnexpectedSender(l.site(1)),
+    );
+    rejected(
+        site0,
+        l.detector(),
+        Msg::Confirm { round: 1, version: 1, edges: stray },
+        MsgError::Malformed,
+    );
+    // Detector.
+    rejected(det, l.site(0), Msg::Report { version: 5, edges: stray }, MsgError::Malformed);
+    rejected(
+        det,
+        NodeId(0),
+        Msg::Report { version: 5, edges: edge(0, 1) },
+        MsgError::UnexpectedSender(NodeId(0)),
+    );
+    rejected(det, l.site(0), Msg::Confirmation { round: 7, ok: true }, MsgError::Stale);
+    rejected(det, l.site(0), Msg::Cancel { seq: 1 }, MsgError::UnexpectedSender(l.site(0)));
+    // Processes.
+    rejected(p0, l.site(1), Msg::Reply { seq: 1, outcome: Outcome::Granted }, MsgError::Stale);
+    rejected(
+        p0,
+        l.site(0),
+        Msg::Reply { seq: 2, outcome: Outcome::Granted },
+        MsgError::UnexpectedSender(l.site(0)),
+    );
+    rejected(p0, l.site(1), Msg::Reply { seq: 2, outcome: Outcome::Released }, MsgError::Malformed);
+    rejected(
+        p0,
+        l.detector(),
+        Msg::Report { version: 1, edges: edge(0, 1) },
+        MsgError::UnexpectedSender(l.detector()),
+    );
+}
+
+#[test]
+fn refused_commands_hand_the_command_back_and_change_nothing() {
+    let mut net = Net::new(config(2, DetectorKind::Naive, Fault::None));
+    let before = net.nodes[0].clone();
+    assert_eq!(net.cmd(0, Cmd::Release(0)), Err(CmdError::NotHeld(Cmd::Release(0))));
+    assert_eq!(net.cmd(0, acquire(5)), Err(CmdError::UnknownResource(acquire(5))));
+    assert!(net.nodes[0] == before && net.flight.is_empty());
+    net.cmd(0, acquire(0)).expect("accepted");
+    assert_eq!(net.cmd(0, acquire(1)), Err(CmdError::Busy(acquire(1))));
+    net.settle(|_, _, _| false);
+    assert_eq!(net.cmd(0, acquire(0)), Err(CmdError::AlreadyHeld(acquire(0))));
+    let site = net.layout.site(0).0;
+    assert_eq!(net.cmd(site, acquire(0)), Err(CmdError::NotAProcess(acquire(0))));
+}
+
+#[test]
+fn a_patient_waiter_gives_up_and_its_edge_disappears() {
+    let mut net = Net::new(config(2, DetectorKind::Naive, Fault::None));
+    net.cmd(0, acquire(0)).expect("accepted");
+    net.settle(|_, _, _| false);
+    let patient = Cmd::Acquire { resource: 0, patience: Some(crate::time::Duration(5)) };
+    net.cmd(1, patient).expect("accepted");
+    net.settle(|_, _, _| false);
+    assert_eq!(net.truth(), edge(1, 0));
+    assert_eq!(net.timers, [(NodeId(1), Timer::GiveUp)]);
+    net.fire(1, Timer::GiveUp);
+    net.settle(|_, _, _| false);
+    assert!(net.truth().is_empty());
+    assert!(net.events.contains(&(NodeId(1), Event::GaveUp(0))));
+    assert!(!net.nodes[1].as_process().expect("a process").is_waiting());
+    assert_eq!(net.detector().merged(), WaitFor::new(), "the detector saw the edge go");
+}
+
+#[test]
+fn a_grant_that_races_the_cancellation_stands() {
+    let mut net = Net::new(config(2, DetectorKind::Naive, Fault::None));
+    net.cmd(0, acquire(0)).expect("accepted");
+    net.settle(|_, _, _| false);
+    net.cmd(1, Cmd::Acquire { resource: 0, patience: Some(crate::time::Duration(5)) })
+        .expect("accepted");
+    net.settle(|_, _, _| false);
+    net.fire(1, Timer::GiveUp); // Cancel in flight ...
+    net.cmd(0, Cmd::Release(0)).expect("accepted"); // ... while p0 releases: r0 goes to p1
+    let s0 = net.layout.site(0);
+    net.deliver(|f, t, m| f == NodeId(0) && t == s0 && matches!(m, Msg::Request { .. }))
+        .expect("accepted");
+    assert_eq!(
+        net.deliver(|_, t, m| t == s0 && matches!(m, Msg::Cancel { .. })),
+        Err(MsgError::Stale)
+    );
+    net.settle(|_, _, _| false);
+    assert_eq!(net.nodes[1].as_process().expect("a process").held(), 0b1);
+    assert!(net.events.contains(&(NodeId(1), Event::Acquired(0))));
+}
+
+#[test]
+fn capacities_are_checked_when_the_group_is_built() {
+    let ok = config(2, DetectorKind::Naive, Fault::None);
+    assert!(ok.validate::<4, 2, 4>().is_ok());
+    let mut c = ok;
+    c.layout.processes = 5;
+    assert_eq!(c.validate::<4, 2, 4>(), Err(ConfigError::Processes { processes: 5, max: 4 }));
+    c = ok;
+    c.layout.sites = 3;
+    c.layout.resources = 3;
+    assert!(matches!(c.validate::<4, 2, 4>(), Err(ConfigError::Sites { .. })));
+    c = ok;
+    c.layout.resources = 9;
+    assert!(matches!(c.validate::<4, 2, 4>(), Err(ConfigError::Resources { .. })));
+    c = ok;
+    c.layout.resources = 1;
+    assert!(matches!(c.validate::<4, 2, 4>(), Err(ConfigError::Resources { .. })));
+    assert!(matches!(N::build(ok, NodeId(9)), Err(ConfigError::NotANode(NodeId(9)))));
+}
+
+#[test]
+fn messages_round_trip_through_serde() {
+    let msgs: [Msg<4>; 3] = [
+        Msg::Confirm { round: 3, version: 9, edges: edge(1, 2).union(&edge(2, 1)) },
+        Msg::Report { version: 65535, edges: edge(3, 0) },
+        Msg::Request { seq: 2, op: Op::Release(1) },
+    ];
+    for m in msgs {
+        let text = serde_json::to_string(&m).expect("serializes");
+        assert_eq!(serde_json::from_str::<Msg<4>>(&text).expect("round-trips"), m, "{text}");
+    }
+    let short = r#"{"Report":{"version":1,"edges":[0,1,2]}}"#;
+    assert!(serde_json::from_str::<Msg<4>>(short).is_err(), "a graph needs all 4 rows");
+}
