@@ -15,6 +15,7 @@
 
 pub mod adapter;
 pub mod batch;
+pub mod deadlock;
 pub mod graph;
 pub mod liveness;
 pub mod network;
