@@ -3,6 +3,7 @@
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use inflight_checker::batch::LinkLimit;
+use inflight_checker::deadlock::{MAX_PROCESSES as MAX_DL_PROCESSES, MAX_SITES as MAX_DL_SITES};
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
@@ -99,6 +100,19 @@ enum CheckProtocol {
         #[arg(long)]
         json: bool,
     },
+    /// Deadlock detection from delayed, versioned reports (MODELS.md §4): processes lock
+    /// resources at sites, sites report their wait-for edges, a detector declares cycles. The
+    /// naive detector is expected to declare a phantom (a cycle that never existed at once); the
+    /// confirming one must never.
+    Deadlock {
+        #[command(flatten)]
+        model: DeadlockArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Windowed pipelining: a sender with a window of M messages, a receiver that delivers in
     /// order and exactly once.
     Pipeline {
@@ -116,6 +130,14 @@ enum CheckProtocol {
 
 #[derive(Subcommand, Debug)]
 enum ExploreProtocol {
+    /// Deadlock detection (same options as `check deadlock`); with --detector naive, the
+    /// phantom's path is listed by `check deadlock`.
+    Deadlock {
+        #[command(flatten)]
+        model: DeadlockArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
     /// Synchronous replication (same options as `check replication`).
     Replication {
         #[command(flatten)]
@@ -329,6 +351,115 @@ impl PipelineArgs {
             self.net.to_cli(),
             fault_flag(&self.fault)
         )
+    }
+}
+
+/// The deadlock-detection scenario.
+#[derive(Args, Debug, Clone)]
+pub struct DeadlockArgs {
+    /// naive (declare any cycle of the merged reports) or confirming (ask the sites first).
+    #[arg(long, value_enum, default_value_t = DetectorArg::Confirming)]
+    detector: DetectorArg,
+    /// Processes (2 to 4).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=MAX_DL_PROCESSES as i64))]
+    processes: u8,
+    /// Sites (1 to 3); resource r is managed by site r mod sites.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=MAX_DL_SITES as i64))]
+    sites: u8,
+    /// Resources (default: one per process).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=12))]
+    resources: Option<u8>,
+    /// ring: process i locks resource i then i+1 (runs may deadlock); hand-off: process 0
+    /// releases its first lock before taking the next (no deadlock, but phantoms).
+    #[arg(long, value_enum, default_value_t = WorkloadArg::HandOff)]
+    workload: WorkloadArg,
+    /// Network semantics: ordered, unordered or duplicating (never lossy: a lost report would
+    /// hide a deadlock forever).
+    #[arg(long, default_value = "unordered", value_parser = network)]
+    network: NetworkKind,
+    /// Explore only states with at most this many messages in the network.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    max_in_network: Option<u16>,
+    /// Check a deliberately broken variant, to see a property fail.
+    #[arg(long, value_enum, default_value_t = DeadlockFaultArg::None)]
+    fault: DeadlockFaultArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DetectorArg {
+    /// Declares as soon as the merged reports have a cycle.
+    Naive,
+    /// Confirms with the sites that every edge has held since its report.
+    Confirming,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum WorkloadArg {
+    /// Dining philosophers: some runs deadlock.
+    Ring,
+    /// Process 0 hands its lock off first: no deadlock, phantoms possible.
+    HandOff,
+}
+
+/// Deliberately broken deadlock-detection variants.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DeadlockFaultArg {
+    /// The correct protocol.
+    None,
+    /// The confirming detector skips the version check for the report that triggered it.
+    TrustTriggeringReport,
+    /// The detector never withdraws a declaration.
+    StickyDeclaration,
+    /// The detector lets an older report overwrite a newer one.
+    AcceptStaleReports,
+}
+
+impl DeadlockArgs {
+    fn cfg(&self) -> Result<inflight_checker::deadlock::DeadlockCfg, String> {
+        use inflight_checker::deadlock::{DeadlockCfg, Workload};
+        use inflight_core::deadlock::{DetectorKind, Fault as F};
+        let cfg = DeadlockCfg {
+            processes: self.processes,
+            sites: self.sites,
+            resources: self.resources.unwrap_or(self.processes),
+            detector: match self.detector {
+                DetectorArg::Naive => DetectorKind::Naive,
+                DetectorArg::Confirming => DetectorKind::Confirming,
+            },
+            workload: match self.workload {
+                WorkloadArg::Ring => Workload::Ring,
+                WorkloadArg::HandOff => Workload::HandOff,
+            },
+            network: self.network,
+            max_in_network: self.max_in_network.map(usize::from),
+            fault: match self.fault {
+                DeadlockFaultArg::None => F::None,
+                DeadlockFaultArg::TrustTriggeringReport => F::TrustTriggeringReport,
+                DeadlockFaultArg::StickyDeclaration => F::StickyDeclaration,
+                DeadlockFaultArg::AcceptStaleReports => F::AcceptStaleReports,
+            },
+        };
+        cfg.validate().map_err(|e| format!("invalid deadlock scenario: {e}"))?;
+        Ok(cfg)
+    }
+
+    fn to_cli(&self) -> String {
+        let name = |v: Option<clap::builder::PossibleValue>| {
+            v.map(|v| v.get_name().to_string()).unwrap_or_default()
+        };
+        let mut s = format!(
+            "--detector {} --processes {} --sites {} --resources {} --workload {} --network {}",
+            name(self.detector.to_possible_value()),
+            self.processes,
+            self.sites,
+            self.resources.unwrap_or(self.processes),
+            name(self.workload.to_possible_value()),
+            self.network,
+        );
+        if let Some(m) = self.max_in_network {
+            s += &format!(" --max-in-network {m}");
+        }
+        s + &fault_flag(&self.fault)
     }
 }
 
@@ -634,6 +765,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                     .serve(model.cfg()?.into_model(), &format!("replication ({})", model.to_cli())),
                 ExploreProtocol::Pipeline { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("pipeline ({})", model.to_cli())),
+                ExploreProtocol::Deadlock { model, serve } => serve
+                    .serve(model.cfg()?.into_model(), &format!("deadlock ({})", model.to_cli())),
             }
         }
         Command::Simulate { protocol } => match *protocol {
@@ -706,7 +839,14 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("replication: {}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
-            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults)
+            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults, &[])
+        }
+        CheckProtocol::Deadlock { model, run, json } => {
+            let cfg = model.cfg()?;
+            let name = format!("deadlock: {}", model.to_cli());
+            let explore = format!("inflight explore deadlock {}", model.to_cli());
+            let highlight = [inflight_checker::deadlock::props::PHANTOM_REACHABLE];
+            check(cfg.into_model(), name, &explore, &run, json, actor_faults, &highlight)
         }
         CheckProtocol::Pipeline { model, run, timed, json } => {
             if timed.timed {
@@ -717,7 +857,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
-            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults)
+            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults, &[])
         }
     }
 }
@@ -729,6 +869,7 @@ fn check<M>(
     run: &RunArgs,
     json: bool,
     faults: FaultFn<M::Action>,
+    highlight: &[&str],
 ) -> Result<ExitCode, String>
 where
     M: stateright::Model + Send + Sync + 'static,
@@ -750,7 +891,14 @@ where
         println!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
         print!("{report}");
-        explorer_hint(&report, explore);
+        for name in highlight {
+            let example = report.properties.iter().any(|p| p.name == *name && p.verdict.is_pass());
+            if let Some(text) = report.path_text(name, "Example").filter(|_| example) {
+                println!();
+                print!("{text}");
+            }
+        }
+        explorer_hint(&report, explore, highlight);
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -962,8 +1110,12 @@ fn simulate_pipeline(
     Ok(ExitCode::SUCCESS)
 }
 
-fn explorer_hint(report: &CheckReport, command: &str) {
-    for p in report.properties.iter().filter(|p| !p.verdict.is_pass()) {
+/// Tells how to walk each failed property's path, and each `highlight`ed example, in the explorer.
+fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
+    let walk = |p: &&inflight_checker::report::PropertyReport| {
+        !p.verdict.is_pass() || highlight.contains(&p.name.as_str())
+    };
+    for p in report.properties.iter().filter(walk) {
         if let Some(path) = &p.explorer_path {
             println!();
             println!("Walk \"{}\" step by step in the web explorer:", p.name);

@@ -196,8 +196,9 @@ impl DeadlockCfg {
                 finished(m, s) || real_deadlock_declared(s)
             });
         match self.detector {
-            DetectorKind::Naive => model
-                .property(Expectation::Sometimes, props::PHANTOM_REACHABLE, |_, s| phantom(s)),
+            DetectorKind::Naive => {
+                model.property(Expectation::Sometimes, props::PHANTOM_REACHABLE, |_, s| phantom(s))
+            }
             DetectorKind::Confirming => {
                 model.property(Expectation::Always, props::NO_PHANTOM, |_, s| !phantom(s))
             }

@@ -39,6 +39,9 @@ impl Default for CheckOptions {
     }
 }
 
+/// Graphs up to this many states also get shortest `sometimes` examples (one more search).
+pub const SHORTEST_EXAMPLES_LIMIT: usize = 1_000_000;
+
 /// What counts as a fault for the liveness analysis's "finitely many faults" assumption.
 pub type FaultFn<A> = fn(&A) -> bool;
 
@@ -298,11 +301,18 @@ where
     let elapsed = start.elapsed().as_secs_f64();
     let model = checker.model();
     let mut discoveries = checker.discoveries();
-    // Re-search only for counterexamples people will read: violated `always` properties.
+    // Re-search for the paths people will read: violated `always` properties, and `sometimes`
+    // examples when the graph is small enough that a second search costs little.
+    let examples = checker.unique_state_count() <= SHORTEST_EXAMPLES_LIMIT;
     let violated: Vec<&'static str> = model
         .properties()
         .iter()
-        .filter(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
+        .filter(|p| match p.expectation {
+            Expectation::Always => true,
+            Expectation::Sometimes => examples,
+            Expectation::Eventually => false,
+        })
+        .filter(|p| discoveries.contains_key(p.name))
         .map(|p| p.name)
         .collect();
     if !violated.is_empty() {
@@ -393,37 +403,51 @@ impl fmt::Display for CheckReport {
             writeln!(f, "  (eventually: {sem})")?;
         }
         for p in self.properties.iter().filter(|p| !p.verdict.is_pass()) {
-            let Some(steps) = &p.path else { continue };
-            writeln!(f)?;
-            writeln!(f, "Counterexample for \"{}\" ({} steps):", p.name, steps.len())?;
-            if let Some(init) = &p.initial {
-                writeln!(f, "  0. initial state")?;
-                for line in init.lines() {
-                    writeln!(f, "       {line}")?;
-                }
-            }
-            for (i, step) in steps.iter().enumerate() {
-                if p.cycle_from == Some(i) {
-                    writeln!(
-                        f,
-                        "  -- from here the cycle repeats forever, never reaching the goal --"
-                    )?;
-                }
-                writeln!(f, "  {}. {}", i + 1, step.action)?;
-                let loop_entry = p.cycle_from.is_some_and(|c| c > 0 && i + 1 == c);
-                if i + 1 == steps.len() || loop_entry {
-                    for line in step.state.lines() {
-                        writeln!(f, "       {line}")?;
-                    }
-                }
-            }
-            if p.cycle_from.is_none() && p.expectation == "eventually" {
-                writeln!(
-                    f,
-                    "  -- a dead end: nothing more can happen, and the goal never held --"
-                )?;
+            if p.path.is_some() {
+                writeln!(f)?;
+                write_path(f, "Counterexample", p)?;
             }
         }
         Ok(())
     }
+}
+
+impl CheckReport {
+    /// The path found for property `name` (a counterexample, or a `sometimes` example), printed
+    /// step by step under `heading`, if there is one.
+    pub fn path_text(&self, name: &str, heading: &str) -> Option<String> {
+        let p = self.properties.iter().find(|p| p.name == name && p.path.is_some())?;
+        let mut s = String::new();
+        write_path(&mut s, heading, p).ok()?;
+        Some(s)
+    }
+}
+
+/// Prints a property's path: the initial state, each action, and the states that matter (the
+/// last one, and where a liveness cycle starts).
+fn write_path(f: &mut impl fmt::Write, heading: &str, p: &PropertyReport) -> fmt::Result {
+    let Some(steps) = &p.path else { return Ok(()) };
+    writeln!(f, "{heading} for \"{}\" ({} steps):", p.name, steps.len())?;
+    if let Some(init) = &p.initial {
+        writeln!(f, "  0. initial state")?;
+        for line in init.lines() {
+            writeln!(f, "       {line}")?;
+        }
+    }
+    for (i, step) in steps.iter().enumerate() {
+        if p.cycle_from == Some(i) {
+            writeln!(f, "  -- from here the cycle repeats forever, never reaching the goal --")?;
+        }
+        writeln!(f, "  {}. {}", i + 1, step.action)?;
+        let loop_entry = p.cycle_from.is_some_and(|c| c > 0 && i + 1 == c);
+        if i + 1 == steps.len() || loop_entry {
+            for line in step.state.lines() {
+                writeln!(f, "       {line}")?;
+            }
+        }
+    }
+    if p.cycle_from.is_none() && p.expectation == "eventually" {
+        writeln!(f, "  -- a dead end: nothing more can happen, and the goal never held --")?;
+    }
+    Ok(())
 }

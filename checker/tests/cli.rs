@@ -266,3 +266,37 @@ fn check_window_explores_c_m_plus_l_choose_l_states_and_agrees_with_the_law() {
     ]);
     assert_eq!(json(&o)["best"]["per_tick"], "1");
 }
+
+#[test]
+fn check_deadlock_shows_the_naive_phantom_and_passes_the_confirming_detector() {
+    let o = inflight(&["check", "deadlock", "--detector", "naive"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("a phantom deadlock is declared (reachable)"), "{out}");
+    assert!(out.contains("Example for \"a phantom deadlock"), "{out}");
+    assert!(out.contains("DECLARED p0 → p1 → p0"), "{out}");
+    assert!(out.contains("inflight explore deadlock --detector naive"), "{out}");
+    assert!(out.contains("#/steps/"), "{out}");
+
+    let o = inflight(&["check", "deadlock", "--processes", "3", "--workload", "ring", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["unique_states"], 66141);
+    assert_eq!(v["passed"], true);
+
+    let o = inflight(&["check", "deadlock", "--fault", "trust-triggering-report"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("Counterexample for \"no phantom deadlock is declared\""));
+}
+
+#[test]
+fn deadlock_arguments_are_checked() {
+    assert_usage_errors(&[
+        (&["check", "deadlock", "--processes", "1"], "--processes"),
+        (&["check", "deadlock", "--processes", "5"], "--processes"),
+        (&["check", "deadlock", "--detector", "psychic"], "--detector"),
+        (&["check", "deadlock", "--sites", "3", "--resources", "2"], "resources over 3 sites"),
+        (&["check", "deadlock", "--network", "lossy"], "--network"),
+        (&["explore", "deadlock", "--workload", "chaos"], "--workload"),
+    ]);
+}

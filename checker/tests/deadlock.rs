@@ -54,12 +54,13 @@ fn both_detectors_declare_every_real_deadlock_of_the_ring() {
     for detector in [DetectorKind::Naive, DetectorKind::Confirming] {
         let cfg = DeadlockCfg { detector, ..ring(2) };
         // The eventually-property is not vacuous: some run really deadlocks.
-        let model = cfg.into_model().property(Expectation::Sometimes, "deadlock forms", |_, s| {
-            dl::truth(s).has_cycle()
-        });
+        let model = cfg
+            .into_model()
+            .property(Expectation::Sometimes, "deadlock forms", |_, s| dl::truth(s).has_cycle());
         let checker = testing::check(model);
         assert!(checker.discovery("deadlock forms").is_some(), "{detector}");
-        let report = run_check(cfg.into_model(), String::new(), CheckOptions::default(), actor_faults);
+        let report =
+            run_check(cfg.into_model(), String::new(), CheckOptions::default(), actor_faults);
         let live = report
             .properties
             .iter()
@@ -72,11 +73,10 @@ fn both_detectors_declare_every_real_deadlock_of_the_ring() {
 
 #[test]
 fn three_processes_one_site_and_duplicating_networks_pass() {
-    let counts: Vec<usize> =
-        [ring(3), DeadlockCfg { processes: 3, resources: 3, ..base() }]
-            .into_iter()
-            .map(assert_all_pass)
-            .collect();
+    let counts: Vec<usize> = [ring(3), DeadlockCfg { processes: 3, resources: 3, ..base() }]
+        .into_iter()
+        .map(assert_all_pass)
+        .collect();
     assert_eq!(counts, [66141, 67638]);
     assert_eq!(assert_all_pass(DeadlockCfg { network: NetworkKind::Duplicating, ..ring(2) }), 1730);
     assert_eq!(assert_all_pass(DeadlockCfg { sites: 1, ..ring(2) }), 975);
