@@ -24,6 +24,8 @@ pub struct SiteView<const P: usize> {
 struct Pending<const P: usize> {
     round: Round,
     cycle: WaitFor<P>,
+    /// Sites asked, one bit each.
+    asked: u32,
     /// Sites whose answer is awaited, one bit each.
     awaiting: u32,
     /// A report arrived during the round: look again when it ends.
@@ -134,18 +136,21 @@ impl<const P: usize, const S: usize> Detector<P, S> {
                     if p.awaiting != 0 {
                         return Ok(());
                     }
-                    let cycle = p.cycle;
+                    let (cycle, asked) = (p.cycle, p.asked);
                     self.pending = None;
                     if self.merged().contains(&cycle) {
                         self.declare(cycle, out);
                     } else {
+                        self.resolve(round, asked, out);
                         self.evaluate(None, out);
                     }
                 } else {
                     // The site changed after the version asked about, so a newer report exists.
-                    // If it already came, look again now; otherwise its arrival will.
-                    let dirty = p.dirty;
+                    // Unpin the round; if the report already came, look again now, otherwise
+                    // its arrival will.
+                    let (dirty, asked) = (p.dirty, p.asked);
                     self.pending = None;
+                    self.resolve(round, asked, out);
                     if dirty {
                         self.evaluate(None, out);
                     }
@@ -206,7 +211,22 @@ impl<const P: usize, const S: usize> Detector<P, S> {
         if awaiting == 0 {
             self.declare(cycle, out);
         } else {
-            self.pending = Some(Pending { round: self.round, cycle, awaiting, dirty: false });
+            let round = self.round;
+            self.pending = Some(Pending { round, cycle, asked: awaiting, awaiting, dirty: false });
+        }
+    }
+
+    /// Tells the sites of a failed round to unpin its edges.
+    fn resolve<const SS: usize, const R: usize>(
+        &mut self,
+        round: Round,
+        asked: u32,
+        out: &mut impl Effects<Node<P, SS, R>>,
+    ) {
+        for j in 0..self.layout.sites.min(32) {
+            if asked & (1 << j) != 0 {
+                out.send(self.layout.site(j), Msg::Resolve { round });
+            }
         }
     }
 

@@ -16,9 +16,12 @@
 //!   used ([`Msg::Confirm`]). Every edge then held over an interval that starts before the
 //!   detector decided and ends after it, so all of them held at the decision instant: the cycle
 //!   was real then, and a real deadlock never dissolves by itself (a waiting process cannot
-//!   release). A refusal means the site has changed since, so a newer report is on its way; the
-//!   detector tries again when it arrives. Rounds are numbered, so a late answer to an old
-//!   round is ignored.
+//!   release). A site that confirms also *pins* those edges: a waiter that runs out of
+//!   patience meanwhile has its cancellation deferred, so the cycle still holds at the moment
+//!   it is declared, even with lock-wait timeouts. A refusal means the site has changed since,
+//!   so a newer report is on its way; the detector unpins the round ([`Msg::Resolve`]) and
+//!   tries again when the report arrives. Rounds are numbered, so a late answer to an old round
+//!   is ignored.
 //!
 //! A declared cycle stays declared while the detector's merged view still contains it, and is
 //! withdrawn ([`Event::Withdrawn`]) when newer reports break it. One deadlock is handled at a
@@ -309,12 +312,20 @@ pub enum Msg<const P: usize> {
         /// The edges of the candidate cycle this site reported.
         edges: WaitFor<P>,
     },
-    /// Site → detector: the answer for `round`.
+    /// Site → detector: the answer for `round`. An `ok` site also *pins* the edges it
+    /// confirmed: their waiters' cancellations wait until the round is resolved, so a confirmed
+    /// cycle still holds when the detector declares it.
     Confirmation {
         /// The round answered.
         round: Round,
         /// Every edge asked about has held since the version.
         ok: bool,
+    },
+    /// Detector → site: `round` failed; unpin its edges. (A round that succeeded keeps its
+    /// edges pinned: the declared deadlock stands until the application resolves it.)
+    Resolve {
+        /// The failed round.
+        round: Round,
     },
 }
 
@@ -331,6 +342,7 @@ impl<const P: usize> fmt::Debug for Msg<P> {
             Msg::Confirmation { round, ok } => {
                 write!(f, "Confirmation r{round} {}", if *ok { "ok" } else { "no" })
             }
+            Msg::Resolve { round } => write!(f, "Resolve r{round}"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! A site: the lock manager of its resources, reporting its local wait-for edges.
 
 use super::{
-    newer, Layout, Msg, MsgError, Node, Op, Outcome, Process, Resource, Role, Version, WaitFor,
+    newer, Layout, Msg, MsgError, Node, Op, Outcome, Process, Resource, Role, Round, Version,
+    WaitFor,
 };
 use crate::machine::{Effects, NodeId};
 use core::fmt;
@@ -30,11 +31,22 @@ pub struct Site<const P: usize, const R: usize> {
     since: [Version; P],
     /// For each process: the last request number handled.
     last_seq: [u16; P],
+    /// Waiters whose edges a confirmation round has pinned, one bit each.
+    pinned: u32,
+    /// The round that pinned them.
+    pin_round: Round,
+    /// The newest round the detector resolved (its late confirmations pin nothing).
+    resolved: Round,
+    /// Pinned waiters whose cancellation waits for the pin to go.
+    deferred: u32,
 }
 
 impl<const P: usize, const R: usize> fmt::Debug for Site<P, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "site{} v{}:", self.index, self.version)?;
+        if self.pinned != 0 {
+            write!(f, " pinned by r{} {:#b}", self.pin_round, self.pinned)?;
+        }
         for l in &self.locks {
             write!(f, " r{}=", l.resource)?;
             match l.holder {
@@ -64,7 +76,18 @@ impl<const P: usize, const R: usize> Site<P, R> {
         for r in (0..layout.resources).filter(|&r| layout.site_of(r) == index) {
             let _ = locks.push(Lock { resource: r, holder: None, waiters: 0 });
         }
-        Site { index, layout, locks, version: 0, since: [0; P], last_seq: [0; P] }
+        Site {
+            index,
+            layout,
+            locks,
+            version: 0,
+            since: [0; P],
+            last_seq: [0; P],
+            pinned: 0,
+            pin_round: 0,
+            resolved: 0,
+            deferred: 0,
+        }
     }
 
     /// The site's current version.
@@ -120,6 +143,24 @@ impl<const P: usize, const R: usize> Site<P, R> {
                 }
                 let ok = edges.edges().all(|(w, h)| self.held_since(w, h, version));
                 out.send(from, Msg::Confirmation { round, ok });
+                // The detector runs one round at a time: a newer round supersedes older pins.
+                if newer(round, self.pin_round) && newer(round, self.resolved) {
+                    self.pin_round = round;
+                    self.pinned =
+                        if ok { edges.edges().fold(0, |m, (w, _)| m | 1 << w) } else { 0 };
+                    self.apply_deferred(out);
+                }
+                Ok(())
+            }
+            (Some(Role::Detector), Msg::Resolve { round }) => {
+                if !newer(round, self.resolved) {
+                    return Err(MsgError::Stale);
+                }
+                self.resolved = round;
+                if round == self.pin_round {
+                    self.pinned = 0;
+                    self.apply_deferred(out);
+                }
                 Ok(())
             }
             _ => Err(MsgError::UnexpectedSender(from)),
@@ -215,12 +256,48 @@ impl<const P: usize, const R: usize> Site<P, R> {
         if seq != self.last_seq[pi] {
             return Err(MsgError::Stale);
         }
-        let Some(lock) = self.locks.iter_mut().find(|l| l.waiters & (1u32 << p) != 0) else {
+        if !self.locks.iter().any(|l| l.waiters & (1u32 << p) != 0) {
             return Err(MsgError::Stale);
+        }
+        if self.pinned & (1 << p) != 0 {
+            self.deferred |= 1 << p;
+        } else {
+            self.withdraw(p, out);
+        }
+        Ok(())
+    }
+
+    /// Takes waiter `p` out of its queue and tells it the wait is cancelled.
+    fn withdraw<const S: usize, const RR: usize>(
+        &mut self,
+        p: Process,
+        out: &mut impl Effects<Node<P, S, RR>>,
+    ) {
+        let Some(lock) = self.locks.iter_mut().find(|l| l.waiters & (1u32 << p) != 0) else {
+            return;
         };
         lock.waiters &= !(1 << p);
+        let seq = self.last_seq[p as usize];
         out.send(self.layout.process(p), Msg::Reply { seq, outcome: Outcome::Cancelled });
         self.report(out);
-        Ok(())
+    }
+
+    /// Carries out the cancellations that waited for pins which are now gone.
+    fn apply_deferred<const S: usize, const RR: usize>(
+        &mut self,
+        out: &mut impl Effects<Node<P, S, RR>>,
+    ) {
+        let ready = self.deferred & !self.pinned;
+        self.deferred &= self.pinned;
+        for p in 0..P.min(32) as u8 {
+            if ready & (1 << p) != 0 {
+                self.withdraw(p, out);
+            }
+        }
+    }
+
+    /// Waiters whose edges are pinned by a confirmation round, one bit each.
+    pub fn pinned(&self) -> u32 {
+        self.pinned
     }
 }

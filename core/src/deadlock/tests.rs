@@ -426,3 +426,77 @@ fn messages_round_trip_through_serde() {
     let short = r#"{"Report":{"version":1,"edges":[0,1,2]}}"#;
     assert!(serde_json::from_str::<Msg<4>>(short).is_err(), "a graph needs all 4 rows");
 }
+
+fn is_confirm_to(net: &Net, j: u8) -> impl Fn(NodeId, NodeId, &Msg<4>) -> bool {
+    let site = net.layout.site(j);
+    move |_, t, m| t == site && matches!(m, Msg::Confirm { .. })
+}
+
+fn is_cancel_to(net: &Net, j: u8) -> impl Fn(NodeId, NodeId, &Msg<4>) -> bool {
+    let site = net.layout.site(j);
+    move |_, t, m| t == site && matches!(m, Msg::Cancel { .. })
+}
+
+#[test]
+fn a_confirmed_edge_is_pinned_so_the_declared_cycle_still_holds() {
+    let mut net = real_deadlock(config(2, DetectorKind::Confirming, Fault::None));
+    let reports = |_: NodeId, _: NodeId, m: &Msg<4>| matches!(m, Msg::Report { .. });
+    while net.flight.iter().any(|(f, t, m)| reports(*f, *t, m)) {
+        net.deliver(reports).expect("report applied");
+    }
+    net.settle(|_, _, m| matches!(m, Msg::Confirm { .. }));
+    let to0 = is_confirm_to(&net, 0);
+    net.deliver(to0).expect("site 0 answers");
+    assert_ne!(net.site(0).pinned(), 0, "site 0 pinned p1's edge");
+    // p1 runs out of patience while the round is in progress: its cancellation waits.
+    net.fire(1, Timer::GiveUp);
+    let cancel = is_cancel_to(&net, 0);
+    net.deliver(cancel).expect("deferred, not rejected");
+    assert!(net.truth().has(1, 0), "the pinned edge stays");
+    net.settle(|_, _, _| false);
+    let cycle = edge(0, 1).union(&edge(1, 0));
+    assert_eq!(net.declared(), [cycle]);
+    assert!(net.truth().contains(&cycle), "real at the moment it is declared, and after");
+    assert!(net.nodes[1].as_process().expect("a process").is_waiting());
+}
+
+#[test]
+fn a_failed_round_unpins_and_carries_out_the_deferred_cancellation() {
+    let mut net = phantom_prefix(config(2, DetectorKind::Confirming, Fault::None));
+    let first = is_report_from(&net, 0, 1);
+    net.deliver(first).expect("stale but newest so far");
+    let to1 = is_confirm_to(&net, 1);
+    net.deliver(to1).expect("site 1 confirms p0→p1");
+    assert_ne!(net.site(1).pinned(), 0);
+    net.fire(0, Timer::GiveUp);
+    let cancel = is_cancel_to(&net, 1);
+    net.deliver(cancel).expect("deferred");
+    assert!(net.truth().has(0, 1));
+    let to0 = is_confirm_to(&net, 0);
+    net.deliver(to0).expect("site 0 refuses: p1 no longer waits");
+    net.settle(|_, _, _| false);
+    assert!(net.declared().is_empty());
+    assert_eq!(net.site(1).pinned(), 0, "the Resolve unpinned site 1");
+    assert!(net.truth().is_empty(), "the deferred cancellation took effect");
+    assert!(net.events.contains(&(NodeId(0), Event::GaveUp(1))));
+}
+
+#[test]
+fn a_late_confirm_for_a_resolved_round_pins_nothing() {
+    let mut net = real_deadlock(config(2, DetectorKind::Confirming, Fault::None));
+    net.settle(|_, _, m| matches!(m, Msg::Confirm { .. }));
+    let mut site: N = net.nodes[net.layout.site(0).0 as usize].clone();
+    let version = net.site(0).version();
+    let det = net.layout.detector();
+    let mut out = Out::new();
+    site.on_message(Instant::ZERO, det, Msg::Resolve { round: 3 }, &mut out).expect("resolve");
+    rejected(&site.clone(), det, Msg::Resolve { round: 3 }, MsgError::Stale);
+    let confirm = |round| Msg::Confirm { round, version, edges: edge(1, 0) };
+    site.on_message(Instant::ZERO, det, confirm(3), &mut out).expect("answered");
+    assert!(out
+        .as_slice()
+        .contains(&Effect::Send { to: det, msg: Msg::Confirmation { round: 3, ok: true } }));
+    assert_eq!(site.as_site().expect("a site").pinned(), 0, "round 3 was resolved: no pin");
+    site.on_message(Instant::ZERO, det, confirm(4), &mut out).expect("answered");
+    assert_eq!(site.as_site().expect("a site").pinned(), 0b10, "round 4 pins p1's edge");
+}
