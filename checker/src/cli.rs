@@ -493,6 +493,27 @@ enum SimulateProtocol {
 
 #[derive(Subcommand, Debug)]
 enum PredictLaw {
+    /// The phantom-deadlock probability, MODELS.md §4: a cycle of n wait-for edges, each
+    /// released after an Exp(μ) time, declared on reports of age δ. Prints P(phantom) and the
+    /// half-life τ₅₀ for each report-age model (or the one given).
+    Phantom {
+        /// Edges in the cycle, n ≥ 1.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        n: u32,
+        /// Release rate of each edge, e.g. 20/s.
+        #[arg(long, value_parser = rate, allow_hyphen_values = true)]
+        mu: PerSec,
+        /// Report age δ, e.g. 8.66ms.
+        #[arg(long, value_parser = duration, allow_hyphen_values = true)]
+        delta: Seconds,
+        /// One report-age model: snapshot (A), staggered (B), probe (B′), uniform (C1) or
+        /// exponential (C2).
+        #[arg(long, value_enum)]
+        model: Option<AgesArg>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Throughput of (synchronous) replication with k writes in flight, MODELS.md §1:
     /// X = min(b·k / (RTT + b·s/B + t_proc), B/s).
     Replication {
@@ -532,6 +553,34 @@ enum PredictLaw {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The report-age models of MODELS.md §4.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum AgesArg {
+    /// A: all reports taken together, decided δ later.
+    Snapshot,
+    /// B: reports taken one after another over δ.
+    Staggered,
+    /// B′: an edge-chasing probe of n hops, δ/n each.
+    Probe,
+    /// C1: ages uniform on [0, δ].
+    Uniform,
+    /// C2: ages exponential with mean δ.
+    Exponential,
+}
+
+impl AgesArg {
+    fn model(self) -> inflight_models::phantom::ReportAges {
+        use inflight_models::phantom::ReportAges as A;
+        match self {
+            AgesArg::Snapshot => A::Snapshot,
+            AgesArg::Staggered => A::Staggered,
+            AgesArg::Probe => A::Probe,
+            AgesArg::Uniform => A::Uniform,
+            AgesArg::Exponential => A::Exponential,
+        }
+    }
 }
 
 /// A message size and link bandwidth, given together or not at all.
@@ -682,7 +731,7 @@ fn bandwidth(s: &str) -> Result<BitsPerSec, String> {
 fn rate(s: &str) -> Result<PerSec, String> {
     let r = units::parse_rate(s).map_err(|e| e.to_string())?;
     if !units::is_positive(&r.0) {
-        return Err(format!("'{s}' is not positive: a target rate must be above 0"));
+        return Err(format!("'{s}' is not positive: a rate must be above 0"));
     }
     Ok(r)
 }
@@ -785,6 +834,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Predict { law } => match *law {
             PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
                 predict_replication(&rtt, window, link.link().as_ref(), &t_proc, batch, json)
+            }
+            PredictLaw::Phantom { n, mu, delta, model, json } => {
+                predict_phantom(n, &mu, &delta, model.map(AgesArg::model), json)
             }
             PredictLaw::Window { rtt, link, rate, window, json } => {
                 predict_window(&rtt, link.link().as_ref(), rate.as_ref(), window, json)
@@ -1233,4 +1285,41 @@ fn predict_window(
     }
     // A target that no window can reach is an answer, but not a success.
     Ok(if needed.is_err() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+fn predict_phantom(
+    n: u32,
+    mu: &PerSec,
+    delta: &Seconds,
+    model: Option<inflight_models::phantom::ReportAges>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    use inflight_models::phantom::{probability, tau50_seconds, PhantomInputs, ReportAges};
+    let inputs = PhantomInputs { n, mu: mu.clone(), delta: delta.clone() };
+    let models: Vec<ReportAges> = model.map_or_else(|| ReportAges::ALL.to_vec(), |m| vec![m]);
+    let mut rows = Vec::new();
+    for m in models {
+        let p = probability(m, &inputs).map_err(|e| e.to_string())?;
+        let tau = tau50_seconds(m, n, mu).map_err(|e| e.to_string())?;
+        rows.push((m, p, tau));
+    }
+    if json {
+        let v = json!({
+            "law": "phantom",
+            "source": "MODELS.md §4",
+            "inputs": { "n": n, "mu_per_s": q_json(&mu.0), "delta_s": q_json(&delta.0) },
+            "models": rows.iter().map(|(m, p, tau)| json!({
+                "model": m.name(), "label": m.label(), "formula": m.formula(),
+                "p_phantom": p, "tau50_s": tau,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Phantom deadlock (MODELS.md §4): n = {n} edges, μ = {mu}, δ = {delta}");
+    println!("  {:<15} {:>12}  {:>14}  formula", "model", "P(phantom)", "τ₅₀");
+    for (m, p, tau) in &rows {
+        println!("  {:<15} {:>12.6}  {:>11.6} ms  {}", m.to_string(), p, tau * 1e3, m.formula());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -300,3 +300,34 @@ fn deadlock_arguments_are_checked() {
         (&["explore", "deadlock", "--workload", "chaos"], "--workload"),
     ]);
 }
+
+#[test]
+fn predict_phantom_gives_every_report_age_model_and_its_half_life() {
+    let o = inflight(&["predict", "phantom", "--n", "4", "--mu", "20/s", "--delta", "8.66434ms"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for needle in ["A snapshot", "B staggered", "B′ probe", "C1 uniform", "C2 exponential"] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    assert!(out.contains("0.500000") && out.contains("8.664340 ms"), "{out}");
+    let o = inflight(&[
+        "predict", "phantom", "--n", "4", "--mu", "20/s", "--delta", "20ms", "--model", "uniform",
+        "--json",
+    ]);
+    let v = json(&o);
+    let m = &v["models"][0];
+    assert_eq!(m["label"], "C1");
+    let p = m["p_phantom"].as_f64().expect("a number");
+    assert!((p - 0.538544).abs() < 5e-7, "{p}");
+    assert_usage_errors(&[
+        (&["predict", "phantom", "--n", "0", "--mu", "20/s", "--delta", "1ms"], "--n"),
+        (&["predict", "phantom", "--n", "4", "--mu", "0/s", "--delta", "1ms"], "--mu"),
+        (&["predict", "phantom", "--n", "4", "--mu", "-2/s", "--delta", "1ms"], "--mu"),
+        (&["predict", "phantom", "--n", "4", "--mu", "20/s", "--delta", "-1ms"], "negative"),
+        (
+            &["predict", "phantom", "--n", "4", "--mu", "20/s", "--delta", "1ms", "--model", "x"],
+            "--model",
+        ),
+        (&["predict", "phantom", "--n", "4", "--mu", "20/s", "--delta", "1 parsec"], "--delta"),
+    ]);
+}

@@ -5,6 +5,7 @@
 //!   second), parsed from strings like `100ms`, `1500B`, `10Gbit/s`, `100000/s` into exact
 //!   rationals.
 //! - [`laws`]: each law with the MODELS.md section it comes from.
+//! - [`phantom`]: the phantom-deadlock probability under five report-age models (§4).
 //! - [`sim`]: virtual time, links with latency and serialization, driving any
 //!   [`inflight_core::Machine`].
 
@@ -15,6 +16,7 @@
 
 pub mod experiments;
 pub mod laws;
+pub mod phantom;
 pub mod sim;
 pub mod units;
 pub mod workload;

@@ -98,8 +98,12 @@ pub fn read_vectors(name: &str) -> Vec<Row> {
 /// Whether the exact value `ours` rounds to the printed `printed` at its precision (the vectors
 /// are printed to 6 significant figures): |ours − printed| ≤ half a unit in the 6th figure.
 pub fn agrees_to_6_figures(ours: &Q, printed: &str) -> bool {
+    agrees_to_6_figures_f64(to_f64(ours), printed)
+}
+
+/// [`agrees_to_6_figures`] for a law whose value is transcendental (computed in `f64`).
+pub fn agrees_to_6_figures_f64(x: f64, printed: &str) -> bool {
     let Ok(p) = printed.trim().parse::<f64>() else { return false };
-    let x = to_f64(ours);
     if p == 0.0 {
         return x == 0.0;
     }

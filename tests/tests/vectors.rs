@@ -1,4 +1,4 @@
-//! The public law vectors of MODELS.md §1–2, read from `vectors/` and checked against
+//! The public law vectors of MODELS.md §1, §2 and §4, read from `vectors/` and checked against
 //! `inflight-models`. A value must round to the printed one at 6 significant figures.
 
 use inflight_models::laws::{self, Link};
@@ -6,7 +6,7 @@ use inflight_models::units::{
     parse_bandwidth, parse_decimal, parse_duration, parse_rate, parse_size, Bits, BitsPerSec,
     PerSec, Seconds, Q,
 };
-use inflight_tests::{agrees_to_6_figures, read_vectors};
+use inflight_tests::{agrees_to_6_figures, agrees_to_6_figures_f64, read_vectors};
 use num_traits::Zero;
 
 fn num(s: &str) -> Q {
@@ -113,4 +113,27 @@ fn c2_bandwidth_delay_product_and_knee() {
 #[test]
 fn rates_in_the_vectors_parse_with_units_too() {
     assert_eq!(parse_rate("100000/s").expect("rate").0, num("100000"));
+}
+
+/// `c4_phantom_prob.csv`: n = 4, μ = 20/s, δ in ms; one column per report-age model, in the
+/// order A, B, B′, C1, C2 (MODELS.md §4).
+#[test]
+fn c4_phantom_probability() {
+    use inflight_models::phantom::{probability, PhantomInputs, ReportAges};
+    let mu = parse_rate("20/s").expect("μ");
+    let rows = read_vectors("c4_phantom_prob.csv");
+    assert!(rows.len() >= 10, "the table has its rows");
+    for row in rows {
+        let inputs = PhantomInputs { n: 4, mu: mu.clone(), delta: ms(row.get(0)) };
+        for (col, model) in ReportAges::ALL.into_iter().enumerate() {
+            let p = probability(model, &inputs).expect("in domain");
+            assert!(
+                agrees_to_6_figures_f64(p, row.get(col + 1)),
+                "line {}: model {model} at δ = {} ms: computed {p:.8} but the vector says {}",
+                row.line,
+                row.get(0),
+                row.get(col + 1)
+            );
+        }
+    }
 }
