@@ -22,6 +22,7 @@ fn run(ticks: u64, loss_ppm: u32) -> u64 {
             Msg::Data { .. } => Duration(1),
             Msg::Ack { .. } => Duration::ZERO,
         }),
+        route: None,
     };
     let mut app = SaturatingSender::new();
     let mut sim = Sim::new(nodes, link, &mut app);

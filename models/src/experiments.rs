@@ -67,6 +67,7 @@ pub fn pipeline_window_sweep(
                 Msg::Data { .. } => Duration(sigma),
                 Msg::Ack { .. } => Duration::ZERO,
             }),
+            route: None,
         };
         let mut app = SaturatingSender::new();
         let mut sim = Sim::new(nodes, spec, &mut app);

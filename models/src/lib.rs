@@ -17,6 +17,7 @@
 pub mod experiments;
 pub mod laws;
 pub mod phantom;
+pub mod phantom_sim;
 pub mod sim;
 pub mod units;
 pub mod workload;

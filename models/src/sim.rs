@@ -26,6 +26,9 @@ pub struct LinkSpec<Msg> {
     pub seed: u64,
     /// How long a message occupies the sender's link (its size over the bandwidth), in ticks.
     pub serialize: Box<dyn Fn(&Msg) -> Duration>,
+    /// Propagation delay per directed link `(from, to)`, in ticks, overriding `latency` (for
+    /// example: processes next to their lock manager, a detector far away).
+    pub route: Option<Box<dyn Fn(NodeId, NodeId) -> Duration>>,
 }
 
 impl<Msg> LinkSpec<Msg> {
@@ -37,6 +40,7 @@ impl<Msg> LinkSpec<Msg> {
             loss_ppm: 0,
             seed: 0,
             serialize: Box::new(|_| Duration::ZERO),
+            route: None,
         }
     }
 }
@@ -50,6 +54,21 @@ pub trait Client<M: Machine> {
     fn result(&mut self, now: Instant, node: NodeId, result: Result<(), M::CmdError>);
     /// An event a node emitted; the application may act on its node (for example compact a log).
     fn on_event(&mut self, now: Instant, node: NodeId, event: &M::Event, machine: &mut M);
+
+    /// The same event, with every node of the group in view (for an observer that compares an
+    /// event with the state of the whole system at that instant). By default it calls
+    /// [`Client::on_event`] with the emitting node.
+    fn on_event_with_group(
+        &mut self,
+        now: Instant,
+        node: NodeId,
+        event: &M::Event,
+        group: &mut [M],
+    ) {
+        if let Some(machine) = group.get_mut(node.0 as usize) {
+            self.on_event(now, node, event, machine);
+        }
+    }
 }
 
 /// Counters of a run.
@@ -132,7 +151,8 @@ pub struct Sim<M: Machine> {
     now: Instant,
     nodes: Vec<M>,
     link: LinkSpec<M::Msg>,
-    /// Per directed link (from · n + to): when it is free again, and its PRNG.
+    /// Per directed link (from · n + to): its latency, when it is free again, and its PRNG.
+    link_latency: Vec<Duration>,
     link_free: Vec<Instant>,
     link_rng: Vec<SplitMix64>,
     queue: BinaryHeap<Reverse<Scheduled<M>>>,
@@ -153,10 +173,17 @@ where
     pub fn new(nodes: Vec<M>, link: LinkSpec<M::Msg>, client: &mut impl Client<M>) -> Self {
         let n = nodes.len();
         let seed = link.seed;
+        let link_latency = (0..n * n)
+            .map(|l| match &link.route {
+                Some(route) => route(NodeId((l / n) as u8), NodeId((l % n) as u8)),
+                None => link.latency,
+            })
+            .collect();
         let mut sim = Sim {
             now: Instant::ZERO,
             nodes,
             link,
+            link_latency,
             link_free: vec![Instant::ZERO; n * n],
             link_rng: (0..n * n)
                 .map(|i| SplitMix64::new(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
@@ -222,7 +249,7 @@ where
                         self.stats.lost += 1;
                         continue;
                     }
-                    let arrive = done + self.link.latency + Duration(extra);
+                    let arrive = done + self.link_latency[l] + Duration(extra);
                     self.schedule(arrive, Pending::Deliver { from: node, to, msg });
                 }
                 Effect::SetTimer { timer, at } => {
@@ -254,7 +281,7 @@ where
                     }
                 }
                 Effect::Emit(event) => {
-                    client.on_event(self.now, node, &event, &mut self.nodes[node.0 as usize]);
+                    client.on_event_with_group(self.now, node, &event, &mut self.nodes);
                 }
             }
         }

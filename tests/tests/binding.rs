@@ -38,6 +38,7 @@ fn measure(replicas: u8, k: u16, latency: u64, sigma: u64, policy: AckPolicy) ->
             Msg::Append { .. } => Duration(sigma),
             Msg::Ack { .. } => Duration::ZERO,
         }),
+        route: None,
     };
     let mut writer = SaturatingWriter::new();
     let mut sim = Sim::new(nodes, link, &mut writer);

@@ -23,6 +23,7 @@ fn link(latency: u64, sigma: u64, jitter: u64, loss_ppm: u32, seed: u64) -> Link
             Msg::Data { .. } => Duration(sigma),
             Msg::Ack { .. } => Duration::ZERO,
         }),
+        route: None,
     }
 }
 

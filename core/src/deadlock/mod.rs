@@ -156,6 +156,9 @@ pub enum Fault {
     StickyDeclaration,
     /// The detector applies any report, even one older than the version it holds.
     AcceptStaleReports,
+    /// Sites confirm edges without pinning them: a waiter may give up between its site's
+    /// confirmation and the declaration.
+    NoPin,
 }
 
 /// A detection group's configuration.
@@ -478,7 +481,7 @@ impl<const P: usize, const S: usize, const R: usize> Node<P, S, R> {
         let l = config.layout;
         Ok(match l.role(id).ok_or(ConfigError::NotANode(id))? {
             Role::Process(p) => Node::Process(ProcessNode::new(p, l)),
-            Role::Site(j) => Node::Site(Site::new(j, l)),
+            Role::Site(j) => Node::Site(Site::new(j, config)),
             Role::Detector => Node::Detector(Detector::new(config)),
         })
     }

@@ -1,8 +1,8 @@
 //! A site: the lock manager of its resources, reporting its local wait-for edges.
 
 use super::{
-    newer, Layout, Msg, MsgError, Node, Op, Outcome, Process, Resource, Role, Round, Version,
-    WaitFor,
+    newer, Config, Fault, Layout, Msg, MsgError, Node, Op, Outcome, Process, Resource, Role, Round,
+    Version, WaitFor,
 };
 use crate::machine::{Effects, NodeId};
 use core::fmt;
@@ -39,6 +39,8 @@ pub struct Site<const P: usize, const R: usize> {
     resolved: Round,
     /// Pinned waiters whose cancellation waits for the pin to go.
     deferred: u32,
+    /// Whether confirmations pin edges (off only in the [`Fault::NoPin`] variant).
+    pins: bool,
 }
 
 impl<const P: usize, const R: usize> fmt::Debug for Site<P, R> {
@@ -69,9 +71,10 @@ impl<const P: usize, const R: usize> fmt::Debug for Site<P, R> {
 }
 
 impl<const P: usize, const R: usize> Site<P, R> {
-    /// Site `index` of `layout`, with every one of its resources free. The layout must have been
-    /// validated for capacity `R` (extra resources are not managed).
-    pub fn new(index: u8, layout: Layout) -> Self {
+    /// Site `index` of the group `config`, with every one of its resources free. The layout must
+    /// have been validated for capacity `R` (extra resources are not managed).
+    pub fn new(index: u8, config: Config) -> Self {
+        let layout = config.layout;
         let mut locks = Vec::new();
         for r in (0..layout.resources).filter(|&r| layout.site_of(r) == index) {
             let _ = locks.push(Lock { resource: r, holder: None, waiters: 0 });
@@ -87,6 +90,7 @@ impl<const P: usize, const R: usize> Site<P, R> {
             pin_round: 0,
             resolved: 0,
             deferred: 0,
+            pins: config.fault != Fault::NoPin,
         }
     }
 
@@ -146,8 +150,8 @@ impl<const P: usize, const R: usize> Site<P, R> {
                 // The detector runs one round at a time: a newer round supersedes older pins.
                 if newer(round, self.pin_round) && newer(round, self.resolved) {
                     self.pin_round = round;
-                    self.pinned =
-                        if ok { edges.edges().fold(0, |m, (w, _)| m | 1 << w) } else { 0 };
+                    let confirmed = edges.edges().fold(0, |m, (w, _)| m | 1 << w);
+                    self.pinned = if ok && self.pins { confirmed } else { 0 };
                     self.apply_deferred(out);
                 }
                 Ok(())

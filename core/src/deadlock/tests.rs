@@ -500,3 +500,23 @@ fn a_late_confirm_for_a_resolved_round_pins_nothing() {
     site.on_message(Instant::ZERO, det, confirm(4), &mut out).expect("answered");
     assert_eq!(site.as_site().expect("a site").pinned(), 0b10, "round 4 pins p1's edge");
 }
+
+#[test]
+fn without_pins_a_give_up_during_the_round_makes_the_declaration_a_phantom() {
+    let mut net = real_deadlock(config(2, DetectorKind::Confirming, Fault::NoPin));
+    let reports = |_: NodeId, _: NodeId, m: &Msg<4>| matches!(m, Msg::Report { .. });
+    while net.flight.iter().any(|(f, t, m)| reports(*f, *t, m)) {
+        net.deliver(reports).expect("report applied");
+    }
+    net.settle(|_, _, m| matches!(m, Msg::Confirm { .. }));
+    let to0 = is_confirm_to(&net, 0);
+    net.deliver(to0).expect("site 0 answers");
+    assert_eq!(net.site(0).pinned(), 0, "the broken site pins nothing");
+    net.fire(1, Timer::GiveUp);
+    let cancel = is_cancel_to(&net, 0);
+    net.deliver(cancel).expect("applied at once");
+    net.settle(|_, _, m| matches!(m, Msg::Report { .. }));
+    let declared = net.declared();
+    assert_eq!(declared.len(), 1);
+    assert!(!net.truth().contains(&declared[0]), "a phantom");
+}
