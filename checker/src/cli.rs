@@ -510,6 +510,10 @@ enum PredictLaw {
         /// exponential (C2).
         #[arg(long, value_enum)]
         model: Option<AgesArg>,
+        /// Also solve model A exactly: the core machines' state graph as a continuous-time
+        /// Markov chain, by uniformization (n ≤ 14).
+        #[arg(long)]
+        exact: bool,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -835,8 +839,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
                 predict_replication(&rtt, window, link.link().as_ref(), &t_proc, batch, json)
             }
-            PredictLaw::Phantom { n, mu, delta, model, json } => {
-                predict_phantom(n, &mu, &delta, model.map(AgesArg::model), json)
+            PredictLaw::Phantom { n, mu, delta, model, exact, json } => {
+                predict_phantom(n, &mu, &delta, model.map(AgesArg::model), exact, json)
             }
             PredictLaw::Window { rtt, link, rate, window, json } => {
                 predict_window(&rtt, link.link().as_ref(), rate.as_ref(), window, json)
@@ -1292,9 +1296,11 @@ fn predict_phantom(
     mu: &PerSec,
     delta: &Seconds,
     model: Option<inflight_models::phantom::ReportAges>,
+    exact: bool,
     json: bool,
 ) -> Result<ExitCode, String> {
     use inflight_models::phantom::{probability, tau50_seconds, PhantomInputs, ReportAges};
+    use inflight_models::phantom_exact::{snapshot_phantom, MAX_N};
     let inputs = PhantomInputs { n, mu: mu.clone(), delta: delta.clone() };
     let models: Vec<ReportAges> = model.map_or_else(|| ReportAges::ALL.to_vec(), |m| vec![m]);
     let mut rows = Vec::new();
@@ -1303,6 +1309,16 @@ fn predict_phantom(
         let tau = tau50_seconds(m, n, mu).map_err(|e| e.to_string())?;
         rows.push((m, p, tau));
     }
+    let exact = if exact {
+        if n < 2 || n > MAX_N as u32 {
+            return Err(format!("--exact: n = {n}: the chain is built for 2 to {MAX_N} edges"));
+        }
+        let closed = probability(ReportAges::Snapshot, &inputs).map_err(|e| e.to_string())?;
+        let x = snapshot_phantom(n as u8, units::to_f64(&mu.0), units::to_f64(&delta.0))?;
+        Some((x, closed))
+    } else {
+        None
+    };
     if json {
         let v = json!({
             "law": "phantom",
@@ -1312,6 +1328,13 @@ fn predict_phantom(
                 "model": m.name(), "label": m.label(), "formula": m.formula(),
                 "p_phantom": p, "tau50_s": tau,
             })).collect::<Vec<_>>(),
+            "exact_snapshot": exact.map(|(x, closed)| json!({
+                "method": "CTMC over the core machines' state graph, uniformization",
+                "p_phantom": x.probability,
+                "states": x.states,
+                "transitions": x.transitions,
+                "abs_diff_from_closed_form": (x.probability - closed).abs(),
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
@@ -1320,6 +1343,16 @@ fn predict_phantom(
     println!("  {:<15} {:>12}  {:>14}  formula", "model", "P(phantom)", "τ₅₀");
     for (m, p, tau) in &rows {
         println!("  {:<15} {:>12.6}  {:>11.6} ms  {}", m.to_string(), p, tau * 1e3, m.formula());
+    }
+    if let Some((x, closed)) = exact {
+        println!(
+            "  exact A: CTMC of the core machines ({} states, {} transitions), uniformization: \
+             P = {:.15}, |P − (1 − e^(−nμδ))| = {:.1e}",
+            x.states,
+            x.transitions,
+            x.probability,
+            (x.probability - closed).abs()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

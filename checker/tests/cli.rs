@@ -319,7 +319,18 @@ fn predict_phantom_gives_every_report_age_model_and_its_half_life() {
     assert_eq!(m["label"], "C1");
     let p = m["p_phantom"].as_f64().expect("a number");
     assert!((p - 0.538544).abs() < 5e-7, "{p}");
+    let o = inflight(&[
+        "predict", "phantom", "--n", "5", "--mu", "30/s", "--delta", "3ms", "--exact", "--json",
+    ]);
+    let v = json(&o);
+    let x = &v["exact_snapshot"];
+    assert_eq!(x["states"], 32);
+    assert!(x["abs_diff_from_closed_form"].as_f64().expect("a number") < 1e-12, "{x}");
     assert_usage_errors(&[
+        (
+            &["predict", "phantom", "--n", "40", "--mu", "20/s", "--delta", "1ms", "--exact"],
+            "--exact",
+        ),
         (&["predict", "phantom", "--n", "0", "--mu", "20/s", "--delta", "1ms"], "--n"),
         (&["predict", "phantom", "--n", "4", "--mu", "0/s", "--delta", "1ms"], "--mu"),
         (&["predict", "phantom", "--n", "4", "--mu", "-2/s", "--delta", "1ms"], "--mu"),

@@ -14,9 +14,11 @@
 // Every public item says what it is for.
 #![deny(missing_docs)]
 
+pub mod ctmc;
 pub mod experiments;
 pub mod laws;
 pub mod phantom;
+pub mod phantom_exact;
 pub mod phantom_sim;
 pub mod sim;
 pub mod units;

@@ -99,3 +99,22 @@ fn unpinned_confirmations_let_phantoms_through_at_the_predicted_rate() {
     assert!(c.phantoms > 0);
     assert!(within_4_se(c.phantom_rate(), p, c.trials), "{} vs {p}", c.phantom_rate());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The probability is checked, not estimated: uniformization over the core machines' own
+    /// state graph gives model A to 1e−12.
+    #[test]
+    fn the_exact_ctmc_of_the_core_machines_is_model_a(
+        n in 2u8..=9,
+        mu in 1u32..=100,
+        delta_us in 0u64..=200_000,
+    ) {
+        let exact = inflight_models::phantom_exact::snapshot_phantom(n, mu as f64, delta_us as f64 * TICK)
+            .expect("solves");
+        let closed = law(n, mu, delta_us);
+        prop_assert!((exact.probability - closed).abs() < 1e-12, "{} vs {closed}", exact.probability);
+        prop_assert_eq!(exact.states, 1usize << n);
+    }
+}
