@@ -342,3 +342,70 @@ fn predict_phantom_gives_every_report_age_model_and_its_half_life() {
         (&["predict", "phantom", "--n", "4", "--mu", "20/s", "--delta", "1 parsec"], "--delta"),
     ]);
 }
+
+/// GET `path` from a local server; the body, once the server answers 200.
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+}
+
+/// Kills the explorer when the test ends, pass or fail.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_explorer_serves_the_naive_phantom_at_the_path_check_prints() {
+    let o = inflight(&["check", "deadlock", "--detector", "naive", "--json"]);
+    let v = json(&o);
+    let prop = v["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["name"] == "a phantom deadlock is declared (reachable)")
+        .expect("the phantom property");
+    let path = prop["explorer_path"].as_str().expect("an explorer path").to_string();
+    let (parent, last) = path.rsplit_once('/').expect("more than one step");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_inflight"))
+        .args(["explore", "deadlock", "--detector", "naive", "--addr", &addr])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    let _server = Server(child);
+    let mut views = None;
+    for _ in 0..100 {
+        views = http_get(&addr, &format!("/.states/{parent}"));
+        if views.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let views: serde_json::Value =
+        serde_json::from_str(&views.expect("the explorer answers")).expect("JSON");
+    let last: u64 = last.parse().expect("an index");
+    let step = views
+        .as_array()
+        .expect("one view per action")
+        .iter()
+        .find(|v| v["actionIndex"] == last)
+        .expect("the path's last action is offered");
+    let state = step["state"].as_str().expect("the state's text");
+    assert!(state.contains("DECLARED p0 → p1 → p0"), "{state}");
+    assert!(state.contains("r0=p1") && !state.contains("r0=p0"), "site 0 shows no edge: {state}");
+}
