@@ -493,6 +493,24 @@ enum SimulateProtocol {
 
 #[derive(Subcommand, Debug)]
 enum PredictLaw {
+    /// The thundering herd, MODELS.md §6: N clients retry a failed request after τ
+    /// (synchronized) or after U[0, τ] (jitter), each in service for s. Prints the synchronized
+    /// peak, the exact expected jittered peak (scan statistic), its closed-form checks, and the
+    /// fluid and periodic ratios for what they are.
+    Herd {
+        /// Clients retrying, N ≥ 1.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        clients: u32,
+        /// Time each request is in service, s, e.g. 10ms.
+        #[arg(long, value_parser = duration, allow_hyphen_values = true)]
+        service: Seconds,
+        /// The retry window τ (the fixed delay, or the jitter's upper bound), e.g. 100ms.
+        #[arg(long, value_parser = duration, allow_hyphen_values = true)]
+        window: Seconds,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The phantom-deadlock probability, MODELS.md §4: a cycle of n wait-for edges, each
     /// released after an Exp(μ) time, declared on reports of age δ. Prints P(phantom) and the
     /// half-life τ₅₀ for each report-age model (or the one given).
@@ -838,6 +856,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Predict { law } => match *law {
             PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
                 predict_replication(&rtt, window, link.link().as_ref(), &t_proc, batch, json)
+            }
+            PredictLaw::Herd { clients, service, window, json } => {
+                predict_herd(clients, &service, &window, json)
             }
             PredictLaw::Phantom { n, mu, delta, model, exact, json } => {
                 predict_phantom(n, &mu, &delta, model.map(AgesArg::model), exact, json)
@@ -1354,5 +1375,80 @@ fn predict_phantom(
             (x.probability - closed).abs()
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn predict_herd(n: u32, s: &Seconds, tau: &Seconds, json: bool) -> Result<ExitCode, String> {
+    use inflight_models::herd;
+    if !units::is_positive(&s.0) {
+        return Err(format!("--service: {s} is not positive: a request takes time to serve"));
+    }
+    if !units::is_positive(&tau.0) {
+        return Err(format!("--window: {tau} is not positive: retries need a window"));
+    }
+    let w = s.0.clone() / tau.0.clone();
+    let e = |r: Result<Q, herd::HerdError>| r.map_err(|e| e.to_string());
+    let fluid = e(herd::one_shot_fluid_ratio(&w))?;
+    let periodic = e(herd::periodic_ratio(&w))?;
+    let stagger = e(herd::one_shot_even_stagger_ratio(n, &w))?;
+    let periodic_stagger = e(herd::periodic_even_stagger_ratio(n, &w))?;
+    let p_one = e(herd::p_peak_one(n, &w))?;
+    let p_all = herd::p_peak_all(n, &w).ok();
+    let two =
+        (n == 2).then(|| herd::expected_peak_two(&w)).transpose().map_err(|e| e.to_string())?;
+    let peak = herd::expected_peak(n, &w);
+    let exact = herd::expected_peak_exact(n, &w, 20_000).ok();
+    if json {
+        let v = json!({
+            "law": "herd",
+            "source": "MODELS.md §6",
+            "inputs": { "clients": n, "service_s": q_json(&s.0), "window_s": q_json(&tau.0) },
+            "w": q_json(&w),
+            "synchronized_peak": n,
+            "expected_jittered_peak": peak.as_ref().ok(),
+            "expected_jittered_peak_exact": exact.as_ref().map(|q| q.to_string()),
+            "expected_peak_ratio": peak.as_ref().ok().map(|p| p / n as f64),
+            "expected_peak_error": peak.as_ref().err().map(|e| e.to_string()),
+            "p_peak_one": q_json(&p_one),
+            "p_peak_all": p_all.as_ref().map(q_json),
+            "expected_peak_two_clients": two.as_ref().map(q_json),
+            "one_shot_fluid_ratio": q_json(&fluid),
+            "periodic_ratio": q_json(&periodic),
+            "one_shot_even_stagger_ratio": q_json(&stagger),
+            "periodic_even_stagger_ratio": q_json(&periodic_stagger),
+            "worst_case_jittered_peak": n,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let f = |q: &Q| sig_figs(q, 6);
+    println!("Thundering herd (MODELS.md §6): N = {n} clients, s = {s} in service, window τ = {tau}, w = s/τ = {w}");
+    println!("  synchronized (fixed delay τ): peak = N = {n} in service at once");
+    match &peak {
+        Ok(p) => println!(
+            "  jitter U[0, τ], one shot: E[peak] = {p:.5} (ratio {:.6}), exact scan statistic{}",
+            p / n as f64,
+            exact.as_ref().map_or(String::new(), |q| format!(" = {q}"))
+        ),
+        Err(err) => println!("  jitter U[0, τ], one shot: E[peak] not computed: {err}"),
+    }
+    println!("    P(peak = 1) = (1 − (N−1)w)₊^N = {}", f(&p_one));
+    if let Some(p) = &p_all {
+        println!("    P(peak = N) = N w^(N−1) − (N−1) w^N = {}", f(p));
+    }
+    if let Some(t) = &two {
+        println!("    E[peak] for N = 2: 1 + 2w − w² = {}", f(t));
+    }
+    println!("    worst case over jitter draws: N = {n} (jitter gives no guarantee)");
+    println!("  one-shot fluid ratio min(1, w) = {} (a time average, not a peak)", f(&fluid));
+    println!(
+        "  periodic ratio w/⌈w⌉ = {} (the article's R: average jittered load over the synchronized peak of periodic retries)",
+        f(&periodic)
+    );
+    println!(
+        "  even stagger: one shot min(N, ⌈Nw⌉)/N = {}, periodic ⌈Nw⌉/(N⌈w⌉) = {}",
+        f(&stagger),
+        f(&periodic_stagger)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -409,3 +409,38 @@ fn the_explorer_serves_the_naive_phantom_at_the_path_check_prints() {
     assert!(state.contains("DECLARED p0 → p1 → p0"), "{state}");
     assert!(state.contains("r0=p1") && !state.contains("r0=p0"), "site 0 shows no edge: {state}");
 }
+
+#[test]
+fn predict_herd_gives_the_exact_expected_peak_and_labels_the_ratios() {
+    let o =
+        inflight(&["predict", "herd", "--clients", "10", "--service", "10ms", "--window", "100ms"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("E[peak] = 3.31860 (ratio 0.331860)"), "{out}");
+    assert!(out.contains("the article's R"), "{out}");
+    let o = inflight(&[
+        "predict",
+        "herd",
+        "--clients",
+        "2",
+        "--service",
+        "3ms",
+        "--window",
+        "4ms",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["expected_jittered_peak_exact"], "31/16");
+    assert_eq!(v["expected_peak_two_clients"]["exact"], "31/16");
+    assert_eq!(v["periodic_ratio"]["exact"], "3/4");
+    assert_usage_errors(&[
+        (&["predict", "herd", "--clients", "0", "--service", "1ms", "--window", "1s"], "--clients"),
+        (&["predict", "herd", "--clients", "3", "--service", "0ms", "--window", "1s"], "--service"),
+        (&["predict", "herd", "--clients", "3", "--service", "1ms", "--window", "-1s"], "--window"),
+        (&["predict", "herd", "--clients", "3", "--service", "1ms", "--window", "0s"], "--window"),
+        (
+            &["predict", "herd", "--clients", "3", "--service", "fast", "--window", "1s"],
+            "--service",
+        ),
+    ]);
+}

@@ -16,6 +16,7 @@
 
 pub mod ctmc;
 pub mod experiments;
+pub mod herd;
 pub mod laws;
 pub mod phantom;
 pub mod phantom_exact;

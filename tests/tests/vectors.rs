@@ -137,3 +137,26 @@ fn c4_phantom_probability() {
         }
     }
 }
+
+/// `c6_ratios.csv` (MODELS.md §6): per w = s/τ, the article's R, the one-shot fluid ratio, the
+/// periodic average ratio (R, labelled for what it is), one-shot and periodic even stagger for
+/// N = 7, and ⌈s/τ⌉.
+#[test]
+fn c6_herd_ratios() {
+    use inflight_models::herd;
+    let rows = read_vectors("c6_ratios.csv");
+    assert!(rows.len() >= 10, "the table has its rows");
+    for row in rows {
+        let w = num(row.get(0));
+        let r = herd::periodic_ratio(&w).expect("R");
+        check(&r, row.get(1), "article R = w/⌈w⌉", row.line);
+        check(&herd::one_shot_fluid_ratio(&w).expect("fluid"), row.get(2), "min(1, w)", row.line);
+        check(&r, row.get(3), "periodic average ratio", row.line);
+        let one_shot = herd::one_shot_even_stagger_ratio(7, &w).expect("stagger");
+        check(&one_shot, row.get(4), "one-shot even stagger N=7", row.line);
+        let periodic = herd::periodic_even_stagger_ratio(7, &w).expect("stagger");
+        check(&periodic, row.get(5), "periodic even stagger N=7", row.line);
+        let overlap = Q::from_integer(herd::overlap(&w).expect("ceil"));
+        check(&overlap, row.get(6), "⌈w⌉", row.line);
+    }
+}
