@@ -164,6 +164,10 @@ impl<M: Checkable, G: Observer<M>> Effects<M> for Sink<'_, M, G> {
     fn emit(&mut self, event: M::Event) {
         self.ghost.observe(&event);
     }
+    fn random(&mut self, bound: u32) {
+        // Every outcome becomes a branch of the search.
+        self.out.choose_random("draw", (0..=bound).collect());
+    }
 }
 
 /// The id a core machine sees for a stateright actor.
@@ -203,7 +207,7 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
     type Msg = M::Msg;
     type State = NodeState<M, G>;
     type Timer = ActorTimer<M::Timer>;
-    type Random = ();
+    type Random = u32;
     type Storage = Saved<M, G>;
 
     fn on_start(&self, _id: Id, storage: &Option<Saved<M, G>>, o: &mut Out<Self>) -> Self::State {
@@ -237,6 +241,18 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
             // A rejected message leaves the machine unchanged; the checker carries on.
             let _ = m.on_message(Instant::ZERO, node_id(src), msg, sink);
         });
+    }
+
+    fn on_random(
+        &self,
+        _id: Id,
+        state: &mut Cow<Self::State>,
+        random: &Self::Random,
+        o: &mut Out<Self>,
+    ) {
+        let issued = state.issued;
+        let value = *random;
+        self.step(state, o, issued, |m, sink| m.on_random(Instant::ZERO, value, sink));
     }
 
     fn on_timeout(

@@ -97,11 +97,18 @@ struct Tick<M: Machine> {
     set: Vec<(M::Timer, Instant)>,
     cancel: Vec<M::Timer>,
     events: Vec<M::Event>,
+    draws: usize,
 }
 
 impl<M: Machine> Tick<M> {
     fn new() -> Self {
-        Tick { sends: Vec::new(), set: Vec::new(), cancel: Vec::new(), events: Vec::new() }
+        Tick {
+            sends: Vec::new(),
+            set: Vec::new(),
+            cancel: Vec::new(),
+            events: Vec::new(),
+            draws: 0,
+        }
     }
 }
 
@@ -117,6 +124,9 @@ impl<M: Machine> Effects<M> for Tick<M> {
     }
     fn emit(&mut self, event: M::Event) {
         self.events.push(event);
+    }
+    fn random(&mut self, _bound: u32) {
+        self.draws += 1;
     }
 }
 
@@ -188,6 +198,16 @@ where
             if let Some(m) = s.nodes.get_mut(node.0 as usize) {
                 self.protocol.on_event(&e, m);
             }
+        }
+        // The timed model explores delays, not random draws: a draw gets its smallest outcome,
+        // 0. (Protocols with randomness are checked by a model that branches on every draw, such
+        // as `crate::retry`.)
+        for _ in 0..out.draws {
+            let mut more = Tick::new();
+            if let Some(m) = s.nodes.get_mut(node.0 as usize) {
+                m.on_random(Instant::ZERO, 0, &mut more);
+            }
+            reward += self.apply(s, node, more);
         }
         reward
     }

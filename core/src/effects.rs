@@ -26,6 +26,12 @@ pub enum Effect<Msg, Timer, Event> {
     CancelTimer(Timer),
     /// Report an event to the application.
     Emit(Event),
+    /// Draw a uniformly random integer in `0 ..= bound` and hand it to
+    /// [`Machine::on_random`](crate::Machine::on_random).
+    Random {
+        /// The largest value.
+        bound: u32,
+    },
 }
 
 /// The effect type of machine `M`.
@@ -93,5 +99,8 @@ impl<M: Machine, const N: usize> Effects<M> for EffectBuf<M::Msg, M::Timer, M::E
     }
     fn emit(&mut self, event: M::Event) {
         self.record(Effect::Emit(event));
+    }
+    fn random(&mut self, bound: u32) {
+        self.record(Effect::Random { bound });
     }
 }

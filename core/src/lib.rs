@@ -28,6 +28,7 @@ pub mod machine;
 pub mod pipeline;
 pub mod rebase;
 pub mod replication;
+pub mod retry;
 pub mod rng;
 pub mod time;
 pub mod window;

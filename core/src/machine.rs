@@ -34,6 +34,11 @@ pub trait Effects<M: Machine> {
     fn cancel_timer(&mut self, timer: M::Timer);
     /// Report `event` to the application on this node (a commit, a declared deadlock …).
     fn emit(&mut self, event: M::Event);
+    /// Ask the host for a uniformly random integer in `0 ..= bound`. The answer comes back
+    /// through [`Machine::on_random`]: at once from a seeded PRNG in the simulator, as every
+    /// possible value in turn in the checker, from a hardware RNG or [`crate::rng::SplitMix64`]
+    /// on a node. A machine has at most one draw outstanding.
+    fn random(&mut self, bound: u32);
 }
 
 /// A protocol role as a sans-IO state machine.
@@ -79,6 +84,12 @@ pub trait Machine: Sized {
 
     /// A timer armed earlier has fired.
     fn on_timer(&mut self, now: Instant, timer: Self::Timer, out: &mut impl Effects<Self>);
+
+    /// The random draw this machine asked for with [`Effects::random`]: `value` is uniform in
+    /// `0 ..= bound`. Machines that never draw keep the default, which ignores it.
+    fn on_random(&mut self, now: Instant, value: u32, out: &mut impl Effects<Self>) {
+        let _ = (now, value, out);
+    }
 
     /// The durable part of the state, as it would be found in storage after a crash now.
     fn durable(&self) -> Self::Durable;

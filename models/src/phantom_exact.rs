@@ -47,6 +47,8 @@ impl Effects<DlNode> for Sends {
     fn set_timer(&mut self, _: Timer, _: Instant) {}
     fn cancel_timer(&mut self, _: Timer) {}
     fn emit(&mut self, _: Event<16>) {}
+    // The deadlock machines never draw random numbers.
+    fn random(&mut self, _: u32) {}
 }
 
 /// Delivers messages between processes and sites at once until none is left; messages to the

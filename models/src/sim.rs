@@ -144,6 +144,9 @@ impl<M: Machine> Effects<M> for Collect<M> {
     fn emit(&mut self, event: M::Event) {
         self.effects.push(Effect::Emit(event));
     }
+    fn random(&mut self, bound: u32) {
+        self.effects.push(Effect::Random { bound });
+    }
 }
 
 /// A simulation of a group of nodes running machine `M`.
@@ -155,6 +158,8 @@ pub struct Sim<M: Machine> {
     link_latency: Vec<Duration>,
     link_free: Vec<Instant>,
     link_rng: Vec<SplitMix64>,
+    /// Per node: the PRNG that answers its random draws.
+    node_rng: Vec<SplitMix64>,
     queue: BinaryHeap<Reverse<Scheduled<M>>>,
     next_id: u64,
     scratch: Vec<Effect<M::Msg, M::Timer, M::Event>>,
@@ -187,6 +192,9 @@ where
             link_free: vec![Instant::ZERO; n * n],
             link_rng: (0..n * n)
                 .map(|i| SplitMix64::new(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+                .collect(),
+            node_rng: (0..n)
+                .map(|i| SplitMix64::new(!seed ^ (i as u64).wrapping_mul(0xd1b5_4a32_d192_ed03)))
                 .collect(),
             queue: BinaryHeap::new(),
             next_id: 0,
@@ -282,6 +290,12 @@ where
                 }
                 Effect::Emit(event) => {
                     client.on_event_with_group(self.now, node, &event, &mut self.nodes);
+                }
+                Effect::Random { bound } => {
+                    let value = self.node_rng[node.0 as usize].below_or_eq(bound as u64) as u32;
+                    let mut more = Collect { effects: Vec::new() };
+                    self.nodes[node.0 as usize].on_random(self.now, value, &mut more);
+                    self.apply(node, more, client);
                 }
             }
         }

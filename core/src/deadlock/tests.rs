@@ -47,6 +47,7 @@ impl Net {
                 Effect::Emit(ev) => self.events.push((from, ev)),
                 Effect::SetTimer { timer, .. } => self.timers.push((from, timer)),
                 Effect::CancelTimer(t) => self.timers.retain(|x| *x != (from, t)),
+                Effect::Random { .. } => panic!("deadlock machines draw no random numbers"),
             }
         }
     }
