@@ -17,6 +17,7 @@
 pub mod ctmc;
 pub mod experiments;
 pub mod herd;
+pub mod herd_sim;
 pub mod laws;
 pub mod phantom;
 pub mod phantom_exact;

@@ -23,9 +23,6 @@ use crate::time::{Duration, Instant};
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
-/// The most requests a server can hold in service at once.
-pub const MAX_CAPACITY: usize = 8;
-
 /// How backoff delays are jittered (Brooker 2015).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Jitter {
@@ -77,7 +74,7 @@ pub struct ClientConfig {
 /// A server's configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ServerConfig {
-    /// Requests served at once (1 ..= [`MAX_CAPACITY`]).
+    /// Requests served at once (1 ..= the server's slot count `C`).
     pub capacity: u8,
     /// Ticks each request is in service.
     pub service: Duration,
@@ -104,7 +101,7 @@ pub enum Fault {
 pub enum ConfigError {
     /// A delay, window, base or cap of 0 ticks, or a cap below the base.
     Delay,
-    /// A capacity of 0 or above [`MAX_CAPACITY`].
+    /// A capacity of 0 or above the server's slot count.
     Capacity(u8),
     /// A service time of 0 ticks.
     Service,
@@ -119,7 +116,7 @@ impl fmt::Display for ConfigError {
                 f.write_str("retry delays must be at least 1 tick, and cap ≥ base")
             }
             ConfigError::Capacity(c) => {
-                write!(f, "capacity {c}: a server serves 1 to {MAX_CAPACITY} requests at once")
+                write!(f, "capacity {c}: more than this server's slots, or 0")
             }
             ConfigError::Service => f.write_str("service time must be at least 1 tick"),
             ConfigError::Attempts => f.write_str("max attempts must be at least 1"),
@@ -321,7 +318,7 @@ impl Client {
         self.seq
     }
 
-    fn send(&mut self, out: &mut impl Effects<Node>) {
+    fn send<const C: usize>(&mut self, out: &mut impl Effects<Node<C>>) {
         self.seq = self.seq.wrapping_add(1);
         self.attempts = self.attempts.saturating_add(1);
         self.phase = Phase::Waiting;
@@ -368,7 +365,7 @@ impl Client {
         d.max(1)
     }
 
-    fn failed(&mut self, now: Instant, out: &mut impl Effects<Node>) {
+    fn failed<const C: usize>(&mut self, now: Instant, out: &mut impl Effects<Node<C>>) {
         if self.config.max_attempts.is_some_and(|m| self.attempts >= m) {
             if self.config.fault == Fault::SilentGiveUp {
                 self.phase = Phase::Abandoned;
@@ -390,7 +387,12 @@ impl Client {
         }
     }
 
-    fn back_off(&mut self, now: Instant, ticks: u64, out: &mut impl Effects<Node>) {
+    fn back_off<const C: usize>(
+        &mut self,
+        now: Instant,
+        ticks: u64,
+        out: &mut impl Effects<Node<C>>,
+    ) {
         self.phase = Phase::BackingOff;
         out.emit(Event::Retrying { attempt: self.attempts, after: Duration(ticks) });
         out.set_timer(Timer::Retry, now + Duration(ticks));
@@ -404,16 +406,16 @@ struct Job {
     seq: u16,
 }
 
-/// A server with a concurrency capacity that sheds the excess.
+/// A server with a concurrency capacity that sheds the excess, with `C` service slots (at least
+/// the capacity; one more lets the [`Fault::CapacityOffByOne`] variant overfill).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Server {
+pub struct Server<const C: usize> {
     config: ServerConfig,
     up: bool,
-    /// One slot per request in service (one more than the capacity, for the broken variant).
-    slots: [Option<Job>; MAX_CAPACITY + 1],
+    slots: [Option<Job>; C],
 }
 
-impl fmt::Debug for Server {
+impl<const C: usize> fmt::Debug for Server<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "server {} serving [", if self.up { "up" } else { "DOWN" })?;
         let mut first = true;
@@ -425,16 +427,16 @@ impl fmt::Debug for Server {
     }
 }
 
-impl Server {
+impl<const C: usize> Server<C> {
     /// An idle server, up.
     pub fn new(config: ServerConfig) -> Result<Self, ConfigError> {
-        if config.capacity == 0 || config.capacity as usize > MAX_CAPACITY {
+        if config.capacity == 0 || config.capacity as usize > C.min(255) {
             return Err(ConfigError::Capacity(config.capacity));
         }
         if config.service.ticks() == 0 {
             return Err(ConfigError::Service);
         }
-        Ok(Server { config, up: true, slots: [None; MAX_CAPACITY + 1] })
+        Ok(Server { config, up: true, slots: [None; C] })
     }
 
     /// Requests in service now.
@@ -459,7 +461,7 @@ impl Server {
 
     fn limit(&self) -> usize {
         let extra = (self.config.fault == Fault::CapacityOffByOne) as usize;
-        self.config.capacity as usize + extra
+        (self.config.capacity as usize + extra).min(C)
     }
 
     fn request(
@@ -467,7 +469,7 @@ impl Server {
         now: Instant,
         client: NodeId,
         seq: u16,
-        out: &mut impl Effects<Node>,
+        out: &mut impl Effects<Node<C>>,
     ) -> Result<(), MsgError> {
         if self.serving(client, seq) {
             return Err(MsgError::Stale);
@@ -495,16 +497,16 @@ impl Server {
     }
 }
 
-/// Either role.
+/// Either role; the server has `C` service slots.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Node {
+pub enum Node<const C: usize> {
     /// A client.
     Client(Client),
     /// The server.
-    Server(Server),
+    Server(Server<C>),
 }
 
-impl fmt::Debug for Node {
+impl<const C: usize> fmt::Debug for Node<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Node::Client(c) => c.fmt(f),
@@ -513,7 +515,7 @@ impl fmt::Debug for Node {
     }
 }
 
-impl Node {
+impl<const C: usize> Node<C> {
     /// The client, if this node is one.
     pub fn as_client(&self) -> Option<&Client> {
         match self {
@@ -523,7 +525,7 @@ impl Node {
     }
 
     /// The server, if this node is it.
-    pub fn as_server(&self) -> Option<&Server> {
+    pub fn as_server(&self) -> Option<&Server<C>> {
         match self {
             Node::Server(s) => Some(s),
             Node::Client(_) => None,
@@ -531,7 +533,7 @@ impl Node {
     }
 }
 
-impl Machine for Node {
+impl<const C: usize> Machine for Node<C> {
     type Msg = Msg;
     type Cmd = Cmd;
     type Timer = Timer;
@@ -539,7 +541,7 @@ impl Machine for Node {
     type CmdError = CmdError;
     type MsgError = MsgError;
     /// Both roles keep their (small) state durably.
-    type Durable = Node;
+    type Durable = Node<C>;
 
     fn on_start(&mut self, _now: Instant, _out: &mut impl Effects<Self>) {}
 
@@ -626,11 +628,11 @@ impl Machine for Node {
         }
     }
 
-    fn durable(&self) -> Node {
+    fn durable(&self) -> Node<C> {
         *self
     }
 
-    fn recover(durable: Node, now: Instant, out: &mut impl Effects<Self>) -> Self {
+    fn recover(durable: Node<C>, now: Instant, out: &mut impl Effects<Self>) -> Self {
         let mut node = durable;
         match &mut node {
             // A client that was backing off retries at once; one waiting for a draw draws again.

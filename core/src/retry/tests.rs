@@ -7,20 +7,20 @@ use heapless::Vec;
 type Out = EffectBuf<Msg, Timer, Event, 16>;
 const SERVER: NodeId = NodeId(0);
 
-fn client(policy: Policy, max_attempts: Option<u8>, fault: Fault) -> Node {
+fn client(policy: Policy, max_attempts: Option<u8>, fault: Fault) -> Node<4> {
     Node::Client(
         Client::new(ClientConfig { server: SERVER, policy, max_attempts, fault }).expect("valid"),
     )
 }
 
-fn server(capacity: u8, fault: Fault) -> Node {
+fn server(capacity: u8, fault: Fault) -> Node<4> {
     Node::Server(
         Server::new(ServerConfig { capacity, service: Duration(5), fault }).expect("valid"),
     )
 }
 
 /// Starts a request and answers it "busy": returns the effects of the failure.
-fn fail_once(node: &mut Node, now: u64) -> Out {
+fn fail_once(node: &mut Node<4>, now: u64) -> Out {
     let mut out = Out::new();
     if node.as_client().expect("a client").phase() != Phase::BackingOff {
         let _ = node.on_command(Instant(now), Cmd::Request, &mut out);
@@ -242,7 +242,7 @@ fn bad_configurations_are_errors() {
         service: Duration(service),
         fault: Fault::None,
     };
-    assert_eq!(Server::new(scfg(0, 1)), Err(ConfigError::Capacity(0)));
-    assert_eq!(Server::new(scfg(9, 1)), Err(ConfigError::Capacity(9)));
-    assert_eq!(Server::new(scfg(1, 0)), Err(ConfigError::Service));
+    assert_eq!(Server::<4>::new(scfg(0, 1)), Err(ConfigError::Capacity(0)));
+    assert_eq!(Server::<4>::new(scfg(9, 1)), Err(ConfigError::Capacity(9)));
+    assert_eq!(Server::<4>::new(scfg(1, 0)), Err(ConfigError::Service));
 }

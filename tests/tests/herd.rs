@@ -1,0 +1,50 @@
+//! Binds the core retry clients and server, run in the simulator, to the exact expected peak of
+//! MODELS.md §6: the mean peak concurrency of a jittered herd agrees with the scan-statistic
+//! E[peak] within 4 standard errors, for N ≤ 20 and several w; a synchronized herd peaks at N.
+
+use inflight_core::Duration;
+use inflight_models::herd::{expected_peak, ratio};
+use inflight_models::herd_sim::{mean_peak, run_once, HerdSetup, PolicyKind};
+use proptest::prelude::*;
+
+/// Ticks per unit of w's denominator: τ = L·SCALE ticks, s = r·SCALE, so retry times are fine
+/// enough that ties (a discrete artefact) are rare.
+const SCALE: u64 = 10_000;
+
+fn setup(clients: u16, r: u64, l: u64, policy: PolicyKind, seed: u64) -> HerdSetup {
+    HerdSetup { clients, service: Duration(r * SCALE), window: Duration(l * SCALE), policy, seed }
+}
+
+/// The values of w the proptest draws from (N ≤ 12 for a denominator of 10, where the exact
+/// enumeration grows fastest).
+const WS: [(u64, u64); 7] = [(1, 2), (1, 3), (1, 4), (1, 5), (2, 5), (3, 10), (1, 10)];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 14, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_jittered_mean_peak_agrees_with_the_exact_expectation(
+        n in 2u16..=20,
+        which in 0usize..WS.len(),
+        seed in any::<u64>(),
+    ) {
+        let (r, l) = WS[which];
+        let n = if l == 10 { n.min(12) } else { n };
+        let exact = expected_peak(n as u32, &ratio(r, l)).expect("exact");
+        let (mean, se) = mean_peak(&setup(n, r, l, PolicyKind::Jitter, seed), 1500).expect("runs");
+        prop_assert!(
+            (mean - exact).abs() <= 4.0 * se + 1e-9,
+            "N={n} w={r}/{l}: simulated {mean} ± {se}, exact {exact}"
+        );
+    }
+}
+
+#[test]
+fn ten_clients_at_w_one_tenth_peak_at_3_32_on_average_and_10_when_synchronized() {
+    let (mean, se) = mean_peak(&setup(10, 1, 10, PolicyKind::Jitter, 42), 4000).expect("runs");
+    let exact = expected_peak(10, &ratio(1, 10)).expect("exact");
+    assert!((exact - 3.31860).abs() < 5e-6);
+    assert!((mean - exact).abs() <= 4.0 * se, "{mean} ± {se} vs {exact}");
+    let sync = run_once(&setup(10, 1, 10, PolicyKind::Fixed, 0)).expect("runs");
+    assert_eq!(sync.peak, 10);
+}
