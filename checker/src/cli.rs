@@ -113,6 +113,17 @@ enum CheckProtocol {
         #[arg(long)]
         json: bool,
     },
+    /// Jittered retries against a server that sheds load (MODELS.md §6), slot by slot, with
+    /// every random draw explored: the server is down at first, so every client fails at once.
+    Retry {
+        #[command(flatten)]
+        model: RetryArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Windowed pipelining: a sender with a window of M messages, a receiver that delivers in
     /// order and exactly once.
     Pipeline {
@@ -130,6 +141,13 @@ enum CheckProtocol {
 
 #[derive(Subcommand, Debug)]
 enum ExploreProtocol {
+    /// Jittered retries (same options as `check retry`), slot by slot with every draw.
+    Retry {
+        #[command(flatten)]
+        model: RetryArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
     /// Deadlock detection (same options as `check deadlock`); with --detector naive, the
     /// phantom's path is listed by `check deadlock`.
     Deadlock {
@@ -354,6 +372,110 @@ impl PipelineArgs {
     }
 }
 
+/// The retry scenario.
+#[derive(Args, Debug, Clone)]
+pub struct RetryArgs {
+    /// Clients (1 to 5).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=5))]
+    clients: u8,
+    /// fixed (delay τ), jitter (U{1..τ}), full, equal or decorrelated (exponential backoff from
+    /// 1 slot, capped at τ).
+    #[arg(long, value_enum, default_value_t = RetryPolicyArg::Jitter)]
+    policy: RetryPolicyArg,
+    /// Requests the server serves at once (1 to 3).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
+    capacity: u8,
+    /// τ in slots: the fixed delay, or the number of jitter outcomes (1 to 6).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=6))]
+    slots: u8,
+    /// Slots each request is in service (1 to 4).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
+    service: u8,
+    /// Attempts per request before the client gives up (default: unlimited).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..))]
+    max_attempts: Option<u8>,
+    /// Slots the server is down at the start (1 to 4).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
+    outage: u8,
+    /// Check a deliberately broken variant, to see a property fail.
+    #[arg(long, value_enum, default_value_t = RetryFaultArg::None)]
+    fault: RetryFaultArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RetryPolicyArg {
+    /// Retry exactly τ slots later.
+    Fixed,
+    /// Retry after U{1..τ} slots.
+    Jitter,
+    /// Exponential backoff, full jitter.
+    Full,
+    /// Exponential backoff, equal jitter.
+    Equal,
+    /// Exponential backoff, decorrelated jitter.
+    Decorrelated,
+}
+
+/// Deliberately broken retry variants.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RetryFaultArg {
+    /// The correct protocol.
+    None,
+    /// The server admits one request beyond its capacity.
+    CapacityOffByOne,
+    /// The server drops excess requests without a busy answer.
+    SilentShed,
+    /// A client that runs out of attempts does not tell its application.
+    SilentGiveUp,
+}
+
+impl RetryArgs {
+    fn cfg(&self) -> Result<inflight_checker::retry::RetryCfg, String> {
+        use inflight_checker::retry::{RetryCfg, RetryPolicy as P};
+        use inflight_core::retry::Fault as F;
+        let cfg = RetryCfg {
+            clients: self.clients,
+            policy: match self.policy {
+                RetryPolicyArg::Fixed => P::Fixed,
+                RetryPolicyArg::Jitter => P::Jitter,
+                RetryPolicyArg::Full => P::FullJitter,
+                RetryPolicyArg::Equal => P::EqualJitter,
+                RetryPolicyArg::Decorrelated => P::Decorrelated,
+            },
+            capacity: self.capacity,
+            slots: self.slots,
+            service: self.service,
+            max_attempts: self.max_attempts,
+            outage: self.outage,
+            fault: match self.fault {
+                RetryFaultArg::None => F::None,
+                RetryFaultArg::CapacityOffByOne => F::CapacityOffByOne,
+                RetryFaultArg::SilentShed => F::SilentShed,
+                RetryFaultArg::SilentGiveUp => F::SilentGiveUp,
+            },
+        };
+        cfg.validate().map_err(|e| format!("invalid retry scenario: {e}"))?;
+        Ok(cfg)
+    }
+
+    fn to_cli(&self) -> String {
+        let policy = self.policy.to_possible_value().map(|v| v.get_name().to_string());
+        let mut s = format!(
+            "--clients {} --policy {} --capacity {} --slots {} --service {} --outage {}",
+            self.clients,
+            policy.unwrap_or_default(),
+            self.capacity,
+            self.slots,
+            self.service,
+            self.outage
+        );
+        if let Some(m) = self.max_attempts {
+            s += &format!(" --max-attempts {m}");
+        }
+        s + &fault_flag(&self.fault)
+    }
+}
+
 /// The deadlock-detection scenario.
 #[derive(Args, Debug, Clone)]
 pub struct DeadlockArgs {
@@ -465,6 +587,36 @@ impl DeadlockArgs {
 
 #[derive(Subcommand, Debug)]
 enum SimulateProtocol {
+    /// The thundering herd on the core retry clients and server (MODELS.md §6): the server is
+    /// down at first, every client fails at once and retries by the policy. Prints the peak
+    /// load of the synchronized herd and of the chosen policy beside the exact E[peak], and the
+    /// single-server queue view (mean wait, last completion) of both. 1 tick = 1 µs.
+    Retry {
+        /// Clients, N (1 to 255).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=255))]
+        clients: u16,
+        /// Time each request is in service, s, e.g. 10ms.
+        #[arg(long, default_value = "10ms", value_parser = duration, allow_hyphen_values = true)]
+        service: Seconds,
+        /// The retry window τ: the fixed delay, the jitter's bound, the backoff's base.
+        #[arg(long, default_value = "1s", value_parser = duration, allow_hyphen_values = true)]
+        window: Seconds,
+        /// fixed, jitter (U[0, τ]) or backoff (exponential, full jitter, cap 8τ).
+        #[arg(long, value_enum, default_value_t = SimPolicyArg::Jitter)]
+        policy: SimPolicyArg,
+        /// Runs to average the peak over.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        trials: u32,
+        /// Seed of the clients' draws.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Draw the in-service load over time, synchronized and with the policy, to this SVG.
+        #[arg(long)]
+        svg: Option<std::path::PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Windowed pipelining, saturated, for each window in a range: measured messages/s beside
     /// the law min(M/(RTT + s/B), B/s) of MODELS.md §2.
     Pipeline {
@@ -575,6 +727,17 @@ enum PredictLaw {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Retry policies for the herd simulation.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SimPolicyArg {
+    /// Everyone retries exactly τ later.
+    Fixed,
+    /// Each retries after U[0, τ].
+    Jitter,
+    /// Exponential backoff with full jitter from τ, capped at 8τ.
+    Backoff,
 }
 
 /// The report-age models of MODELS.md §4.
@@ -836,11 +999,33 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                     .serve(model.cfg()?.into_model(), &format!("replication ({})", model.to_cli())),
                 ExploreProtocol::Pipeline { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("pipeline ({})", model.to_cli())),
+                ExploreProtocol::Retry { model, serve } => {
+                    serve.serve(model.cfg()?.into_model(), &format!("retry ({})", model.to_cli()))
+                }
                 ExploreProtocol::Deadlock { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("deadlock ({})", model.to_cli())),
             }
         }
         Command::Simulate { protocol } => match *protocol {
+            SimulateProtocol::Retry {
+                clients,
+                service,
+                window,
+                policy,
+                trials,
+                seed,
+                svg,
+                json,
+            } => simulate_retry(
+                clients,
+                &service,
+                &window,
+                policy,
+                trials,
+                seed,
+                svg.as_deref(),
+                json,
+            ),
             SimulateProtocol::Pipeline { rtt, link, window, loss, seed, svg, json } => {
                 simulate_pipeline(
                     &rtt,
@@ -917,6 +1102,13 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("replication: {}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
             check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults, &[])
+        }
+        CheckProtocol::Retry { model, run, json } => {
+            let cfg = model.cfg()?;
+            let name = format!("retry: {}", model.to_cli());
+            let explore = format!("inflight explore retry {}", model.to_cli());
+            let highlight = [inflight_checker::retry::props::HERD];
+            check(cfg.into_model(), name, &explore, &run, json, |_| false, &highlight)
         }
         CheckProtocol::Deadlock { model, run, json } => {
             let cfg = model.cfg()?;
@@ -1450,5 +1642,108 @@ fn predict_herd(n: u32, s: &Seconds, tau: &Seconds, json: bool) -> Result<ExitCo
         f(&stagger),
         f(&periodic_stagger)
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn simulate_retry(
+    n: u16,
+    service: &Seconds,
+    window: &Seconds,
+    policy: SimPolicyArg,
+    trials: u32,
+    seed: u64,
+    svg: Option<&std::path::Path>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    use inflight_models::herd;
+    use inflight_models::herd_sim::{mean_peak, queue_view, run_once, HerdSetup, PolicyKind};
+    let ticks = |d: &Seconds, what: &str| -> Result<u64, String> {
+        let us = d.0.clone() * Q::from_integer(1_000_000.into());
+        let t = us.round().to_integer();
+        match num_traits::ToPrimitive::to_u64(&t) {
+            Some(t) if t > 0 => Ok(t),
+            _ => Err(format!("{what}: {d} must be at least 1 µs (the simulation's tick)")),
+        }
+    };
+    let s_ticks = ticks(service, "--service")?;
+    let tau_ticks = ticks(window, "--window")?;
+    let kind = match policy {
+        SimPolicyArg::Fixed => PolicyKind::Fixed,
+        SimPolicyArg::Jitter => PolicyKind::Jitter,
+        SimPolicyArg::Backoff => PolicyKind::Backoff,
+    };
+    let setup = |policy| HerdSetup {
+        clients: n,
+        service: inflight_core::Duration(s_ticks),
+        window: inflight_core::Duration(tau_ticks),
+        policy,
+        seed,
+    };
+    let sync = run_once(&setup(PolicyKind::Fixed)).map_err(|e| e.to_string())?;
+    let one = run_once(&setup(kind)).map_err(|e| e.to_string())?;
+    let (mean, se) = mean_peak(&setup(kind), trials).map_err(|e| e.to_string())?;
+    let w = service.0.clone() / window.0.clone();
+    let exact = (kind == PolicyKind::Jitter).then(|| herd::expected_peak(n as u32, &w));
+    let (sync_wait, sync_last) = queue_view(&sync.retries, s_ticks);
+    let (wait, last) = queue_view(&one.retries, s_ticks);
+    let ms = |t: u64| t as f64 / 1000.0;
+    let name = match kind {
+        PolicyKind::Fixed => "fixed delay",
+        PolicyKind::Jitter => "jitter U[0, τ]",
+        PolicyKind::Backoff => "backoff, full jitter",
+    };
+    if let Some(path) = svg {
+        let to_ms = |steps: &[(u64, u32)]| -> Vec<(f64, u32)> {
+            steps.iter().map(|&(t, l)| (ms(t), l)).collect()
+        };
+        let (a, b) = (to_ms(&sync.load), to_ms(&one.load));
+        let curves = [
+            inflight_checker::plot::LoadCurve {
+                label: format!("synchronized (fixed τ): peak {}", sync.peak),
+                steps: &a,
+            },
+            inflight_checker::plot::LoadCurve {
+                label: format!("{name}: peak {}", one.peak),
+                steps: &b,
+            },
+        ];
+        let title = format!("{n} clients retrying, s = {service}, τ = {window}");
+        inflight_checker::plot::load_svg(&curves, &title, path)?;
+    }
+    if json {
+        let v = json!({
+            "protocol": "retry",
+            "source": "MODELS.md §6",
+            "clients": n, "service_s": q_json(&service.0), "window_s": q_json(&window.0), "policy": name,
+            "synchronized": { "peak": sync.peak, "queue_mean_wait_ms": ms(sync_wait as u64), "queue_last_completion_ms": ms(sync_last) },
+            "policy_run": { "peak": one.peak, "queue_mean_wait_ms": wait / 1000.0, "queue_last_completion_ms": ms(last) },
+            "mean_peak": mean, "mean_peak_standard_error": se, "trials": trials,
+            "exact_expected_peak": exact.as_ref().and_then(|r| r.as_ref().ok()),
+            "exact_unavailable": exact.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("herd simulated (core retry clients and server, 1 tick = 1 µs): N = {n}, s = {service}, τ = {window}, w = {w}");
+    println!("  synchronized (fixed τ): peak {} in service; queue view: mean wait {:.3} ms, last completion {:.3} ms", sync.peak, sync_wait / 1000.0, ms(sync_last));
+    println!(
+        "  {name}: peak {} in this run; queue view: mean wait {:.3} ms, last completion {:.3} ms",
+        one.peak,
+        wait / 1000.0,
+        ms(last)
+    );
+    println!("  mean peak over {trials} runs: {mean:.4} ± {se:.4} (standard error)");
+    match exact {
+        Some(Ok(e)) => println!(
+            "  exact E[peak] (scan statistic, MODELS.md §6): {e:.5}; fluid min(1, w)·N = {:.3}",
+            units::to_f64(&w.clone().min(Q::from_integer(1.into()))) * n as f64
+        ),
+        Some(Err(e)) => println!("  exact E[peak]: {e}"),
+        None => {}
+    }
+    if let Some(path) = svg {
+        println!("plot written to {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod plot;
 pub mod replication;
 pub mod report;
+pub mod retry;
 pub mod shortest;
 pub mod testing;
 pub mod timed;

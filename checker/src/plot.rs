@@ -88,3 +88,62 @@ fn trim(x: f64) -> String {
     let s = format!("{x:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+/// One load curve: a label and its (time in ms, requests in service) steps.
+pub struct LoadCurve<'a> {
+    /// The legend text.
+    pub label: String,
+    /// The load after each change.
+    pub steps: &'a [(f64, u32)],
+}
+
+/// Draws in-service load over time as step curves (the synchronized and the jittered herd), with
+/// the server's... nothing else: the peaks speak for themselves.
+pub fn load_svg(curves: &[LoadCurve<'_>], title: &str, path: &Path) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| format!("cannot draw {}: {e}", path.display());
+    let x_max =
+        curves.iter().flat_map(|c| c.steps.iter().map(|(t, _)| *t)).fold(1.0, f64::max) * 1.05;
+    let y_max = curves.iter().flat_map(|c| c.steps.iter().map(|(_, l)| *l)).max().unwrap_or(1);
+    let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..x_max, 0f64..(y_max as f64 * 1.1).max(1.0))
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("time since the outage (ms)")
+        .y_desc("requests in service")
+        .draw()
+        .map_err(|e| err(&e))?;
+    let colours = [RED, BLUE, GREEN, BLACK];
+    for (i, c) in curves.iter().enumerate() {
+        let colour = colours[i % colours.len()];
+        let mut pts = vec![(0.0, 0.0)];
+        let mut last = 0.0;
+        for &(t, l) in c.steps {
+            pts.push((t, last));
+            pts.push((t, l as f64));
+            last = l as f64;
+        }
+        pts.push((x_max, last));
+        chart
+            .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
+            .map_err(|e| err(&e))?
+            .label(c.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}

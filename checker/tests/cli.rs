@@ -444,3 +444,82 @@ fn predict_herd_gives_the_exact_expected_peak_and_labels_the_ratios() {
         ),
     ]);
 }
+
+#[test]
+fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
+    let o = inflight(&["check", "retry"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("157 unique states"), "{out}");
+    assert!(out.contains("Example for \"all clients retry in the same slot"), "{out}");
+    assert!(out.contains("inflight explore retry --clients 3 --policy jitter"), "{out}");
+    let o = inflight(&["check", "retry", "--policy", "fixed", "--json"]);
+    let v = json(&o);
+    assert_eq!(v["passed"], true);
+    assert!(
+        v["properties"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|p| p["name"] == "retries stay synchronized (fixed delay)"
+                && p["verdict"] == "holds")
+    );
+    for fault in ["capacity-off-by-one", "silent-shed"] {
+        let o = inflight(&["check", "retry", "--fault", fault]);
+        assert_eq!(o.status.code(), Some(1), "{fault}");
+        assert!(stdout(&o).contains("Counterexample for"), "{fault}");
+    }
+    let o = inflight(&["check", "retry", "--fault", "silent-give-up", "--max-attempts", "2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_usage_errors(&[
+        (&["check", "retry", "--clients", "0"], "--clients"),
+        (&["check", "retry", "--clients", "9"], "--clients"),
+        (&["check", "retry", "--policy", "hope"], "--policy"),
+        (&["check", "retry", "--slots", "0"], "--slots"),
+        (&["check", "retry", "--max-attempts", "0"], "--max-attempts"),
+        (&["explore", "retry", "--capacity", "5"], "--capacity"),
+    ]);
+}
+
+#[test]
+fn simulate_retry_measures_the_herd_and_draws_both_curves() {
+    let dir = std::env::temp_dir().join(format!("inflight-retry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let svg = dir.join("herd.svg");
+    let o = inflight(&[
+        "simulate",
+        "retry",
+        "--clients",
+        "10",
+        "--service",
+        "10ms",
+        "--window",
+        "100ms",
+        "--trials",
+        "500",
+        "--json",
+        "--svg",
+        svg.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["synchronized"]["peak"], 10);
+    assert_eq!(v["synchronized"]["queue_mean_wait_ms"], 45.0);
+    assert_eq!(v["synchronized"]["queue_last_completion_ms"], 200.0);
+    let exact = v["exact_expected_peak"].as_f64().expect("computed");
+    let (mean, se) = (
+        v["mean_peak"].as_f64().expect("mean"),
+        v["mean_peak_standard_error"].as_f64().expect("se"),
+    );
+    assert!((mean - exact).abs() <= 4.0 * se, "{mean} ± {se} vs {exact}");
+    let drawn = std::fs::read_to_string(&svg).expect("written");
+    assert!(drawn.contains("synchronized") && drawn.contains("jitter"), "both curves");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_usage_errors(&[
+        (&["simulate", "retry", "--clients", "0"], "--clients"),
+        (&["simulate", "retry", "--clients", "300"], "--clients"),
+        (&["simulate", "retry", "--service", "0s"], "--service"),
+        (&["simulate", "retry", "--window", "-1s"], "--window"),
+        (&["simulate", "retry", "--policy", "pray"], "--policy"),
+    ]);
+}

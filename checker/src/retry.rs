@@ -1,0 +1,470 @@
+//! The retry model: [`RetryCfg`] turned into a stateright [`Model`] that runs the core's retry
+//! clients and load-shedding server under a slotted clock, with every random draw explored
+//! (MODELS.md §6).
+//!
+//! Why a clock: "the herd lands in the same slot" and "every path synchronizes" are statements
+//! about *when* clients retry, and the untimed actor model has no time (a timer may fire in any
+//! state). So each step of this model is one slot: due timers fire, messages are delivered at
+//! once (the network is fast next to τ), and every handler sees the slot's start as `now`.
+//! A client that asks for a random draw gets each possible value on its own branch: the step's
+//! action is the list of values drawn in it, so a path in the explorer reads as "slot 3: draws
+//! [2, 0]". Within a slot, nodes act in a fixed order (by node id); that order decides only
+//! which of several simultaneous retries the server admits first.
+//!
+//! The server is down for the first `outage` slots, so at slot 0 every client's first request
+//! fails together: the herd forms. Timers are kept as slots left, so the state space is finite.
+
+use crate::report::Describe;
+use inflight_core::retry::{
+    Client, ClientConfig, Cmd, Fault, Jitter, Msg, Node, Phase, Policy, Server, ServerConfig, Timer,
+};
+use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
+use stateright::{Model, Property};
+use std::collections::VecDeque;
+use std::fmt::{self, Write as _};
+
+/// Service slots of the checked server (capacity up to `SLOTS − 1`, one spare for the
+/// off-by-one variant).
+pub const SERVER_SLOTS: usize = 4;
+
+/// The node type the retry model runs.
+pub type RetryNode = Node<SERVER_SLOTS>;
+
+/// The property names, shared by tests and the CLI.
+pub mod props {
+    /// Always: the server never holds more than its capacity in service.
+    pub const CAPACITY: &str = "in service <= capacity";
+    /// Always: every request is in service, backing off with a retry armed, served, or
+    /// explicitly given up: nothing is lost.
+    pub const NOTHING_LOST: &str = "every request is pending, served or explicitly given up";
+    /// Sometimes: every client retries in the same slot (the herd, despite jitter).
+    pub const HERD: &str = "all clients retry in the same slot (reachable)";
+    /// Always (fixed delay only): clients backing off are due in the same slot.
+    pub const SYNCHRONIZED: &str = "retries stay synchronized (fixed delay)";
+    /// Sometimes (jittered policies): clients backing off are due in different slots.
+    pub const SPREAD: &str = "retries spread over different slots (reachable)";
+    /// Eventually: every request is served or given up.
+    pub const ALL_DONE: &str = "every request ends served or given up (eventually)";
+}
+
+/// The retry policies the model explores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RetryPolicy {
+    /// A fixed delay of `slots`.
+    Fixed,
+    /// A delay uniform over 1 ..= `slots`.
+    Jitter,
+    /// Exponential backoff from 1 slot, capped at `slots`, with full jitter.
+    FullJitter,
+    /// The same with equal jitter.
+    EqualJitter,
+    /// The same with decorrelated jitter.
+    Decorrelated,
+}
+
+impl RetryPolicy {
+    /// The core policy with τ = `slots`.
+    pub fn policy(self, slots: u8) -> Policy {
+        let tau = Duration(slots as u64);
+        let backoff = |jitter| Policy::Backoff { base: Duration(1), cap: tau, jitter };
+        match self {
+            RetryPolicy::Fixed => Policy::Fixed { delay: tau },
+            RetryPolicy::Jitter => Policy::Uniform { window: tau },
+            RetryPolicy::FullJitter => backoff(Jitter::Full),
+            RetryPolicy::EqualJitter => backoff(Jitter::Equal),
+            RetryPolicy::Decorrelated => backoff(Jitter::Decorrelated),
+        }
+    }
+}
+
+/// A herd scenario to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryCfg {
+    /// Clients (1 ..= 5).
+    pub clients: u8,
+    /// The retry policy.
+    pub policy: RetryPolicy,
+    /// Requests the server serves at once (1 ..= 3).
+    pub capacity: u8,
+    /// τ in slots: the fixed delay, or the number of jitter outcomes (1 ..= 6).
+    pub slots: u8,
+    /// Slots each request is in service (1 ..= 4).
+    pub service: u8,
+    /// Attempts per request, or unlimited.
+    pub max_attempts: Option<u8>,
+    /// Slots the server is down at the start (1 ..= 4).
+    pub outage: u8,
+    /// A deliberately broken variant, or [`Fault::None`].
+    pub fault: Fault,
+}
+
+impl Default for RetryCfg {
+    fn default() -> Self {
+        RetryCfg {
+            clients: 3,
+            policy: RetryPolicy::Jitter,
+            capacity: 1,
+            slots: 3,
+            service: 1,
+            max_attempts: None,
+            outage: 1,
+            fault: Fault::None,
+        }
+    }
+}
+
+/// Why a scenario cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryCfgError(pub String);
+
+impl fmt::Display for RetryCfgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RetryCfgError {}
+
+/// The state after a slot: the machines, armed timers with the slots left, the clock (saturated
+/// once the outage is over), and how many clients retried in the slot just run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RetryState {
+    /// Node 0 is the server, nodes 1 ..= N the clients.
+    pub nodes: Vec<RetryNode>,
+    /// (node, timer, slots left), sorted.
+    pub timers: Vec<(u8, Timer, u8)>,
+    /// Slots run, counted up to `outage + 1` (after that the clock no longer matters and
+    /// stops, which keeps the state space finite).
+    pub clock: u8,
+    /// Clients whose retry fired in the last slot.
+    pub retried: u8,
+}
+
+/// One slot, identified by the values drawn in it, in the order they were drawn.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Slot {
+    /// The draws.
+    pub draws: Vec<u32>,
+}
+
+/// The stateright model of a herd.
+#[derive(Clone, Debug)]
+pub struct RetryModel {
+    /// The scenario.
+    pub cfg: RetryCfg,
+}
+
+impl RetryCfg {
+    /// Checks that the scenario can be built.
+    pub fn validate(&self) -> Result<(), RetryCfgError> {
+        let bad = |what: String| Err(RetryCfgError(what));
+        if !(1..=5).contains(&self.clients) {
+            return bad(format!("{} clients: the model takes 1 to 5", self.clients));
+        }
+        if !(1..SERVER_SLOTS as u8).contains(&self.capacity) {
+            return bad(format!(
+                "capacity {}: the model takes 1 to {}",
+                self.capacity,
+                SERVER_SLOTS - 1
+            ));
+        }
+        if !(1..=6).contains(&self.slots) {
+            return bad(format!("{} slots: the model takes 1 to 6", self.slots));
+        }
+        if !(1..=4).contains(&self.service) {
+            return bad(format!("service {}: the model takes 1 to 4 slots", self.service));
+        }
+        if !(1..=4).contains(&self.outage) {
+            return bad(format!("outage {}: the model takes 1 to 4 slots", self.outage));
+        }
+        if self.max_attempts == Some(0) {
+            return bad("max attempts must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Builds the model. Panics on an invalid configuration (call [`RetryCfg::validate`] first
+    /// where the input is untrusted).
+    pub fn into_model(self) -> RetryModel {
+        if let Err(e) = self.validate() {
+            panic!("invalid retry config: {e}");
+        }
+        RetryModel { cfg: self }
+    }
+
+    fn nodes(&self) -> Vec<RetryNode> {
+        let server = Server::new(ServerConfig {
+            capacity: self.capacity,
+            service: Duration(self.service as u64),
+            fault: self.fault,
+        });
+        let client = Client::new(ClientConfig {
+            server: NodeId(0),
+            policy: self.policy.policy(self.slots),
+            max_attempts: self.max_attempts,
+            fault: self.fault,
+        });
+        match (server, client) {
+            (Ok(s), Ok(c)) => {
+                let mut v = vec![Node::Server(s)];
+                v.extend((0..self.clients).map(|_| Node::Client(c)));
+                v
+            }
+            (Err(e), _) | (_, Err(e)) => panic!("invalid retry config: {e}"),
+        }
+    }
+}
+
+/// Collects one handler's effects.
+#[derive(Default)]
+struct Fx {
+    sends: Vec<(NodeId, Msg)>,
+    set: Vec<(Timer, u64)>,
+    cancel: Vec<Timer>,
+    draw: Option<u32>,
+}
+
+impl Effects<RetryNode> for Fx {
+    fn send(&mut self, to: NodeId, msg: Msg) {
+        self.sends.push((to, msg));
+    }
+    fn set_timer(&mut self, timer: Timer, at: Instant) {
+        self.set.push((timer, at.ticks()));
+    }
+    fn cancel_timer(&mut self, timer: Timer) {
+        self.cancel.push(timer);
+    }
+    fn emit(&mut self, _event: inflight_core::retry::Event) {}
+    fn random(&mut self, bound: u32) {
+        self.draw = Some(bound);
+    }
+}
+
+/// Supplies draw values along one branch and records the bounds asked for.
+struct Draws<'a> {
+    given: &'a [u32],
+    used: Vec<(u32, u32)>, // (value, bound)
+}
+
+impl Draws<'_> {
+    fn next(&mut self, bound: u32) -> u32 {
+        let v = self.given.get(self.used.len()).copied().unwrap_or(0).min(bound);
+        self.used.push((v, bound));
+        v
+    }
+}
+
+impl RetryModel {
+    /// Applies a handler's effects: timers into the state, sends onto the queue, a draw
+    /// answered from `draws` at once.
+    fn apply(
+        &self,
+        s: &mut RetryState,
+        node: u8,
+        fx: Fx,
+        queue: &mut VecDeque<(u8, NodeId, Msg)>,
+        draws: &mut Draws<'_>,
+    ) {
+        for t in fx.cancel {
+            s.timers.retain(|(n, x, _)| !(*n == node && *x == t));
+        }
+        for (t, at) in fx.set {
+            s.timers.retain(|(n, x, _)| !(*n == node && *x == t));
+            s.timers.push((node, t, at.min(u8::MAX as u64) as u8));
+        }
+        queue.extend(fx.sends.into_iter().map(|(to, m)| (node, to, m)));
+        if let Some(bound) = fx.draw {
+            let v = draws.next(bound);
+            let mut more = Fx::default();
+            s.nodes[node as usize].on_random(Instant::ZERO, v, &mut more);
+            self.apply(s, node, more, queue, draws);
+        }
+    }
+
+    /// Runs one slot from `s` with the given draws; returns the next state and the draws used.
+    fn run_slot(&self, s: &RetryState, given: &[u32]) -> (RetryState, Vec<(u32, u32)>) {
+        let mut s = s.clone();
+        let mut draws = Draws { given, used: Vec::new() };
+        let mut queue = VecDeque::new();
+        let now = Instant::ZERO;
+        let command =
+            |s: &mut RetryState, node: u8, cmd: Cmd, q: &mut VecDeque<_>, d: &mut Draws<'_>| {
+                let mut fx = Fx::default();
+                // A refused command (a client already busy) changes nothing.
+                if s.nodes[node as usize].on_command(now, cmd, &mut fx).is_ok() {
+                    self.apply(s, node, fx, q, d);
+                }
+            };
+        if s.clock == 0 {
+            command(&mut s, 0, Cmd::Fail, &mut queue, &mut draws);
+            for c in 1..=self.cfg.clients {
+                command(&mut s, c, Cmd::Request, &mut queue, &mut draws);
+            }
+        }
+        if s.clock == self.cfg.outage {
+            command(&mut s, 0, Cmd::Recover, &mut queue, &mut draws);
+        }
+        let due: Vec<(u8, Timer)> =
+            s.timers.iter().filter(|(_, _, left)| *left == 0).map(|(n, t, _)| (*n, *t)).collect();
+        s.timers.retain(|(_, _, left)| *left > 0);
+        s.retried = 0;
+        for (node, timer) in due {
+            if timer == Timer::Retry {
+                s.retried += 1;
+            }
+            let mut fx = Fx::default();
+            s.nodes[node as usize].on_timer(now, timer, &mut fx);
+            self.apply(&mut s, node, fx, &mut queue, &mut draws);
+            self.deliver(&mut s, &mut queue, &mut draws);
+        }
+        self.deliver(&mut s, &mut queue, &mut draws);
+        for t in s.timers.iter_mut() {
+            t.2 = t.2.saturating_sub(1);
+        }
+        s.timers.sort();
+        s.clock = (s.clock + 1).min(self.cfg.outage + 1);
+        (s, draws.used)
+    }
+
+    fn deliver(
+        &self,
+        s: &mut RetryState,
+        queue: &mut VecDeque<(u8, NodeId, Msg)>,
+        draws: &mut Draws<'_>,
+    ) {
+        while let Some((from, to, msg)) = queue.pop_front() {
+            let Some(node) = s.nodes.get_mut(to.0 as usize) else { continue };
+            let mut fx = Fx::default();
+            // A rejected message (stale, duplicate) changes nothing.
+            if node.on_message(Instant::ZERO, NodeId(from), msg, &mut fx).is_ok() {
+                self.apply(s, to.0, fx, queue, draws);
+            }
+        }
+    }
+
+    /// Every way the next slot can go: one action per combination of draw values, enumerated
+    /// depth-first (a later draw's bound may depend on an earlier value, as with decorrelated
+    /// jitter).
+    fn branches(&self, s: &RetryState) -> Vec<Slot> {
+        let mut out = Vec::new();
+        let mut given: Vec<u32> = Vec::new();
+        loop {
+            let (_, used) = self.run_slot(s, &given);
+            out.push(Slot { draws: used.iter().map(|(v, _)| *v).collect() });
+            let Some(i) = used.iter().rposition(|(v, b)| v < b) else { break };
+            given = used[..i].iter().map(|(v, _)| *v).collect();
+            given.push(used[i].0 + 1);
+        }
+        out
+    }
+
+    /// Whether every client's request has ended (and nothing more can happen).
+    pub fn finished(&self, s: &RetryState) -> bool {
+        s.clock > 0
+            && clients(s)
+                .all(|c| matches!(c.phase(), Phase::Succeeded | Phase::GaveUp | Phase::Abandoned))
+            && s.timers.is_empty()
+    }
+}
+
+/// The server's state.
+pub fn server(s: &RetryState) -> &Server<SERVER_SLOTS> {
+    match s.nodes.first().and_then(|n| n.as_server()) {
+        Some(x) => x,
+        None => unreachable!("node 0 is the server"),
+    }
+}
+
+/// The clients' states, with their node ids.
+pub fn clients(s: &RetryState) -> impl Iterator<Item = &Client> + '_ {
+    s.nodes.iter().filter_map(|n| n.as_client())
+}
+
+fn nothing_lost(s: &RetryState) -> bool {
+    s.nodes.iter().enumerate().all(|(i, n)| match n.as_client() {
+        None => true,
+        Some(c) => match c.phase() {
+            Phase::Idle | Phase::Succeeded | Phase::GaveUp => true,
+            Phase::Waiting => server(s).serving(NodeId(i as u8), c.seq()),
+            Phase::BackingOff => {
+                s.timers.iter().any(|(n, t, _)| *n as usize == i && *t == Timer::Retry)
+            }
+            Phase::Drawing | Phase::Abandoned => false,
+        },
+    })
+}
+
+fn synchronized(s: &RetryState) -> bool {
+    let mut due = s.timers.iter().filter(|(_, t, _)| *t == Timer::Retry).map(|(_, _, left)| *left);
+    match due.next() {
+        Some(first) => due.all(|x| x == first),
+        None => true,
+    }
+}
+
+impl Model for RetryModel {
+    type State = RetryState;
+    type Action = Slot;
+
+    fn init_states(&self) -> Vec<RetryState> {
+        vec![RetryState { nodes: self.cfg.nodes(), timers: Vec::new(), clock: 0, retried: 0 }]
+    }
+
+    fn actions(&self, state: &RetryState, actions: &mut Vec<Slot>) {
+        if !self.finished(state) {
+            actions.extend(self.branches(state));
+        }
+    }
+
+    fn next_state(&self, state: &RetryState, action: Slot) -> Option<RetryState> {
+        Some(self.run_slot(state, &action.draws).0)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let mut p = vec![
+            Property::always(props::CAPACITY, |m: &RetryModel, s: &RetryState| {
+                server(s).in_service() <= m.cfg.capacity
+            }),
+            Property::always(props::NOTHING_LOST, |_, s: &RetryState| nothing_lost(s)),
+            Property::sometimes(props::HERD, |m: &RetryModel, s: &RetryState| {
+                s.retried == m.cfg.clients
+            }),
+            Property::eventually(props::ALL_DONE, |m: &RetryModel, s: &RetryState| m.finished(s)),
+        ];
+        if self.cfg.policy == RetryPolicy::Fixed {
+            p.push(Property::always(props::SYNCHRONIZED, |_, s: &RetryState| synchronized(s)));
+        } else {
+            p.push(Property::sometimes(props::SPREAD, |_, s: &RetryState| !synchronized(s)));
+        }
+        p
+    }
+
+    fn format_action(&self, action: &Slot) -> String {
+        if action.draws.is_empty() {
+            "next slot".into()
+        } else {
+            format!("next slot, drawing {:?}", action.draws)
+        }
+    }
+}
+
+impl Describe for RetryState {
+    fn describe(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "after slot {}: {} client(s) retried in it", self.clock, self.retried);
+        for (i, n) in self.nodes.iter().enumerate() {
+            let timers: Vec<String> = self
+                .timers
+                .iter()
+                .filter(|(x, _, _)| *x as usize == i)
+                .map(|(_, t, left)| format!("{t:?} in {} slot(s)", left + 1))
+                .collect();
+            let _ = write!(s, "n{i}: {n:?}");
+            if !timers.is_empty() {
+                let _ = write!(s, " [{}]", timers.join(", "));
+            }
+            let _ = writeln!(s);
+        }
+        s.trim_end().to_string()
+    }
+}
