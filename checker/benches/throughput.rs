@@ -6,7 +6,7 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use inflight_checker::batch::{BatchCfg, LinkLimit};
+use inflight_checker::batch::{BatchCfg, BatchState, LinkLimit, MAX_SLOTS};
 use inflight_checker::graph;
 use std::time::Duration;
 
@@ -25,6 +25,14 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch L8 M16");
     group.sample_size(10).measurement_time(Duration::from_secs(20));
     group.bench_function("extract", |b| b.iter(|| reference().extract().expect("extract")));
+    // The generic hash-table extraction, for comparison with the ranked one above.
+    group.bench_function("extract (hashed)", |b| {
+        b.iter(|| {
+            let cfg = reference();
+            let init = BatchState { ages: [0; MAX_SLOTS], busy: 0 };
+            graph::extract(init, |s, push| cfg.successors(s, push)).expect("extract")
+        })
+    });
     let x = reference().extract().expect("extract");
     group.bench_function("max cycle mean", |b| b.iter(|| graph::max_cycle_mean(&x.graph)));
     group.bench_function("min cycle mean", |b| b.iter(|| graph::min_cycle_mean(&x.graph)));

@@ -9,7 +9,7 @@
 //! one; L' = L + 1 when a returned credit is usable only a tick later; and the free-sender batch
 //! graph (J = 0, no link limit) has C(M + L, L) states.
 
-use crate::graph::{extract, Extracted, GraphError};
+use crate::graph::{extract, extract_ranked, Extracted, GraphError};
 use std::fmt;
 
 /// The most age slots a state holds (L + σ + J).
@@ -181,9 +181,148 @@ impl BatchCfg {
         }
     }
 
-    /// Extracts the reachable graph from the empty link.
+    /// Extracts the reachable graph from the empty link. When every configuration can be
+    /// numbered within [`DENSE_LIMIT`] (the messages in flight per age slot are a weak
+    /// composition of at most M into k parts: C(M + k, k) of them, times the link's busy
+    /// counter), states are ranked into a dense index instead of hashed.
     pub fn extract(&self) -> Result<Extracted<BatchState>, GraphError> {
         let init = BatchState { ages: [0; MAX_SLOTS], busy: 0 };
-        extract(init, |s, push| self.successors(s, push))
+        match Ranking::new(self) {
+            Some(r) => {
+                extract_ranked(init, r.space(), |s| r.rank(s), |s, push| self.successors(s, push))
+            }
+            None => extract(init, |s, push| self.successors(s, push)),
+        }
+    }
+}
+
+/// The largest state space numbered densely (4 bytes of index per possible state).
+pub const DENSE_LIMIT: usize = 64 << 20;
+
+/// A perfect numbering of the batch states: the combinatorial number system for weak
+/// compositions (a₀, …, a_{k−1}) with Σ aᵢ ≤ M, in lexicographic order, times the busy counter.
+struct Ranking {
+    k: usize,
+    m: usize,
+    busy: usize,
+    /// binom[n][r] = C(n, r) for n ≤ M + k + 1, r ≤ k + 1.
+    binom: Vec<Vec<usize>>,
+}
+
+impl Ranking {
+    fn new(cfg: &BatchCfg) -> Option<Ranking> {
+        let (k, m) = (cfg.slots(), cfg.window as usize);
+        let busy = match cfg.link {
+            LinkLimit::Serialize(s) => s as usize,
+            _ => 1,
+        };
+        let n_max = m + k + 1;
+        let mut binom = vec![vec![0usize; k + 2]; n_max + 1];
+        for n in 0..=n_max {
+            binom[n][0] = 1;
+            for r in 1..=(k + 1).min(n) {
+                binom[n][r] = binom[n - 1][r - 1].checked_add(binom[n - 1][r])?;
+            }
+        }
+        let r = Ranking { k, m, busy, binom };
+        (r.compositions().checked_mul(busy)? <= DENSE_LIMIT).then_some(r)
+    }
+
+    /// C(M + k, k): sequences of k counts summing to at most M.
+    fn compositions(&self) -> usize {
+        self.binom[self.m + self.k][self.k]
+    }
+
+    fn space(&self) -> usize {
+        self.compositions() * self.busy
+    }
+
+    /// Sequences of `len` counts summing to at most `left`: C(left + len, len).
+    fn count(&self, left: usize, len: usize) -> usize {
+        self.binom[left + len][len]
+    }
+
+    fn rank(&self, s: &BatchState) -> usize {
+        let mut r = 0;
+        let mut left = self.m;
+        for i in 0..self.k {
+            let a = s.ages[i] as usize;
+            let rest = self.k - i - 1;
+            // Σ_{v < a} C(left − v + rest, rest) = C(left + rest + 1, rest + 1) − C(left − a + rest + 1, rest + 1)
+            if a > left {
+                return usize::MAX; // not a state of this space
+            }
+            r += self.count(left, rest + 1) - self.count(left - a, rest + 1);
+            left -= a;
+        }
+        if s.busy as usize >= self.busy {
+            return usize::MAX;
+        }
+        r * self.busy + s.busy as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfgs() -> Vec<BatchCfg> {
+        let base = BatchCfg {
+            latency: 3,
+            jitter: 0,
+            window: 4,
+            link: LinkLimit::None,
+            eager: false,
+            reuse_same_tick: true,
+        };
+        vec![
+            base,
+            BatchCfg { jitter: 2, eager: true, ..base },
+            BatchCfg { link: LinkLimit::Serialize(2), ..base },
+            BatchCfg { link: LinkLimit::Capacity(1), jitter: 1, ..base },
+            BatchCfg { reuse_same_tick: false, window: 5, ..base },
+        ]
+    }
+
+    #[test]
+    fn ranked_and_hashed_extraction_give_the_same_graph() {
+        for cfg in cfgs() {
+            let ranked = cfg.extract().expect("ranked");
+            let init = BatchState { ages: [0; MAX_SLOTS], busy: 0 };
+            let hashed = extract(init, |s, push| cfg.successors(s, push)).expect("hashed");
+            assert_eq!(ranked.graph, hashed.graph, "{cfg}");
+            assert_eq!(ranked.states, hashed.states, "{cfg}");
+        }
+    }
+
+    #[test]
+    fn the_ranking_numbers_every_composition_once() {
+        let cfg = BatchCfg { link: LinkLimit::Serialize(2), ..cfgs()[0] };
+        let r = Ranking::new(&cfg).expect("small");
+        let mut seen = vec![false; r.space()];
+        let k = cfg.slots();
+        // Every (a₀ … a_{k−1}) with Σ ≤ M, and every busy value.
+        let mut ages = [0u8; MAX_SLOTS];
+        loop {
+            for busy in 0..r.busy as u8 {
+                let i = r.rank(&BatchState { ages, busy });
+                assert!(!seen[i], "rank {i} twice");
+                seen[i] = true;
+            }
+            // Next composition in lexicographic order, within Σ ≤ M.
+            let mut j = k;
+            loop {
+                if j == 0 {
+                    assert!(seen.iter().all(|&s| s), "every rank used");
+                    return;
+                }
+                j -= 1;
+                ages[j] += 1;
+                if ages[..k].iter().map(|&a| a as usize).sum::<usize>() <= cfg.window as usize {
+                    break;
+                }
+                ages[j] = 0;
+            }
+        }
     }
 }

@@ -41,6 +41,9 @@ pub enum GraphError {
     /// Policy iteration did not settle within this many rounds (a defect to report: use
     /// [`karp_max_cycle_mean`] meanwhile).
     NoConvergence(usize),
+    /// A state's rank fell outside the space given to [`extract_ranked`] (a defect in the
+    /// ranking function).
+    RankOutOfSpace(usize),
 }
 
 impl std::fmt::Display for GraphError {
@@ -53,6 +56,7 @@ impl std::fmt::Display for GraphError {
             GraphError::NoConvergence(n) => {
                 write!(f, "policy iteration did not settle in {n} rounds")
             }
+            GraphError::RankOutOfSpace(r) => write!(f, "state rank {r} is outside its space"),
         }
     }
 }
@@ -157,6 +161,55 @@ where
             g.reward.push(reward);
         });
         if states.len() > u32::MAX as usize || g.dst.len() > u32::MAX as usize {
+            return Err(GraphError::TooLarge);
+        }
+        g.offsets.push(g.dst.len() as u32);
+        next += 1;
+    }
+    Ok(Extracted { graph: g, states })
+}
+
+/// [`extract`] for a state space with a perfect index: `rank` maps every reachable state to a
+/// distinct number below `space`, so a dense array replaces the hash table (no hashing, no key
+/// comparison). Node numbering is the same breadth-first order as [`extract`].
+pub fn extract_ranked<S, F, R>(
+    init: S,
+    space: usize,
+    rank: R,
+    mut successors: F,
+) -> Result<Extracted<S>, GraphError>
+where
+    S: Clone,
+    R: Fn(&S) -> usize,
+    F: FnMut(&S, &mut dyn FnMut(S, u32)),
+{
+    const UNSEEN: NodeIx = NodeIx::MAX;
+    let mut index: Vec<NodeIx> = vec![UNSEEN; space];
+    let r0 = rank(&init);
+    *index.get_mut(r0).ok_or(GraphError::RankOutOfSpace(r0))? = 0;
+    let mut states = vec![init];
+    let mut g = Graph { offsets: vec![0], dst: Vec::new(), reward: Vec::new() };
+    let mut next = 0usize;
+    let mut bad = None;
+    while next < states.len() {
+        let state = states[next].clone();
+        successors(&state, &mut |succ, reward| {
+            let r = rank(&succ);
+            let Some(slot) = index.get_mut(r) else {
+                bad = Some(r);
+                return;
+            };
+            if *slot == UNSEEN {
+                *slot = states.len() as NodeIx;
+                states.push(succ);
+            }
+            g.dst.push(*slot);
+            g.reward.push(reward);
+        });
+        if let Some(r) = bad {
+            return Err(GraphError::RankOutOfSpace(r));
+        }
+        if states.len() >= UNSEEN as usize || g.dst.len() > u32::MAX as usize {
             return Err(GraphError::TooLarge);
         }
         g.offsets.push(g.dst.len() as u32);
