@@ -879,6 +879,11 @@ struct RunArgs {
     /// Search order: bfs (breadth-first) or dfs (depth-first, less memory).
     #[arg(long, value_enum, default_value_t = StrategyArg::Bfs)]
     strategy: StrategyArg,
+    /// Instead of a full check, re-run one path deterministically: the explorer path that a
+    /// failing check prints (e.g. 0/0/2/4). Exit 1 if it still violates a property, 0 if not,
+    /// 2 if the path no longer applies. Keep it as a regression test.
+    #[arg(long, value_name = "PATH")]
+    replay: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -1145,12 +1150,26 @@ where
     M::State: std::fmt::Debug + Describe + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
     M::Action: std::fmt::Debug + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
 {
+    if let Some(path) = &run.replay {
+        let r = inflight_checker::report::replay(&model, path)?;
+        if json {
+            let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
+            v["model"] = json!(name);
+            v["reproduces"] = json!(!r.violations.is_empty());
+            println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        } else {
+            println!("{name}: replaying {path}");
+            print!("{r}");
+        }
+        return Ok(if r.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+    }
     let opts = CheckOptions {
         threads: run.threads as usize,
         strategy: match run.strategy {
             StrategyArg::Bfs => Strategy::Bfs,
             StrategyArg::Dfs => Strategy::Dfs,
         },
+        progress: !json,
         ..CheckOptions::default()
     };
     let report = run_check(model, name, opts, faults);

@@ -31,11 +31,18 @@ pub struct CheckOptions {
     /// Decide `eventually` properties soundly on the extracted graph when it has at most this
     /// many states (0: keep stateright's dead-end-only verdicts).
     pub liveness_limit: usize,
+    /// Show progress on stderr while the search runs (after the first second).
+    pub progress: bool,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { threads: 1, strategy: Strategy::Bfs, liveness_limit: 2_000_000 }
+        CheckOptions {
+            threads: 1,
+            strategy: Strategy::Bfs,
+            liveness_limit: 2_000_000,
+            progress: false,
+        }
     }
 }
 
@@ -233,9 +240,54 @@ where
     let start = Instant::now();
     let builder = model.checker().threads(opts.threads.max(1));
     match opts.strategy {
-        Strategy::Bfs => summarize(builder.spawn_bfs().join(), name, opts, start, faults),
-        Strategy::Dfs => summarize(builder.spawn_dfs().join(), name, opts, start, faults),
+        Strategy::Bfs => {
+            let c = watch(builder.spawn_bfs(), opts.progress, start);
+            summarize(c, name, opts, start, faults)
+        }
+        Strategy::Dfs => {
+            let c = watch(builder.spawn_dfs(), opts.progress, start);
+            summarize(c, name, opts, start, faults)
+        }
     }
+}
+
+/// Waits for the search to finish, showing its progress on stderr when asked: refreshed in
+/// place on a terminal, a line at once and then every five seconds otherwise. Quiet for the first second, so
+/// short checks print nothing. (stateright does not expose its queue, so the depth shown is the
+/// deepest state reached.)
+fn watch<M: Model, C: Checker<M>>(checker: C, progress: bool, start: Instant) -> C {
+    use std::io::{IsTerminal, Write};
+    let tty = std::io::stderr().is_terminal();
+    let mut shown = false;
+    let mut last_line = f64::NEG_INFINITY;
+    while !checker.is_done() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let t = start.elapsed().as_secs_f64();
+        if !progress || t < 1.0 {
+            continue;
+        }
+        let (unique, total) = (checker.unique_state_count(), checker.state_count());
+        let line = format!(
+            "exploring: {unique} unique states, {total} generated, {:.0} states/s, depth {}, {t:.1} s",
+            unique as f64 / t,
+            checker.max_depth()
+        );
+        let mut err = std::io::stderr().lock();
+        if tty {
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+            shown = true;
+        } else if t - last_line >= 5.0 {
+            let _ = writeln!(err, "{line}");
+            last_line = t;
+        }
+    }
+    if shown {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K");
+        let _ = err.flush();
+    }
+    checker.join()
 }
 
 /// Replaces stateright's `eventually` verdicts by the sound analysis, when the graph fits.
@@ -450,4 +502,103 @@ fn write_path(f: &mut impl fmt::Write, heading: &str, p: &PropertyReport) -> fmt
         writeln!(f, "  -- a dead end: nothing more can happen, and the goal never held --")?;
     }
     Ok(())
+}
+
+/// A path re-run step by step, with what each property says along it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplayReport {
+    /// The initial state.
+    pub initial: String,
+    /// Each step: the action and the state it led to.
+    pub steps: Vec<Step>,
+    /// For each `always` property violated somewhere on the path: its name and the first step
+    /// (0 = the initial state) where it fails.
+    pub violations: Vec<(String, usize)>,
+    /// The `sometimes` properties witnessed on the path, with the first step.
+    pub witnessed: Vec<(String, usize)>,
+}
+
+/// Re-runs an explorer path (`i0/i1/…`: the initial state's index, then each action's index
+/// among the state's actions, as `inflight check` prints it) deterministically, and evaluates
+/// every property on every state along it. An index that does not exist is an error: the model
+/// has changed since the path was recorded.
+pub fn replay<M>(model: &M, path: &str) -> Result<ReplayReport, String>
+where
+    M: Model,
+    M::State: Describe,
+    M::Action: Debug,
+{
+    let mut indices =
+        path.trim().trim_start_matches("#/steps/").split('/').filter(|s| !s.is_empty());
+    let parse = |s: &str| -> Result<usize, String> {
+        s.parse().map_err(|_| format!("--replay: '{s}' in '{path}' is not an index"))
+    };
+    let first = parse(indices.next().ok_or("--replay: the path is empty")?)?;
+    let inits = model.init_states();
+    let mut state = inits
+        .into_iter()
+        .nth(first)
+        .ok_or_else(|| format!("--replay: there is no initial state {first}"))?;
+    let props = model.properties();
+    let mut violations: Vec<(String, usize)> = Vec::new();
+    let mut witnessed: Vec<(String, usize)> = Vec::new();
+    let judge =
+        |s: &M::State, at: usize, v: &mut Vec<(String, usize)>, w: &mut Vec<(String, usize)>| {
+            for p in &props {
+                let holds = (p.condition)(model, s);
+                let seen = |list: &Vec<(String, usize)>| list.iter().any(|(n, _)| n == p.name);
+                match p.expectation {
+                    Expectation::Always if !holds && !seen(v) => v.push((p.name.to_string(), at)),
+                    Expectation::Sometimes if holds && !seen(w) => w.push((p.name.to_string(), at)),
+                    _ => {}
+                }
+            }
+        };
+    judge(&state, 0, &mut violations, &mut witnessed);
+    let initial = state.describe();
+    let mut steps = Vec::new();
+    for (n, ix) in indices.enumerate() {
+        let ix = parse(ix)?;
+        let mut actions = Vec::new();
+        model.actions(&state, &mut actions);
+        let count = actions.len();
+        let action = actions.into_iter().nth(ix).ok_or_else(|| {
+            format!(
+                "--replay: step {} asks for action {ix}, but the state has {count}: the model has changed since the path was recorded",
+                n + 1
+            )
+        })?;
+        let label = model.format_action(&action);
+        state = model
+            .next_state(&state, action)
+            .ok_or_else(|| format!("--replay: step {} ({label}) is ignored by the model", n + 1))?;
+        judge(&state, n + 1, &mut violations, &mut witnessed);
+        steps.push(Step { action: label, state: state.describe() });
+    }
+    Ok(ReplayReport { initial, steps, violations, witnessed })
+}
+
+impl fmt::Display for ReplayReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "  0. initial state")?;
+        for line in self.initial.lines() {
+            writeln!(f, "       {line}")?;
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            writeln!(f, "  {}. {}", i + 1, s.action)?;
+            for line in s.state.lines() {
+                writeln!(f, "       {line}")?;
+            }
+        }
+        if self.violations.is_empty() {
+            writeln!(f, "no always-property is violated on this path")?;
+        }
+        for (name, at) in &self.violations {
+            writeln!(f, "VIOLATED \"{name}\" at step {at}")?;
+        }
+        for (name, at) in &self.witnessed {
+            writeln!(f, "witnessed \"{name}\" at step {at}")?;
+        }
+        Ok(())
+    }
 }

@@ -523,3 +523,50 @@ fn simulate_retry_measures_the_herd_and_draws_both_curves() {
         (&["simulate", "retry", "--policy", "pray"], "--policy"),
     ]);
 }
+
+#[test]
+fn replay_reruns_a_printed_counterexample_as_a_regression_test() {
+    let broken =
+        ["check", "replication", "--replicas", "1", "--writes", "2", "--fault", "ack-before-store"];
+    let v = json(&inflight(&[&broken[..], &["--json"]].concat()));
+    let prop = v["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["verdict"] == "violated")
+        .expect("violated")
+        .clone();
+    let path = prop["explorer_path"].as_str().expect("path").to_string();
+    // The bug reproduces: exit 1, naming the property and the step.
+    let o = inflight(&[&broken[..], &["--replay", &path]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let steps = prop["path"].as_array().expect("steps").len();
+    let expected = format!("VIOLATED {} at step {steps}", prop["name"]);
+    assert!(stdout(&o).contains(&expected), "{}", stdout(&o));
+    let j = json(&inflight(&[&broken[..], &["--replay", &path, "--json"]].concat()));
+    assert_eq!(j["reproduces"], true);
+    // The correct protocol runs the same indices without a violation.
+    let fixed = ["check", "replication", "--replicas", "1", "--writes", "2", "--replay", &path];
+    let o = inflight(&fixed);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("no always-property is violated"));
+    assert_usage_errors(&[
+        (&["check", "replication", "--replay", "0/0/99"], "the model has changed"),
+        (&["check", "replication", "--replay", "0/x"], "--replay"),
+        (&["check", "pipeline", "--replay", ""], "--replay"),
+    ]);
+}
+
+#[test]
+fn long_checks_show_progress_on_stderr_unless_json() {
+    let args = ["check", "replication", "--network", "duplicating", "--lossy", "--window", "1"];
+    let o = inflight(&args);
+    let err = stderr(&o);
+    assert!(
+        err.contains("exploring:") && err.contains("states/s") && err.contains("depth"),
+        "{err}"
+    );
+    assert!(!stdout(&o).contains("exploring:"), "progress stays off stdout");
+    let o = inflight(&[&args[..], &["--json"]].concat());
+    assert!(stderr(&o).is_empty(), "--json turns progress off: {}", stderr(&o));
+}
