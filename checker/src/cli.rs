@@ -229,7 +229,14 @@ impl ServeArgs {
     fn serve<M>(&self, model: M, what: &str) -> Result<ExitCode, String>
     where
         M: stateright::Model + Send + Sync + 'static,
-        M::State: std::fmt::Debug + std::hash::Hash + Clone + PartialEq + Send + Sync + 'static,
+        M::State: std::fmt::Debug
+            + Describe
+            + std::hash::Hash
+            + Clone
+            + PartialEq
+            + Send
+            + Sync
+            + 'static,
         M::Action: std::fmt::Debug + Clone + PartialEq + Send + Sync + 'static,
     {
         let addr = &self.addr;
@@ -243,7 +250,9 @@ impl ServeArgs {
         );
         eprintln!("Explorer for {what} at http://{addr}/");
         eprintln!("Press Ctrl-C to stop.");
-        model.checker().threads(self.threads as usize).serve(parsed);
+        // States print as one compact line per actor, not stateright's field dump.
+        let readable = inflight_checker::readable::Readable::new(model);
+        stateright::Model::checker(readable).threads(self.threads as usize).serve(parsed);
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -21,6 +21,7 @@ pub mod liveness;
 pub mod network;
 pub mod pipeline;
 pub mod plot;
+pub mod readable;
 pub mod replication;
 pub mod report;
 pub mod retry;

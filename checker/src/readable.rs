@@ -1,0 +1,158 @@
+//! Readable states in the web explorer.
+//!
+//! stateright's explorer prints a state as its `{:#?}` debug dump; for an actor model that is
+//! every internal field (timer sets, random-choice maps, storage slots). [`Readable`] wraps any
+//! model so that the same states print as their [`Describe`] text: one compact line per actor
+//! and the messages in flight. Actions, paths (the explorer's `#/steps/…` indices), properties
+//! and the sequence diagram are those of the wrapped model.
+
+use crate::report::Describe;
+use stateright::{Model, Path, Property};
+use std::fmt::{self, Debug};
+use std::hash::{Hash, Hasher};
+
+/// A state that prints as its [`Describe`] text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Shown<S>(pub S);
+
+impl<S: Hash> Hash for Shown<S> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
+
+impl<S: Describe> Debug for Shown<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.describe())
+    }
+}
+
+/// A model whose states print readably, for the explorer.
+pub struct Readable<M: Model> {
+    inner: M,
+    props: Vec<Property<M>>,
+}
+
+/// The most properties a wrapped model may have (one trampoline each).
+pub const MAX_PROPERTIES: usize = 16;
+
+impl<M: Model> Readable<M> {
+    /// Wraps `inner`. Panics if it has more than [`MAX_PROPERTIES`] properties.
+    pub fn new(inner: M) -> Self {
+        let props = inner.properties();
+        assert!(props.len() <= MAX_PROPERTIES, "at most {MAX_PROPERTIES} properties");
+        Readable { inner, props }
+    }
+}
+
+/// Property `I` of the wrapped model, evaluated on the wrapped state. stateright's conditions
+/// are plain `fn` pointers, so each property index gets its own instance of this function.
+fn condition<const I: usize, M: Model>(w: &Readable<M>, s: &Shown<M::State>) -> bool {
+    (w.props[I].condition)(&w.inner, &s.0)
+}
+
+#[allow(clippy::type_complexity)]
+fn trampoline<M: Model>(i: usize) -> fn(&Readable<M>, &Shown<M::State>) -> bool {
+    match i {
+        0 => condition::<0, M>,
+        1 => condition::<1, M>,
+        2 => condition::<2, M>,
+        3 => condition::<3, M>,
+        4 => condition::<4, M>,
+        5 => condition::<5, M>,
+        6 => condition::<6, M>,
+        7 => condition::<7, M>,
+        8 => condition::<8, M>,
+        9 => condition::<9, M>,
+        10 => condition::<10, M>,
+        11 => condition::<11, M>,
+        12 => condition::<12, M>,
+        13 => condition::<13, M>,
+        14 => condition::<14, M>,
+        _ => condition::<15, M>,
+    }
+}
+
+impl<M> Model for Readable<M>
+where
+    M: Model,
+    M::State: Clone + PartialEq + Debug + Describe,
+    M::Action: Clone + PartialEq + Debug,
+{
+    type State = Shown<M::State>;
+    type Action = M::Action;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        self.inner.init_states().into_iter().map(Shown).collect()
+    }
+
+    fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
+        self.inner.actions(&state.0, actions);
+    }
+
+    fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
+        self.inner.next_state(&last.0, action).map(Shown)
+    }
+
+    fn format_action(&self, action: &Self::Action) -> String {
+        self.inner.format_action(action)
+    }
+
+    fn format_step(&self, last: &Self::State, action: Self::Action) -> Option<String> {
+        self.inner.format_step(&last.0, action)
+    }
+
+    fn as_svg(&self, path: Path<Self::State, Self::Action>) -> Option<String> {
+        let steps = path.into_vec();
+        let init = steps.first()?.0 .0.clone();
+        let actions: Vec<M::Action> = steps.into_iter().filter_map(|(_, a)| a).collect();
+        let inner = Path::from_actions(&self.inner, init, actions.iter())?;
+        self.inner.as_svg(inner)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        self.props
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Property {
+                expectation: p.expectation.clone(),
+                name: p.name,
+                condition: trampoline::<M>(i),
+            })
+            .collect()
+    }
+
+    fn within_boundary(&self, state: &Self::State) -> bool {
+        self.inner.within_boundary(&state.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replication::ReplicationCfg;
+    use stateright::Checker;
+
+    #[test]
+    fn the_wrapped_model_has_the_same_graph_and_verdicts_and_prints_compactly() {
+        let cfg = ReplicationCfg {
+            fault: inflight_core::replication::Fault::AckBeforeStore,
+            ..ReplicationCfg::default()
+        };
+        let plain = cfg.into_model().checker().spawn_bfs().join();
+        let wrapped = Readable::new(cfg.into_model()).checker().spawn_bfs().join();
+        assert_eq!(plain.unique_state_count(), wrapped.unique_state_count());
+        for p in plain.model().properties() {
+            assert_eq!(
+                plain.discovery(p.name).is_some(),
+                wrapped.discovery(p.name).is_some(),
+                "{}",
+                p.name
+            );
+        }
+        let init = &wrapped.model().init_states()[0];
+        let text = format!("{init:#?}");
+        assert!(text.starts_with("n0: Primary"), "{text}");
+        assert!(!text.contains("timers_set") && !text.contains("random_choices"), "{text}");
+    }
+}
