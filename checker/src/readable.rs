@@ -45,31 +45,76 @@ impl<M: Model> Readable<M> {
     }
 }
 
-/// Property `I` of the wrapped model, evaluated on the wrapped state. stateright's conditions
-/// are plain `fn` pointers, so each property index gets its own instance of this function.
-fn condition<const I: usize, M: Model>(w: &Readable<M>, s: &Shown<M::State>) -> bool {
-    (w.props[I].condition)(&w.inner, &s.0)
+/// A model that wraps another and re-exposes its properties: stateright's conditions are plain
+/// `fn` pointers, so each property index gets its own instance of a generic function
+/// ([`trampoline`]) that unwraps the model and the state and calls the inner condition.
+pub trait Wrapper: Model {
+    /// The wrapped model.
+    type Inner: Model;
+    /// The wrapped model itself.
+    fn inner(&self) -> &Self::Inner;
+    /// The wrapped model's properties, computed once.
+    fn inner_properties(&self) -> &[Property<Self::Inner>];
+    /// The wrapped state inside a state of this model.
+    fn inner_state(state: &Self::State) -> &<Self::Inner as Model>::State;
 }
 
+fn condition<const I: usize, W: Wrapper>(w: &W, s: &W::State) -> bool {
+    (w.inner_properties()[I].condition)(w.inner(), W::inner_state(s))
+}
+
+/// The condition of property `i` of the wrapped model, as a condition of the wrapper (up to
+/// [`MAX_PROPERTIES`]).
 #[allow(clippy::type_complexity)]
-fn trampoline<M: Model>(i: usize) -> fn(&Readable<M>, &Shown<M::State>) -> bool {
+pub fn trampoline<W: Wrapper>(i: usize) -> fn(&W, &W::State) -> bool {
     match i {
-        0 => condition::<0, M>,
-        1 => condition::<1, M>,
-        2 => condition::<2, M>,
-        3 => condition::<3, M>,
-        4 => condition::<4, M>,
-        5 => condition::<5, M>,
-        6 => condition::<6, M>,
-        7 => condition::<7, M>,
-        8 => condition::<8, M>,
-        9 => condition::<9, M>,
-        10 => condition::<10, M>,
-        11 => condition::<11, M>,
-        12 => condition::<12, M>,
-        13 => condition::<13, M>,
-        14 => condition::<14, M>,
-        _ => condition::<15, M>,
+        0 => condition::<0, W>,
+        1 => condition::<1, W>,
+        2 => condition::<2, W>,
+        3 => condition::<3, W>,
+        4 => condition::<4, W>,
+        5 => condition::<5, W>,
+        6 => condition::<6, W>,
+        7 => condition::<7, W>,
+        8 => condition::<8, W>,
+        9 => condition::<9, W>,
+        10 => condition::<10, W>,
+        11 => condition::<11, W>,
+        12 => condition::<12, W>,
+        13 => condition::<13, W>,
+        14 => condition::<14, W>,
+        _ => condition::<15, W>,
+    }
+}
+
+/// The wrapped model's properties, re-exposed by a wrapper.
+pub fn wrapped_properties<W: Wrapper>(w: &W) -> Vec<Property<W>> {
+    w.inner_properties()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Property {
+            expectation: p.expectation.clone(),
+            name: p.name,
+            condition: trampoline::<W>(i),
+        })
+        .collect()
+}
+
+impl<M> Wrapper for Readable<M>
+where
+    M: Model,
+    M::State: Clone + PartialEq + Debug + Describe,
+    M::Action: Clone + PartialEq + Debug,
+{
+    type Inner = M;
+    fn inner(&self) -> &M {
+        &self.inner
+    }
+    fn inner_properties(&self) -> &[Property<M>] {
+        &self.props
+    }
+    fn inner_state(state: &Shown<M::State>) -> &M::State {
+        &state.0
     }
 }
 
@@ -111,19 +156,89 @@ where
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        self.props
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Property {
-                expectation: p.expectation.clone(),
-                name: p.name,
-                condition: trampoline::<M>(i),
-            })
-            .collect()
+        wrapped_properties(self)
     }
 
     fn within_boundary(&self, state: &Self::State) -> bool {
         self.inner.within_boundary(&state.0)
+    }
+}
+
+/// A model that counts the states whose actions the checker has asked for (the states it has
+/// expanded), so progress can show the search queue: discovered − expanded.
+pub struct Counted<M: Model> {
+    inner: M,
+    props: Vec<Property<M>>,
+    expanded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<M: Model> Counted<M> {
+    /// Wraps `inner`, counting into `expanded`. Panics above [`MAX_PROPERTIES`] properties.
+    pub fn new(inner: M, expanded: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        let props = inner.properties();
+        assert!(props.len() <= MAX_PROPERTIES, "at most {MAX_PROPERTIES} properties");
+        Counted { inner, props, expanded }
+    }
+}
+
+impl<M> Wrapper for Counted<M>
+where
+    M: Model,
+    M::State: Debug,
+    M::Action: Debug,
+{
+    type Inner = M;
+    fn inner(&self) -> &M {
+        &self.inner
+    }
+    fn inner_properties(&self) -> &[Property<M>] {
+        &self.props
+    }
+    fn inner_state(state: &M::State) -> &M::State {
+        state
+    }
+}
+
+impl<M> Model for Counted<M>
+where
+    M: Model,
+    M::State: Debug,
+    M::Action: Debug,
+{
+    type State = M::State;
+    type Action = M::Action;
+
+    fn init_states(&self) -> Vec<M::State> {
+        self.inner.init_states()
+    }
+
+    fn actions(&self, state: &M::State, actions: &mut Vec<M::Action>) {
+        self.expanded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.actions(state, actions);
+    }
+
+    fn next_state(&self, last: &M::State, action: M::Action) -> Option<M::State> {
+        self.inner.next_state(last, action)
+    }
+
+    fn format_action(&self, action: &M::Action) -> String {
+        self.inner.format_action(action)
+    }
+
+    fn format_step(&self, last: &M::State, action: M::Action) -> Option<String> {
+        self.inner.format_step(last, action)
+    }
+
+    fn as_svg(&self, path: Path<M::State, M::Action>) -> Option<String> {
+        self.inner.as_svg(path)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        wrapped_properties(self)
+    }
+
+    fn within_boundary(&self, state: &M::State) -> bool {
+        self.inner.within_boundary(state)
     }
 }
 

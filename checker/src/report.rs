@@ -238,14 +238,16 @@ where
     M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
 {
     let start = Instant::now();
+    let expanded = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let model = crate::readable::Counted::new(model, expanded.clone());
     let builder = model.checker().threads(opts.threads.max(1));
     match opts.strategy {
         Strategy::Bfs => {
-            let c = watch(builder.spawn_bfs(), opts.progress, start);
+            let c = watch(builder.spawn_bfs(), opts.progress, start, &expanded);
             summarize(c, name, opts, start, faults)
         }
         Strategy::Dfs => {
-            let c = watch(builder.spawn_dfs(), opts.progress, start);
+            let c = watch(builder.spawn_dfs(), opts.progress, start, &expanded);
             summarize(c, name, opts, start, faults)
         }
     }
@@ -253,9 +255,13 @@ where
 
 /// Waits for the search to finish, showing its progress on stderr when asked: refreshed in
 /// place on a terminal, a line at once and then every five seconds otherwise. Quiet for the first second, so
-/// short checks print nothing. (stateright does not expose its queue, so the depth shown is the
-/// deepest state reached.)
-fn watch<M: Model, C: Checker<M>>(checker: C, progress: bool, start: Instant) -> C {
+/// short checks print nothing. The queue is the states discovered but not yet expanded.
+fn watch<M: Model, C: Checker<M>>(
+    checker: C,
+    progress: bool,
+    start: Instant,
+    expanded: &std::sync::atomic::AtomicUsize,
+) -> C {
     use std::io::{IsTerminal, Write};
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;
@@ -267,8 +273,9 @@ fn watch<M: Model, C: Checker<M>>(checker: C, progress: bool, start: Instant) ->
             continue;
         }
         let (unique, total) = (checker.unique_state_count(), checker.state_count());
+        let queue = unique.saturating_sub(expanded.load(std::sync::atomic::Ordering::Relaxed));
         let line = format!(
-            "exploring: {unique} unique states, {total} generated, {:.0} states/s, depth {}, {t:.1} s",
+            "exploring: {unique} unique states, {total} generated, {:.0} states/s, queue {queue}, depth {}, {t:.1} s",
             unique as f64 / t,
             checker.max_depth()
         );
