@@ -654,6 +654,72 @@ enum SimulateProtocol {
 
 #[derive(Subcommand, Debug)]
 enum PredictLaw {
+    /// Concurrency is not parallelism, MODELS.md §3: an open line of stages under load λ
+    /// (X = min(λ, min rᵢμᵢ), backlog growth per stage, Erlang C per stage) and, with --cap and
+    /// --zero-load, the closed loop's bound min(C/R0, min rᵢμᵢ) and its knee C* = R0·min rᵢμᵢ.
+    Pipeline {
+        /// The offered load λ, e.g. 260/s.
+        #[arg(long, value_parser = rate_non_negative, allow_hyphen_values = true)]
+        load: PerSec,
+        /// A stage: its rate, or workers × rate, e.g. 1000/s or 4x50/s. Repeat per stage, in order.
+        #[arg(long = "stage", value_parser = stage, required = true)]
+        stages: Vec<inflight_models::tandem::Stage>,
+        /// A concurrency cap C at the entry (closed loop); needs --zero-load.
+        #[arg(long, requires = "zero_load", value_parser = clap::value_parser!(u64).range(1..))]
+        cap: Option<u64>,
+        /// The zero-load round trip R0 = Z + Σ 1/μᵢ, e.g. 10ms; needs --cap.
+        #[arg(long, requires = "cap", value_parser = duration, allow_hyphen_values = true)]
+        zero_load: Option<Seconds>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Naming TTL vs churn, MODELS.md §5: stale fractions for periodic, Poisson and on-demand
+    /// refresh, DHT lookup failure over h hops, the cost-optimal TTL (Lambert W₋₁), and push vs
+    /// TTL vs no cache.
+    Ttl {
+        /// The rate c at which the named record changes, e.g. 0.01/s.
+        #[arg(long, value_parser = rate_non_negative, allow_hyphen_values = true)]
+        churn: PerSec,
+        /// The TTL θ, e.g. 30s.
+        #[arg(long, value_parser = duration, allow_hyphen_values = true)]
+        ttl: Seconds,
+        /// The read rate r, e.g. 5/s (for the on-demand cache, the costs and the comparison).
+        #[arg(long, value_parser = rate_non_negative, allow_hyphen_values = true)]
+        reads: Option<PerSec>,
+        /// The cost a of one refresh (any unit, the same as --stale-cost).
+        #[arg(long, value_parser = positive_number, allow_hyphen_values = true, requires_all = ["stale_cost", "reads"])]
+        refresh_cost: Option<f64>,
+        /// The cost b of one stale read.
+        #[arg(long, value_parser = positive_number, allow_hyphen_values = true, requires_all = ["refresh_cost", "reads"])]
+        stale_cost: Option<f64>,
+        /// Pointers a DHT lookup follows, h.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        hops: Option<u32>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The cluster as a NUMA machine, MODELS.md §7: the average access slowdown
+    /// S = 1 + f(p − 1), the program slowdown (1 − m) + mS, and for a target slowdown the
+    /// threshold penalty and the remote-fraction budget.
+    Numa {
+        /// The share f of memory accesses that are remote, 0 to 1.
+        #[arg(long, value_parser = unit_fraction, allow_hyphen_values = true)]
+        remote_fraction: Q,
+        /// The penalty p = T_remote / T_local (at least 1).
+        #[arg(long, value_parser = exact_number, allow_hyphen_values = true)]
+        penalty: Q,
+        /// The share m of run time spent on memory accesses, 0 to 1.
+        #[arg(long, value_parser = unit_fraction, allow_hyphen_values = true)]
+        memory_share: Option<Q>,
+        /// A target slowdown S (at least 1): prints the penalty and remote fraction that reach it.
+        #[arg(long, value_parser = exact_number, allow_hyphen_values = true)]
+        target: Option<Q>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The thundering herd, MODELS.md §6: N clients retry a failed request after τ
     /// (synchronized) or after U[0, τ] (jitter), each in service for s. Prints the synchronized
     /// peak, the exact expected jittered peak (scan statistic), its closed-form checks, and the
@@ -935,6 +1001,50 @@ fn rate(s: &str) -> Result<PerSec, String> {
     Ok(r)
 }
 
+fn rate_non_negative(s: &str) -> Result<PerSec, String> {
+    let r = units::parse_rate(s).map_err(|e| e.to_string())?;
+    if r.0 < Q::zero() {
+        return Err(format!("'{s}' is negative: a rate must be 0 or more"));
+    }
+    Ok(r)
+}
+
+fn stage(s: &str) -> Result<inflight_models::tandem::Stage, String> {
+    let (workers, rate) = match s.split_once(['x', '×']) {
+        Some((w, r)) => {
+            let w: u32 = w.trim().parse().map_err(|_| {
+                format!("'{s}': '{w}' is not a worker count (a stage is 1000/s or 4x50/s)")
+            })?;
+            (w, r)
+        }
+        None => (1, s),
+    };
+    let rate = units::parse_rate(rate.trim()).map_err(|e| e.to_string())?;
+    if workers == 0 || !units::is_positive(&rate.0) {
+        return Err(format!("'{s}': a stage needs at least one worker and a positive rate"));
+    }
+    Ok(inflight_models::tandem::Stage { workers, rate })
+}
+
+fn exact_number(s: &str) -> Result<Q, String> {
+    units::parse_decimal(s).ok_or_else(|| format!("'{s}' is not a number"))
+}
+
+fn unit_fraction(s: &str) -> Result<Q, String> {
+    let q = exact_number(s)?;
+    if q < Q::zero() || q > Q::from_integer(1.into()) {
+        return Err(format!("'{s}' is not a fraction from 0 to 1"));
+    }
+    Ok(q)
+}
+
+fn positive_number(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() => Ok(x),
+        _ => Err(format!("'{s}' is not a positive number")),
+    }
+}
+
 fn window_range(s: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
     let max = inflight_models::experiments::MAX_WINDOW;
     let bad = || format!("'{s}' is not a window or a range of windows such as 1..64 (1 to {max})");
@@ -1055,6 +1165,22 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Predict { law } => match *law {
             PredictLaw::Replication { rtt, window, link, t_proc, batch, json } => {
                 predict_replication(&rtt, window, link.link().as_ref(), &t_proc, batch, json)
+            }
+            PredictLaw::Pipeline { load, stages, cap, zero_load, json } => {
+                predict_pipeline(&load, &stages, cap.zip(zero_load), json)
+            }
+            PredictLaw::Ttl { churn, ttl, reads, refresh_cost, stale_cost, hops, json } => {
+                let costs = refresh_cost.zip(stale_cost);
+                predict_ttl(&churn, &ttl, reads.as_ref(), costs, hops, json)
+            }
+            PredictLaw::Numa { remote_fraction, penalty, memory_share, target, json } => {
+                predict_numa(
+                    &remote_fraction,
+                    &penalty,
+                    memory_share.as_ref(),
+                    target.as_ref(),
+                    json,
+                )
             }
             PredictLaw::Herd { clients, service, window, json } => {
                 predict_herd(clients, &service, &window, json)
@@ -1772,6 +1898,238 @@ fn simulate_retry(
     }
     if let Some(path) = svg {
         println!("plot written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn predict_pipeline(
+    load: &PerSec,
+    stages: &[inflight_models::tandem::Stage],
+    closed: Option<(u64, Seconds)>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    use inflight_models::tandem::{closed_loop, erlang_c, open_line};
+    let line = open_line(load, stages).map_err(|e| e.to_string())?;
+    let waits: Vec<_> = stages.iter().map(|s| erlang_c(load, s).ok()).collect();
+    let closed = closed
+        .map(|(c, r0)| closed_loop(c, &r0, stages).map(|x| (c, r0, x)))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    if json {
+        let v = json!({
+            "law": "pipeline",
+            "source": "MODELS.md §3",
+            "load_per_s": q_json(&load.0),
+            "capacity_per_s": q_json(&line.capacity),
+            "throughput_per_s": q_json(&line.throughput),
+            "bottleneck_stage": line.bottleneck + 1,
+            "backlog_growth_per_s": q_json(&line.total_growth),
+            "stages": stages.iter().zip(&line.growth).zip(&line.rho).zip(&waits).map(|(((s, g), r), w)| json!({
+                "workers": s.workers, "rate_per_s": q_json(&s.rate.0), "capacity_per_s": q_json(&s.capacity()),
+                "queue_growth_per_s": q_json(g), "rho": q_json(r),
+                "erlang_c_p_wait": w.as_ref().map(|w| q_json(&w.p_wait)),
+                "mean_wait_s": w.as_ref().map(|w| q_json(&w.mean_wait.0)),
+            })).collect::<Vec<_>>(),
+            "closed_loop": closed.as_ref().map(|(c, r0, x)| json!({
+                "cap": c, "zero_load_s": q_json(&r0.0), "bound_per_s": q_json(&x.bound),
+                "knee": q_json(&x.knee), "round_trip_s": q_json(&x.round_trip.0),
+                "exact_for": "deterministic service times (an upper bound otherwise)",
+            })),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Tandem line (MODELS.md §3), load λ = {load}");
+    for (i, ((s, g), r)) in stages.iter().zip(&line.growth).zip(&line.rho).enumerate() {
+        let wait = match &waits[i] {
+            Some(w) => {
+                format!("Erlang C: P(wait) {}, mean wait {}", sig_figs(&w.p_wait, 6), w.mean_wait)
+            }
+            None => "unstable (ρ ≥ 1): its queue grows without bound".to_string(),
+        };
+        println!(
+            "  stage {}: {} × {} = {}, ρ = {}, queue growth {}/s; {wait}",
+            i + 1,
+            s.workers,
+            s.rate,
+            PerSec(s.capacity()),
+            sig_figs(r, 6),
+            sig_figs(g, 6)
+        );
+    }
+    println!(
+        "  capacity min rᵢμᵢ = {} (stage {})",
+        PerSec(line.capacity.clone()),
+        line.bottleneck + 1
+    );
+    println!("  throughput X = min(λ, min rᵢμᵢ) = {}", PerSec(line.throughput.clone()));
+    if line.total_growth > Q::zero() {
+        println!("  backlog grows at λ − X = {}", PerSec(line.total_growth.clone()));
+    } else if line.throughput < line.capacity {
+        println!(
+            "  the line keeps up: X is the load; the capacity {} is headroom, not throughput",
+            PerSec(line.capacity.clone())
+        );
+    }
+    if let Some((c, r0, x)) = &closed {
+        println!(
+            "  closed loop, cap C = {c}, R0 = {r0}: X ≤ min(C/R0, min rᵢμᵢ) = {} (exact for deterministic times), round trip {}",
+            PerSec(x.bound.clone()),
+            x.round_trip
+        );
+        println!(
+            "  knee C* = R0 · min rᵢμᵢ = {}: a cap above it only adds latency",
+            sig_figs(&x.knee, 6)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn predict_ttl(
+    churn: &PerSec,
+    ttl: &Seconds,
+    reads: Option<&PerSec>,
+    costs: Option<(f64, f64)>,
+    hops: Option<u32>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    use inflight_models::ttl;
+    let (c, theta) = (units::to_f64(&churn.0), units::to_f64(&ttl.0));
+    let x = c * theta;
+    let e = |r: Result<f64, ttl::TtlError>| r.map_err(|e| e.to_string());
+    let g = e(ttl::periodic_stale(x))?;
+    let poisson = e(ttl::poisson_stale(x))?;
+    let r = reads.map(|r| units::to_f64(&r.0));
+    let on_demand =
+        r.map(|r| ttl::on_demand(c, theta, r)).transpose().map_err(|e| e.to_string())?;
+    let dht = hops
+        .map(|h| ttl::dht(c, theta, h).map(|d| (h, d)))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let optimum = match (costs, r) {
+        (Some((a, b)), Some(r)) => {
+            let best = ttl::optimal_ttl(c, r, a, b).map_err(|e| e.to_string())?;
+            let j_now = ttl::cost(theta, c, r, a, b).ok();
+            let j_best = best.and_then(|t| ttl::cost(t, c, r, a, b).ok());
+            Some((a * c / (b * r), best, j_now, j_best))
+        }
+        _ => None,
+    };
+    let comparison = r
+        .filter(|_| theta > 0.0)
+        .map(|r| ttl::compare(c, theta, r))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    if json {
+        let v = json!({
+            "law": "ttl",
+            "source": "MODELS.md §5",
+            "x": x,
+            "periodic_stale_fraction": g,
+            "poisson_stale_fraction": poisson,
+            "on_demand": on_demand.map(|(s, f)| json!({ "p_stale_read": s, "refetch_per_s": f })),
+            "dht": dht.map(|(h, (p, fail))| json!({ "hops": h, "p_pointer_stale": p, "p_lookup_fails": fail })),
+            "cost": optimum.map(|(k, best, now, jbest)| json!({
+                "kappa": k, "optimal_ttl_s": best, "never_refresh": best.is_none(),
+                "cost_per_s_at_ttl": now, "cost_per_s_at_optimum": jbest,
+            })),
+            "comparison": comparison.map(|cmp| json!({
+                "push": { "messages_per_s": cmp.push.0, "stale": cmp.push.1 },
+                "periodic_ttl": { "messages_per_s": cmp.periodic.0, "stale": cmp.periodic.1 },
+                "on_demand_ttl": { "messages_per_s": cmp.on_demand.0, "stale": cmp.on_demand.1 },
+                "no_cache": { "messages_per_s": cmp.no_cache.0, "stale": cmp.no_cache.1 },
+            })),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Naming TTL vs churn (MODELS.md §5): c = {churn}, θ = {ttl}, x = cθ = {x:.6} changes per TTL");
+    println!("  periodic refresh every θ: stale fraction g(x) = 1 − (1 − e^(−x))/x = {g:.6} (= P(stale read), PASTA)");
+    println!("  Poisson refresh at rate 1/θ: x/(1 + x) = {poisson:.6}");
+    if let Some((s, f)) = on_demand {
+        println!("  on-demand TTL cache: P(stale read) = {s:.6}, refetches {f:.6}/s");
+    }
+    if let Some((h, (p, fail))) = dht {
+        println!(
+            "  DHT: pointer stale with p = {p:.6}; a lookup over {h} hops fails with {fail:.6}"
+        );
+    }
+    if let Some((k, best, now, jbest)) = optimum {
+        match best {
+            Some(t) => println!(
+                "  cost J(θ) = a/θ + b·r·g(cθ): κ = ac/(br) = {k:.6}, optimal θ* = {t:.6} s (x* = −1 − W₋₁(−(1 − κ)/e)); J(θ) = {:.6}/s, J(θ*) = {:.6}/s",
+                now.unwrap_or(f64::NAN),
+                jbest.unwrap_or(f64::NAN)
+            ),
+            None => println!("  cost: κ = ac/(br) = {k:.6} ≥ 1, so refreshing never pays: θ* = ∞"),
+        }
+    }
+    if let Some(cmp) = comparison {
+        println!("  messages/s and stale fraction: push {:.6} / 0, periodic TTL {:.6} / {:.6}, on-demand TTL {:.6} / {:.6}, no cache {:.6} / 0",
+            cmp.push.0, cmp.periodic.0, cmp.periodic.1, cmp.on_demand.0, cmp.on_demand.1, cmp.no_cache.0);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn predict_numa(
+    f: &Q,
+    p: &Q,
+    m: Option<&Q>,
+    target: Option<&Q>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    use inflight_models::numa;
+    let s = numa::slowdown(f, p).map_err(|e| e.to_string())?;
+    let program =
+        m.map(|m| numa::program_slowdown(m, &s)).transpose().map_err(|e| e.to_string())?;
+    let threshold = target.map(|t| numa::penalty_for(f, t).map_err(|e| e.to_string()));
+    let budget =
+        target.map(|t| numa::remote_budget(p, t)).transpose().map_err(|e| e.to_string())?;
+    if let Some(Err(e)) = &threshold {
+        if e.starts_with("a target") {
+            return Err(e.clone());
+        }
+    }
+    if json {
+        let v = json!({
+            "law": "numa",
+            "source": "MODELS.md §7",
+            "access_slowdown": q_json(&s),
+            "program_slowdown": program.as_ref().map(q_json),
+            "threshold_penalty": threshold.as_ref().and_then(|t| t.as_ref().ok()).map(q_json),
+            "threshold_infeasible": threshold.as_ref().and_then(|t| t.as_ref().err()),
+            "remote_fraction_budget": budget.as_ref().map(q_json),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "The cluster as a NUMA machine (MODELS.md §7): f = {}, p = {}",
+        sig_figs(f, 6),
+        sig_figs(p, 6)
+    );
+    println!("  average access slowdown S = 1 + f(p − 1) = {}× (exact {s})", sig_figs(&s, 6));
+    if let Some(ps) = &program {
+        println!(
+            "  program slowdown (1 − m) + mS = {}× — the access slowdown is not the program's",
+            sig_figs(ps, 6)
+        );
+    }
+    if let (Some(t), Some(th)) = (target, &threshold) {
+        match th {
+            Ok(pt) => {
+                println!("  S exceeds {} exactly when p > {}", sig_figs(t, 6), sig_figs(pt, 6))
+            }
+            Err(e) => println!("  S never exceeds {}: {e}", sig_figs(t, 6)),
+        }
+    }
+    if let (Some(t), Some(b)) = (target, &budget) {
+        println!(
+            "  at p = {}, S ≤ {} needs f ≤ {}",
+            sig_figs(p, 6),
+            sig_figs(t, 6),
+            sig_figs(b, 6)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -570,3 +570,88 @@ fn long_checks_show_progress_on_stderr_unless_json() {
     let o = inflight(&[&args[..], &["--json"]].concat());
     assert!(stderr(&o).is_empty(), "--json turns progress off: {}", stderr(&o));
 }
+
+#[test]
+fn predict_pipeline_ttl_and_numa_answer_with_units_and_sources() {
+    let o = inflight(&[
+        "predict", "pipeline", "--load", "260/s", "--stage", "1000/s", "--stage", "6x50/s",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["throughput_per_s"]["exact"], "260");
+    assert_eq!(v["capacity_per_s"]["exact"], "300");
+    let out = stdout(&inflight(&[
+        "predict", "pipeline", "--load", "260/s", "--stage", "1000/s", "--stage", "6x50/s",
+    ]));
+    assert!(out.contains("headroom, not throughput"), "{out}");
+    let v = json(&inflight(&[
+        "predict",
+        "pipeline",
+        "--load",
+        "260/s",
+        "--stage",
+        "1000/s",
+        "--stage",
+        "4x50/s",
+        "--cap",
+        "9",
+        "--zero-load",
+        "10ms",
+        "--json",
+    ]));
+    assert_eq!(v["backlog_growth_per_s"]["exact"], "60");
+    assert_eq!(v["closed_loop"]["knee"]["exact"], "2");
+    let v = json(&inflight(&[
+        "predict",
+        "ttl",
+        "--churn",
+        "0.01/s",
+        "--ttl",
+        "30s",
+        "--reads",
+        "5/s",
+        "--refresh-cost",
+        "1",
+        "--stale-cost",
+        "2",
+        "--hops",
+        "5",
+        "--json",
+    ]));
+    let g = v["periodic_stale_fraction"].as_f64().expect("g");
+    assert!((g - (1.0 - (1.0 - (-0.3f64).exp()) / 0.3)).abs() < 1e-12);
+    assert!(v["cost"]["optimal_ttl_s"].as_f64().expect("θ*") > 0.0);
+    let v = json(&inflight(&[
+        "predict",
+        "numa",
+        "--remote-fraction",
+        "0.1",
+        "--penalty",
+        "1000",
+        "--target",
+        "100",
+        "--json",
+    ]));
+    assert_eq!(v["access_slowdown"]["exact"], "1009/10");
+    assert_eq!(v["threshold_penalty"]["exact"], "991");
+    let help = stdout(&inflight(&["predict", "--help"]));
+    for section in ["§1", "§2", "§3", "§4", "§5", "§6", "§7"] {
+        assert!(help.contains(section), "predict --help names MODELS.md {section}: {help}");
+    }
+    assert_usage_errors(&[
+        (&["predict", "pipeline", "--load", "-1/s", "--stage", "1/s"], "--load"),
+        (&["predict", "pipeline", "--load", "1/s", "--stage", "0x5/s"], "--stage"),
+        (&["predict", "pipeline", "--load", "1/s"], "--stage"),
+        (&["predict", "ttl", "--churn", "1/s", "--ttl", "-2s"], "--ttl"),
+        (
+            &["predict", "ttl", "--churn", "1/s", "--ttl", "2s", "--refresh-cost", "1"],
+            "--stale-cost",
+        ),
+        (&["predict", "numa", "--remote-fraction", "1.5", "--penalty", "2"], "--remote-fraction"),
+        (&["predict", "numa", "--remote-fraction", "0.1", "--penalty", "0.5"], "penalty"),
+        (
+            &["predict", "numa", "--remote-fraction", "0", "--penalty", "2", "--target", "0.5"],
+            "target",
+        ),
+    ]);
+}

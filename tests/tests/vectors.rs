@@ -160,3 +160,38 @@ fn c6_herd_ratios() {
         check(&overlap, row.get(6), "⌈w⌉", row.line);
     }
 }
+
+/// `c3_tandem.csv` (MODELS.md §3): the open tandem line's throughput, queue growth per stage,
+/// total backlog growth and per-stage load, with each stage given by its capacity rᵢμᵢ.
+#[test]
+fn c3_tandem_line() {
+    use inflight_models::tandem::{open_line, Stage};
+    let rows = read_vectors("c3_tandem.csv");
+    assert!(rows.len() >= 4, "the table has its rows");
+    for row in rows {
+        let load = PerSec(num(row.get(1)));
+        let stages: Vec<Stage> =
+            row.get(2).split('/').map(|c| Stage { workers: 1, rate: PerSec(num(c)) }).collect();
+        let line = open_line(&load, &stages).expect("a line");
+        check(&line.throughput, row.get(3), "X = min(λ, min rᵢμᵢ)", row.line);
+        for (g, printed) in line.growth.iter().zip(row.get(4).split('/')) {
+            check(g, printed, "queue growth of a stage", row.line);
+        }
+        check(&line.total_growth, row.get(5), "λ − X", row.line);
+        for (r, printed) in line.rho.iter().zip(row.get(6).split('/')) {
+            check(r, printed, "ρᵢ = λ/cᵢ", row.line);
+        }
+    }
+}
+
+/// `c7_numa.csv` (MODELS.md §7): S = 1 + f(p − 1).
+#[test]
+fn c7_numa_slowdown() {
+    let rows = read_vectors("c7_numa.csv");
+    assert!(rows.len() >= 10, "the table has its rows");
+    for row in rows {
+        let s =
+            inflight_models::numa::slowdown(&num(row.get(0)), &num(row.get(1))).expect("domain");
+        check(&s, row.get(2), "1 + f(p − 1)", row.line);
+    }
+}
