@@ -165,7 +165,7 @@ mod tests {
     fn g_is_about_half_of_x_for_small_x_and_poisson_refresh_is_worse() {
         for x in [1e-9, 1e-4, 1e-3, 0.01, 0.5, 1.0, 5.0, 50.0] {
             let g = periodic_stale(x).expect("g");
-            let direct = 1.0 - (1.0 - (-x as f64).exp()) / x;
+            let direct: f64 = 1.0 - (1.0 - (-x).exp()) / x;
             if x >= 1e-2 {
                 assert!((g - direct).abs() < 1e-14, "{x}");
             }
