@@ -319,7 +319,15 @@ fn howard(g: &Graph, weight: impl Fn(u32) -> i64) -> Result<Certified, GraphErro
             let (a, b) = (g.offsets[u] as usize, g.offsets[u + 1] as usize);
             *x = (a..b).map(|e| w_of(e) + v[g.dst[e] as usize]).max().unwrap_or(0);
         }
+        // Every node gained the same this step: the greedy policy already attains that gain
+        // everywhere, so more lookahead cannot choose better (the free sender's minimum is
+        // found here after one step).
+        let gain = nv[0] - v[0];
+        let uniform = nv.iter().zip(&v).all(|(a, b)| a - b == gain);
         std::mem::swap(&mut v, &mut nv);
+        if uniform {
+            break;
+        }
     }
     let mut policy: Vec<u32> = (0..n)
         .map(|u| {
