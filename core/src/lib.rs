@@ -30,6 +30,7 @@ pub mod rebase;
 pub mod replication;
 pub mod retry;
 pub mod rng;
+pub mod stage;
 pub mod time;
 pub mod window;
 

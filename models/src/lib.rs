@@ -25,6 +25,7 @@ pub mod phantom_exact;
 pub mod phantom_sim;
 pub mod sim;
 pub mod tandem;
+pub mod tandem_sim;
 pub mod ttl;
 pub mod units;
 pub mod workload;

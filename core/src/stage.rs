@@ -1,0 +1,388 @@
+//! A line of processing stages fed by a source with a concurrency cap (MODELS.md §3).
+//!
+//! The [`Source`] keeps at most `cap` jobs outstanding (a closed loop: a new job is accepted
+//! only when one completes) and sends each job to stage 1. A [`Stage`] has `workers` workers;
+//! a job occupies one worker for its work at that stage (carried in the job, in ticks, so the
+//! host decides the service-time distribution and the core needs no floating point), then moves
+//! to the next stage, or back to the source as done. Jobs that find every worker busy wait in a
+//! bounded FIFO queue; a stage refuses a job it has no room for, and the source's cap must not
+//! exceed the queue capacity (checked when the line is built), so no job is ever dropped.
+
+use crate::machine::{Effects, Machine, NodeId};
+use crate::time::{Duration, Instant};
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// The most stages in a line.
+pub const MAX_STAGES: usize = 4;
+
+/// A job's work at each stage, in ticks.
+pub type Work = [u32; MAX_STAGES];
+
+/// Messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    /// A job moving down the line.
+    Job {
+        /// The source's job number.
+        id: u32,
+        /// Its work at each stage.
+        work: Work,
+    },
+    /// The last stage → the source: job `id` is finished.
+    Done {
+        /// The job.
+        id: u32,
+    },
+}
+
+/// The source's commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cmd {
+    /// Start a job with this work.
+    Submit(Work),
+}
+
+/// Why a command was refused; each hands the command back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmdError {
+    /// `cap` jobs are outstanding.
+    AtCap(Cmd),
+    /// Only the source takes jobs.
+    NotTheSource(Cmd),
+}
+
+impl fmt::Display for CmdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CmdError::AtCap(_) => f.write_str("refused: the concurrency cap is reached"),
+            CmdError::NotTheSource(_) => f.write_str("refused: only the source takes jobs"),
+        }
+    }
+}
+
+impl core::error::Error for CmdError {}
+
+/// Why a message was rejected (the node is unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MsgError {
+    /// The stage's queue is full.
+    QueueFull,
+    /// A completion the source was not waiting for.
+    Unexpected,
+}
+
+impl fmt::Display for MsgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MsgError::QueueFull => "the stage's queue is full",
+            MsgError::Unexpected => "an unexpected message",
+        })
+    }
+}
+
+impl core::error::Error for MsgError {}
+
+/// Events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// The source: job `id` went all the way through.
+    Completed {
+        /// The job.
+        id: u32,
+    },
+}
+
+/// Timers: worker `i` of a stage finishes its job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkerDone(pub u8);
+
+/// Why a line cannot be built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No stages, or more than [`MAX_STAGES`].
+    Stages,
+    /// A stage with no workers or more than its capacity `W`.
+    Workers,
+    /// A cap of 0, or above the stages' queue capacity `Q`.
+    Cap,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConfigError::Stages => "a line has 1 to 4 stages",
+            ConfigError::Workers => "each stage needs 1 to W workers",
+            ConfigError::Cap => "the cap must be at least 1 and at most the queue capacity",
+        })
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+/// The source with a concurrency cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Source {
+    cap: u32,
+    outstanding: u32,
+    next_id: u32,
+}
+
+impl Source {
+    /// Jobs outstanding.
+    pub fn outstanding(&self) -> u32 {
+        self.outstanding
+    }
+}
+
+/// A stage with up to `W` workers and a queue of `Q` jobs.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Stage<const W: usize, const Q: usize> {
+    index: u8,
+    workers: u8,
+    last: bool,
+    busy: [Option<(u32, Work)>; W],
+    /// Waiting jobs, oldest first.
+    queue: heapless::Vec<(u32, Work), Q>,
+}
+
+impl<const W: usize, const Q: usize> fmt::Debug for Stage<W, Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let busy = self.busy.iter().flatten().count();
+        write!(
+            f,
+            "stage{}: {busy}/{} busy, {} queued",
+            self.index + 1,
+            self.workers,
+            self.queue.len()
+        )
+    }
+}
+
+impl<const W: usize, const Q: usize> Stage<W, Q> {
+    /// Workers busy now.
+    pub fn busy(&self) -> usize {
+        self.busy.iter().flatten().count()
+    }
+
+    /// Jobs waiting.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    fn start(
+        &mut self,
+        w: usize,
+        job: (u32, Work),
+        now: Instant,
+        out: &mut impl Effects<Node<W, Q>>,
+    ) {
+        let ticks = job.1[self.index as usize] as u64;
+        self.busy[w] = Some(job);
+        out.set_timer(WorkerDone(w as u8), now + Duration(ticks));
+    }
+}
+
+/// Any node of a line: the source is node 0, stage i is node i.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Node<const W: usize, const Q: usize> {
+    /// The source.
+    Source(Source),
+    /// A stage.
+    Stage(Stage<W, Q>),
+}
+
+impl<const W: usize, const Q: usize> fmt::Debug for Node<W, Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Source(s) => write!(f, "source: {}/{} outstanding", s.outstanding, s.cap),
+            Node::Stage(s) => s.fmt(f),
+        }
+    }
+}
+
+impl<const W: usize, const Q: usize> Node<W, Q> {
+    /// The nodes of a line with `workers[i]` workers at stage i and a cap of `cap` jobs.
+    pub fn line(
+        workers: &[u8],
+        cap: u32,
+    ) -> Result<heapless::Vec<Self, { MAX_STAGES + 1 }>, ConfigError> {
+        if workers.is_empty() || workers.len() > MAX_STAGES {
+            return Err(ConfigError::Stages);
+        }
+        if workers.iter().any(|&w| w == 0 || w as usize > W) {
+            return Err(ConfigError::Workers);
+        }
+        if cap == 0 || cap as usize > Q {
+            return Err(ConfigError::Cap);
+        }
+        let mut v = heapless::Vec::new();
+        let _ = v.push(Node::Source(Source { cap, outstanding: 0, next_id: 0 }));
+        for (i, &w) in workers.iter().enumerate() {
+            let _ = v.push(Node::Stage(Stage {
+                index: i as u8,
+                workers: w,
+                last: i + 1 == workers.len(),
+                busy: [None; W],
+                queue: heapless::Vec::new(),
+            }));
+        }
+        Ok(v)
+    }
+
+    /// The stage, if this node is one.
+    pub fn as_stage(&self) -> Option<&Stage<W, Q>> {
+        match self {
+            Node::Stage(s) => Some(s),
+            Node::Source(_) => None,
+        }
+    }
+
+    /// The source, if this node is it.
+    pub fn as_source(&self) -> Option<&Source> {
+        match self {
+            Node::Source(s) => Some(s),
+            Node::Stage(_) => None,
+        }
+    }
+}
+
+impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
+    type Msg = Msg;
+    type Cmd = Cmd;
+    type Timer = WorkerDone;
+    type Event = Event;
+    type CmdError = CmdError;
+    type MsgError = MsgError;
+    /// A line keeps no durable state: a crashed stage loses its jobs (not modelled here).
+    type Durable = Node<W, Q>;
+
+    fn on_start(&mut self, _now: Instant, _out: &mut impl Effects<Self>) {}
+
+    fn on_command(
+        &mut self,
+        _now: Instant,
+        cmd: Cmd,
+        out: &mut impl Effects<Self>,
+    ) -> Result<(), CmdError> {
+        let Node::Source(s) = self else { return Err(CmdError::NotTheSource(cmd)) };
+        if s.outstanding >= s.cap {
+            return Err(CmdError::AtCap(cmd));
+        }
+        let Cmd::Submit(work) = cmd;
+        s.outstanding += 1;
+        s.next_id = s.next_id.wrapping_add(1);
+        out.send(NodeId(1), Msg::Job { id: s.next_id, work });
+        Ok(())
+    }
+
+    fn on_message(
+        &mut self,
+        now: Instant,
+        _from: NodeId,
+        msg: Msg,
+        out: &mut impl Effects<Self>,
+    ) -> Result<(), MsgError> {
+        match (self, msg) {
+            (Node::Source(s), Msg::Done { id }) => {
+                if s.outstanding == 0 {
+                    return Err(MsgError::Unexpected);
+                }
+                s.outstanding -= 1;
+                out.emit(Event::Completed { id });
+                Ok(())
+            }
+            (Node::Stage(st), Msg::Job { id, work }) => {
+                let limit = (st.workers as usize).min(W);
+                match st.busy[..limit].iter().position(Option::is_none) {
+                    Some(w) => st.start(w, (id, work), now, out),
+                    None => st.queue.push((id, work)).map_err(|_| MsgError::QueueFull)?,
+                }
+                Ok(())
+            }
+            _ => Err(MsgError::Unexpected),
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, timer: WorkerDone, out: &mut impl Effects<Self>) {
+        let Node::Stage(st) = self else { return };
+        let w = timer.0 as usize;
+        let Some((id, work)) = st.busy.get_mut(w).and_then(Option::take) else { return };
+        if st.last {
+            out.send(NodeId(0), Msg::Done { id });
+        } else {
+            out.send(NodeId(st.index + 2), Msg::Job { id, work });
+        }
+        if !st.queue.is_empty() {
+            let next = st.queue.remove(0);
+            st.start(w, next, now, out);
+        }
+    }
+
+    fn durable(&self) -> Self {
+        self.clone()
+    }
+
+    fn recover(durable: Self, _now: Instant, _out: &mut impl Effects<Self>) -> Self {
+        durable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effects::{Effect, EffectBuf};
+
+    type N = Node<2, 2>;
+    type Out = EffectBuf<Msg, WorkerDone, Event, 8>;
+
+    #[test]
+    fn the_cap_refuses_and_hands_the_job_back() {
+        let mut line = N::line(&[1], 1).expect("valid");
+        let mut out = Out::new();
+        let job = Cmd::Submit([5, 0, 0, 0]);
+        line[0].on_command(Instant(0), job, &mut out).expect("room");
+        let before = line[0].clone();
+        assert_eq!(line[0].on_command(Instant(0), job, &mut out), Err(CmdError::AtCap(job)));
+        assert!(line[0] == before);
+        assert_eq!(line[1].on_command(Instant(0), job, &mut out), Err(CmdError::NotTheSource(job)));
+    }
+
+    #[test]
+    fn a_full_queue_refuses_and_changes_nothing_and_workers_take_jobs_in_order() {
+        let mut line = N::line(&[1], 2).expect("valid");
+        let st = &mut line[1];
+        let mut out = Out::new();
+        for id in 1..=3 {
+            st.on_message(Instant(0), NodeId(0), Msg::Job { id, work: [4, 0, 0, 0] }, &mut out)
+                .expect("a worker or the queue");
+        }
+        let before = st.clone();
+        let extra = Msg::Job { id: 9, work: [1, 0, 0, 0] };
+        assert_eq!(st.on_message(Instant(0), NodeId(0), extra, &mut out), Err(MsgError::QueueFull));
+        assert!(*st == before);
+        let mut out = Out::new();
+        st.on_timer(Instant(4), WorkerDone(0), &mut out);
+        assert_eq!(
+            out.as_slice(),
+            &[
+                Effect::Send { to: NodeId(0), msg: Msg::Done { id: 1 } },
+                Effect::SetTimer { timer: WorkerDone(0), at: Instant(8) },
+            ]
+        );
+        assert_eq!(st.as_stage().expect("a stage").queued(), 1);
+    }
+
+    #[test]
+    fn bad_lines_and_stray_completions_are_errors() {
+        assert_eq!(N::line(&[], 1).map(|_| ()), Err(ConfigError::Stages));
+        assert_eq!(N::line(&[3], 1).map(|_| ()), Err(ConfigError::Workers));
+        assert_eq!(N::line(&[1], 3).map(|_| ()), Err(ConfigError::Cap));
+        let mut line = N::line(&[1], 1).expect("valid");
+        let mut out = Out::new();
+        assert_eq!(
+            line[0].on_message(Instant(0), NodeId(1), Msg::Done { id: 1 }, &mut out),
+            Err(MsgError::Unexpected)
+        );
+    }
+}
