@@ -438,9 +438,10 @@ fn is_cancel_to(net: &Net, j: u8) -> impl Fn(NodeId, NodeId, &Msg<4>) -> bool {
     move |_, t, m| t == site && matches!(m, Msg::Cancel { .. })
 }
 
-#[test]
-fn a_confirmed_edge_is_pinned_so_the_declared_cycle_still_holds() {
-    let mut net = real_deadlock(config(2, DetectorKind::Confirming, Fault::None));
+/// A real deadlock whose reports have all reached the confirming detector; the round's
+/// confirmation to site 0 has been answered, the one to site 1 is still in flight.
+fn site0_answers_a_real_cycle(fault: Fault) -> Net {
+    let mut net = real_deadlock(config(2, DetectorKind::Confirming, fault));
     let reports = |_: NodeId, _: NodeId, m: &Msg<4>| matches!(m, Msg::Report { .. });
     while net.flight.iter().any(|(f, t, m)| reports(*f, *t, m)) {
         net.deliver(reports).expect("report applied");
@@ -448,6 +449,12 @@ fn a_confirmed_edge_is_pinned_so_the_declared_cycle_still_holds() {
     net.settle(|_, _, m| matches!(m, Msg::Confirm { .. }));
     let to0 = is_confirm_to(&net, 0);
     net.deliver(to0).expect("site 0 answers");
+    net
+}
+
+#[test]
+fn a_confirmed_edge_is_pinned_so_the_declared_cycle_still_holds() {
+    let mut net = site0_answers_a_real_cycle(Fault::None);
     assert_ne!(net.site(0).pinned(), 0, "site 0 pinned p1's edge");
     // p1 runs out of patience while the round is in progress: its cancellation waits.
     net.fire(1, Timer::GiveUp);
@@ -504,14 +511,7 @@ fn a_late_confirm_for_a_resolved_round_pins_nothing() {
 
 #[test]
 fn without_pins_a_give_up_during_the_round_makes_the_declaration_a_phantom() {
-    let mut net = real_deadlock(config(2, DetectorKind::Confirming, Fault::NoPin));
-    let reports = |_: NodeId, _: NodeId, m: &Msg<4>| matches!(m, Msg::Report { .. });
-    while net.flight.iter().any(|(f, t, m)| reports(*f, *t, m)) {
-        net.deliver(reports).expect("report applied");
-    }
-    net.settle(|_, _, m| matches!(m, Msg::Confirm { .. }));
-    let to0 = is_confirm_to(&net, 0);
-    net.deliver(to0).expect("site 0 answers");
+    let mut net = site0_answers_a_real_cycle(Fault::NoPin);
     assert_eq!(net.site(0).pinned(), 0, "the broken site pins nothing");
     net.fire(1, Timer::GiveUp);
     let cancel = is_cancel_to(&net, 0);
