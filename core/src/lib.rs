@@ -32,6 +32,7 @@ pub mod retry;
 pub mod rng;
 pub mod stage;
 pub mod time;
+pub mod ttl;
 pub mod window;
 
 pub use effects::{Effect, EffectBuf};

@@ -27,5 +27,6 @@ pub mod sim;
 pub mod tandem;
 pub mod tandem_sim;
 pub mod ttl;
+pub mod ttl_sim;
 pub mod units;
 pub mod workload;

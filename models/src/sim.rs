@@ -318,6 +318,22 @@ where
         }
     }
 
+    /// Gives `node` the command `cmd` now, outside the client's polling: for workloads whose
+    /// commands arrive at times of their own (Poisson reads, changes), run the simulation to
+    /// each arrival with [`Sim::run_until`] and then call this. `None` if there is no such node.
+    pub fn command(
+        &mut self,
+        node: NodeId,
+        cmd: M::Cmd,
+        client: &mut impl Client<M>,
+    ) -> Option<Result<(), M::CmdError>> {
+        let machine = self.nodes.get_mut(node.0 as usize)?;
+        let mut out = Collect { effects: std::mem::take(&mut self.scratch) };
+        let result = machine.on_command(self.now, cmd, &mut out);
+        self.apply(node, out, client);
+        Some(result)
+    }
+
     /// Runs every event before `end`, then sets the clock to `end`.
     pub fn run_until(&mut self, end: Instant, client: &mut impl Client<M>) {
         self.poll_client(client);

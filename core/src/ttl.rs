@@ -1,0 +1,654 @@
+//! A caching resolver in front of an authoritative record that changes: naming, TTL vs churn
+//! (MODELS.md §5).
+//!
+//! The [`Authority`] holds the record and its version; a change (a local command) bumps the
+//! version. A [`Resolver`] answers reads (local commands) under one [`Policy`]:
+//!
+//! - [`Policy::OnDemand`]: a classic TTL cache. A read of a fresh entry is answered from the
+//!   cache; a read of a missing or expired entry fetches the record, and the entry then lives for
+//!   the TTL from the moment the answer arrives. With Poisson reads at rate r and changes at rate
+//!   c, P(stale read) = r(θ − (1 − e^(−cθ))/c)/(1 + rθ).
+//! - [`Policy::Periodic`]: the resolver refreshes every period θ, whether or not anyone reads, and
+//!   answers every read from the cache; P(stale read) = g(cθ) = 1 − (1 − e^(−cθ))/(cθ).
+//! - [`Policy::Push`]: the resolver subscribes and the authority pushes every change.
+//! - [`Policy::NoCache`]: every read goes to the authority.
+//!
+//! A read answered by a fetch is reported as not cached. Reads that arrive while a fetch is out
+//! wait for it (up to [`MAX_WAITING`], then the read is refused and handed back); a lost query is
+//! sent again after the `retry` period. Answers are matched by sequence number, and an answer
+//! that is neither awaited nor newer than the cache is rejected as stale, leaving the resolver
+//! unchanged. Versions compare in serial-number arithmetic (RFC 1982), so they may wrap.
+
+use crate::machine::{Effects, Machine, NodeId};
+use crate::time::{Duration, Instant};
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// The most reads that can wait for one fetch.
+pub const MAX_WAITING: usize = 8;
+
+/// The most resolvers an authority pushes changes to.
+pub const MAX_SUBSCRIBERS: usize = 4;
+
+/// The record and its version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Record {
+    /// Bumped by every change (wrapping).
+    pub version: u32,
+    /// The record's data (for example an address).
+    pub value: u32,
+}
+
+impl Record {
+    /// Whether this record is strictly newer than `other`, in serial-number arithmetic.
+    pub fn newer_than(&self, other: &Record) -> bool {
+        let d = self.version.wrapping_sub(other.version);
+        d != 0 && d < 1 << 31
+    }
+}
+
+/// Messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    /// Resolver → authority: send me the record.
+    Query {
+        /// Matches the answer to the query.
+        seq: u32,
+    },
+    /// Authority → resolver: the record now.
+    Answer {
+        /// The query's sequence number.
+        seq: u32,
+        /// The record.
+        record: Record,
+    },
+    /// Resolver → authority: push me every change.
+    Subscribe,
+    /// Authority → subscriber: the record has changed.
+    Push {
+        /// The new record.
+        record: Record,
+    },
+}
+
+/// How a resolver keeps its cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Fetch on a read of a missing or expired entry; an entry lives `ttl` from its fetch.
+    OnDemand {
+        /// The time to live, in ticks.
+        ttl: Duration,
+    },
+    /// Refresh every `every` ticks; answer every read from the cache.
+    Periodic {
+        /// The refresh period, in ticks.
+        every: Duration,
+    },
+    /// Subscribe; the authority pushes changes.
+    Push,
+    /// Fetch on every read.
+    NoCache,
+}
+
+/// Commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cmd {
+    /// At a resolver: read the record (`id` names the read in its answer).
+    Read {
+        /// The read.
+        id: u32,
+    },
+    /// At the authority: change the record's value (its version is bumped).
+    Change {
+        /// The new value.
+        value: u32,
+    },
+}
+
+/// Why a command was refused; each hands the command back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmdError {
+    /// [`MAX_WAITING`] reads already wait for a fetch.
+    Busy(Cmd),
+    /// A read at the authority, or a change at a resolver.
+    WrongRole(Cmd),
+}
+
+impl fmt::Display for CmdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CmdError::Busy(_) => f.write_str("refused: too many reads wait for a fetch"),
+            CmdError::WrongRole(_) => {
+                f.write_str("refused: reads go to a resolver, changes to the authority")
+            }
+        }
+    }
+}
+
+impl core::error::Error for CmdError {}
+
+/// Why a message was rejected (the node is unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MsgError {
+    /// An answer that is neither awaited nor newer than the cache.
+    Stale,
+    /// From a node that is not this resolver's authority.
+    Stranger,
+    /// A message this role does not take.
+    Unexpected,
+    /// The authority already pushes to [`MAX_SUBSCRIBERS`] resolvers.
+    TooManySubscribers,
+}
+
+impl fmt::Display for MsgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MsgError::Stale => "a stale answer",
+            MsgError::Stranger => "a message from a node that is not the authority",
+            MsgError::Unexpected => "a message this role does not take",
+            MsgError::TooManySubscribers => "the authority's subscriber table is full",
+        })
+    }
+}
+
+impl core::error::Error for MsgError {}
+
+/// Events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// A resolver answered read `id` with `record`.
+    Answered {
+        /// The read.
+        id: u32,
+        /// The record it returned.
+        record: Record,
+        /// Whether it came from the cache (true) or from a fetch made for it (false).
+        cached: bool,
+    },
+    /// The authority's record changed.
+    Changed {
+        /// The new record.
+        record: Record,
+    },
+}
+
+/// Timers of a resolver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Timer {
+    /// Periodic policy: time to refresh.
+    Refresh,
+    /// A query is out and unanswered: send it again.
+    Retry,
+}
+
+/// The authoritative record holder.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Authority {
+    record: Record,
+    subscribers: heapless::Vec<NodeId, MAX_SUBSCRIBERS>,
+}
+
+impl Authority {
+    /// The record now.
+    pub fn record(&self) -> Record {
+        self.record
+    }
+}
+
+/// A cache entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Entry {
+    record: Record,
+    /// When it expires (on-demand policy only).
+    expires: Option<Instant>,
+}
+
+/// A caching resolver.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Resolver {
+    authority: NodeId,
+    policy: Policy,
+    retry: Duration,
+    cache: Option<Entry>,
+    /// The sequence number of the query out, if any.
+    fetching: Option<u32>,
+    next_seq: u32,
+    /// Reads waiting for the fetch.
+    waiting: heapless::Vec<u32, MAX_WAITING>,
+}
+
+impl Resolver {
+    /// The cached record, if any (expired or not).
+    pub fn cached(&self) -> Option<Record> {
+        self.cache.map(|e| e.record)
+    }
+
+    /// Queries started so far (not counting resends), wrapping at 2³².
+    pub fn queries(&self) -> u32 {
+        self.next_seq
+    }
+
+    /// Reads waiting for a fetch.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    fn fresh(&self, now: Instant) -> Option<Record> {
+        let e = self.cache?;
+        match (self.policy, e.expires) {
+            (Policy::NoCache, _) => None,
+            (Policy::OnDemand { .. }, Some(at)) if now >= at => None,
+            _ => Some(e.record),
+        }
+    }
+
+    fn fetch(&mut self, now: Instant, out: &mut impl Effects<Node>) {
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        self.fetching = Some(seq);
+        out.send(self.authority, Msg::Query { seq });
+        out.set_timer(Timer::Retry, now + self.retry);
+    }
+
+    fn store(&mut self, now: Instant, record: Record) {
+        let expires = match self.policy {
+            Policy::OnDemand { ttl } => Some(now + ttl),
+            _ => None,
+        };
+        self.cache = Some(Entry { record, expires });
+    }
+}
+
+/// Either role.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// The authority.
+    Authority(Authority),
+    /// A resolver.
+    Resolver(Resolver),
+}
+
+impl Node {
+    /// The authority, holding `value` at version 0.
+    pub fn authority(value: u32) -> Self {
+        Node::Authority(Authority {
+            record: Record { version: 0, value },
+            subscribers: heapless::Vec::new(),
+        })
+    }
+
+    /// A resolver of `authority`'s record under `policy`, sending a lost query again after
+    /// `retry` ticks (at least 1).
+    pub fn resolver(authority: NodeId, policy: Policy, retry: Duration) -> Self {
+        Node::Resolver(Resolver {
+            authority,
+            policy,
+            retry: Duration(retry.ticks().max(1)),
+            cache: None,
+            fetching: None,
+            next_seq: 0,
+            waiting: heapless::Vec::new(),
+        })
+    }
+
+    /// The authority, if this node is it.
+    pub fn as_authority(&self) -> Option<&Authority> {
+        match self {
+            Node::Authority(a) => Some(a),
+            Node::Resolver(_) => None,
+        }
+    }
+
+    /// The resolver, if this node is one.
+    pub fn as_resolver(&self) -> Option<&Resolver> {
+        match self {
+            Node::Resolver(r) => Some(r),
+            Node::Authority(_) => None,
+        }
+    }
+}
+
+impl Machine for Node {
+    type Msg = Msg;
+    type Cmd = Cmd;
+    type Timer = Timer;
+    type Event = Event;
+    type CmdError = CmdError;
+    type MsgError = MsgError;
+    /// The authority's record is durable; a resolver's cache is soft state and is lost.
+    type Durable = Node;
+
+    fn on_start(&mut self, now: Instant, out: &mut impl Effects<Self>) {
+        let Node::Resolver(r) = self else { return };
+        match r.policy {
+            Policy::Periodic { .. } => out.set_timer(Timer::Refresh, now),
+            Policy::Push => out.send(r.authority, Msg::Subscribe),
+            Policy::OnDemand { .. } | Policy::NoCache => {}
+        }
+    }
+
+    fn on_command(
+        &mut self,
+        now: Instant,
+        cmd: Cmd,
+        out: &mut impl Effects<Self>,
+    ) -> Result<(), CmdError> {
+        match (self, cmd) {
+            (Node::Authority(a), Cmd::Change { value }) => {
+                a.record = Record { version: a.record.version.wrapping_add(1), value };
+                for &s in &a.subscribers {
+                    out.send(s, Msg::Push { record: a.record });
+                }
+                out.emit(Event::Changed { record: a.record });
+                Ok(())
+            }
+            (Node::Resolver(r), Cmd::Read { id }) => {
+                if let Some(record) = r.fresh(now) {
+                    out.emit(Event::Answered { id, record, cached: true });
+                    return Ok(());
+                }
+                r.waiting.push(id).map_err(|_| CmdError::Busy(cmd))?;
+                if r.fetching.is_none() {
+                    r.fetch(now, out);
+                }
+                Ok(())
+            }
+            _ => Err(CmdError::WrongRole(cmd)),
+        }
+    }
+
+    fn on_message(
+        &mut self,
+        now: Instant,
+        from: NodeId,
+        msg: Msg,
+        out: &mut impl Effects<Self>,
+    ) -> Result<(), MsgError> {
+        match (self, msg) {
+            (Node::Authority(a), Msg::Query { seq }) => {
+                out.send(from, Msg::Answer { seq, record: a.record });
+                Ok(())
+            }
+            (Node::Authority(a), Msg::Subscribe) => {
+                if !a.subscribers.contains(&from) {
+                    a.subscribers.push(from).map_err(|_| MsgError::TooManySubscribers)?;
+                }
+                out.send(from, Msg::Push { record: a.record });
+                Ok(())
+            }
+            (Node::Resolver(r), Msg::Answer { seq, record }) => {
+                if from != r.authority {
+                    return Err(MsgError::Stranger);
+                }
+                let awaited = r.fetching == Some(seq);
+                let newer = r.cache.is_none_or(|e| record.newer_than(&e.record));
+                if !awaited && !newer {
+                    return Err(MsgError::Stale);
+                }
+                if newer || awaited {
+                    // An awaited answer restarts the TTL even if the record is unchanged.
+                    let best = match r.cache {
+                        Some(e) if !newer => e.record,
+                        _ => record,
+                    };
+                    r.store(now, best);
+                }
+                if awaited {
+                    r.fetching = None;
+                    out.cancel_timer(Timer::Retry);
+                    let answer = r.cache.map_or(record, |e| e.record);
+                    for &id in &r.waiting {
+                        out.emit(Event::Answered { id, record: answer, cached: false });
+                    }
+                    r.waiting.clear();
+                }
+                Ok(())
+            }
+            (Node::Resolver(r), Msg::Push { record }) => {
+                if from != r.authority {
+                    return Err(MsgError::Stranger);
+                }
+                if r.cache.is_some_and(|e| !record.newer_than(&e.record)) {
+                    return Err(MsgError::Stale);
+                }
+                r.store(now, record);
+                Ok(())
+            }
+            _ => Err(MsgError::Unexpected),
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, timer: Timer, out: &mut impl Effects<Self>) {
+        let Node::Resolver(r) = self else { return };
+        match timer {
+            Timer::Refresh => {
+                if let Policy::Periodic { every } = r.policy {
+                    r.fetch(now, out);
+                    out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
+                }
+            }
+            Timer::Retry => {
+                if let Some(seq) = r.fetching {
+                    out.send(r.authority, Msg::Query { seq });
+                    out.set_timer(Timer::Retry, now + r.retry);
+                }
+            }
+        }
+    }
+
+    fn durable(&self) -> Node {
+        match self {
+            Node::Authority(a) => Node::Authority(a.clone()),
+            Node::Resolver(r) => Node::resolver(r.authority, r.policy, r.retry),
+        }
+    }
+
+    fn recover(durable: Node, now: Instant, out: &mut impl Effects<Self>) -> Self {
+        let mut node = durable;
+        node.on_start(now, out);
+        node
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effects::{Effect, EffectBuf};
+
+    type Out = EffectBuf<Msg, Timer, Event, 16>;
+    const A: NodeId = NodeId(0);
+
+    fn on_demand(ttl: u64) -> Node {
+        Node::resolver(A, Policy::OnDemand { ttl: Duration(ttl) }, Duration(100))
+    }
+
+    fn answered(out: &Out) -> std::vec::Vec<(u32, u32, bool)> {
+        out.as_slice()
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Emit(Event::Answered { id, record, cached }) => {
+                    Some((*id, record.version, *cached))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_read_fetches_then_the_entry_lives_for_the_ttl_from_the_answer() {
+        let mut r = on_demand(10);
+        let mut out = Out::new();
+        r.on_command(Instant(0), Cmd::Read { id: 1 }, &mut out).expect("read");
+        r.on_command(Instant(1), Cmd::Read { id: 2 }, &mut out).expect("read");
+        assert_eq!(
+            out.as_slice().iter().filter(|e| matches!(e, Effect::Send { .. })).count(),
+            1,
+            "the second read waits for the fetch already out"
+        );
+        let mut out = Out::new();
+        let rec = Record { version: 3, value: 7 };
+        r.on_message(Instant(5), A, Msg::Answer { seq: 0, record: rec }, &mut out)
+            .expect("awaited");
+        assert_eq!(answered(&out), [(1, 3, false), (2, 3, false)]);
+        let mut out = Out::new();
+        r.on_command(Instant(14), Cmd::Read { id: 3 }, &mut out).expect("read");
+        assert_eq!(answered(&out), [(3, 3, true)], "fresh until 5 + 10");
+        r.on_command(Instant(15), Cmd::Read { id: 4 }, &mut out).expect("read");
+        assert_eq!(answered(&out), [(3, 3, true)], "expired at 15: fetches");
+        assert_eq!(r.as_resolver().expect("resolver").waiting(), 1);
+    }
+
+    #[test]
+    fn stale_answers_strangers_and_wrong_roles_are_rejected_unchanged() {
+        let mut r = on_demand(10);
+        let mut out = Out::new();
+        r.on_command(Instant(0), Cmd::Read { id: 1 }, &mut out).expect("read");
+        let rec = Record { version: 5, value: 1 };
+        r.on_message(Instant(1), A, Msg::Answer { seq: 0, record: rec }, &mut out).expect("ok");
+        let before = r.clone();
+        let old = Record { version: 4, value: 0 };
+        assert_eq!(
+            r.on_message(Instant(2), A, Msg::Answer { seq: 0, record: old }, &mut out),
+            Err(MsgError::Stale),
+            "a duplicate of an answered query carrying an older record"
+        );
+        assert_eq!(
+            r.on_message(Instant(2), NodeId(9), Msg::Answer { seq: 1, record: rec }, &mut out),
+            Err(MsgError::Stranger)
+        );
+        assert_eq!(
+            r.on_message(Instant(2), A, Msg::Query { seq: 0 }, &mut out),
+            Err(MsgError::Unexpected)
+        );
+        assert_eq!(
+            r.on_command(Instant(2), Cmd::Change { value: 1 }, &mut out),
+            Err(CmdError::WrongRole(Cmd::Change { value: 1 }))
+        );
+        assert_eq!(r, before);
+        let mut a = Node::authority(0);
+        let before = a.clone();
+        assert_eq!(
+            a.on_command(Instant(0), Cmd::Read { id: 1 }, &mut out),
+            Err(CmdError::WrongRole(Cmd::Read { id: 1 }))
+        );
+        assert_eq!(
+            a.on_message(Instant(0), NodeId(1), Msg::Push { record: rec }, &mut out),
+            Err(MsgError::Unexpected)
+        );
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn too_many_waiting_reads_are_refused_and_handed_back() {
+        let mut r = on_demand(10);
+        let mut out = Out::new();
+        for id in 0..MAX_WAITING as u32 {
+            r.on_command(Instant(0), Cmd::Read { id }, &mut out).expect("room");
+        }
+        let before = r.clone();
+        let mut out = Out::new();
+        assert_eq!(
+            r.on_command(Instant(0), Cmd::Read { id: 99 }, &mut out),
+            Err(CmdError::Busy(Cmd::Read { id: 99 }))
+        );
+        assert_eq!(r, before);
+        assert!(out.as_slice().is_empty());
+    }
+
+    #[test]
+    fn a_lost_query_is_sent_again_and_a_late_answer_still_counts() {
+        let mut r = on_demand(10);
+        let mut out = Out::new();
+        r.on_command(Instant(0), Cmd::Read { id: 1 }, &mut out).expect("read");
+        let mut out = Out::new();
+        r.on_timer(Instant(100), Timer::Retry, &mut out);
+        assert_eq!(
+            out.as_slice(),
+            &[
+                Effect::Send { to: A, msg: Msg::Query { seq: 0 } },
+                Effect::SetTimer { timer: Timer::Retry, at: Instant(200) }
+            ]
+        );
+        let mut out = Out::new();
+        let rec = Record { version: 1, value: 1 };
+        r.on_message(Instant(150), A, Msg::Answer { seq: 0, record: rec }, &mut out).expect("ok");
+        assert_eq!(answered(&out), [(1, 1, false)]);
+        let mut out = Out::new();
+        r.on_timer(Instant(200), Timer::Retry, &mut out);
+        assert!(out.as_slice().is_empty(), "nothing is out any more");
+    }
+
+    #[test]
+    fn the_authority_bumps_versions_answers_queries_and_pushes_to_subscribers() {
+        let mut a = Node::authority(10);
+        let mut out = Out::new();
+        a.on_message(Instant(0), NodeId(1), Msg::Subscribe, &mut out).expect("room");
+        a.on_message(Instant(0), NodeId(1), Msg::Subscribe, &mut out).expect("idempotent");
+        let mut out = Out::new();
+        a.on_command(Instant(1), Cmd::Change { value: 11 }, &mut out).expect("change");
+        let rec = Record { version: 1, value: 11 };
+        assert_eq!(
+            out.as_slice(),
+            &[
+                Effect::Send { to: NodeId(1), msg: Msg::Push { record: rec } },
+                Effect::Emit(Event::Changed { record: rec })
+            ]
+        );
+        let mut out = Out::new();
+        a.on_message(Instant(2), NodeId(2), Msg::Query { seq: 4 }, &mut out).expect("query");
+        assert_eq!(
+            out.as_slice(),
+            &[Effect::Send { to: NodeId(2), msg: Msg::Answer { seq: 4, record: rec } }]
+        );
+        for n in 2..=MAX_SUBSCRIBERS as u8 {
+            a.on_message(Instant(3), NodeId(n), Msg::Subscribe, &mut out).expect("room");
+        }
+        let before = a.clone();
+        assert_eq!(
+            a.on_message(Instant(3), NodeId(50), Msg::Subscribe, &mut out),
+            Err(MsgError::TooManySubscribers)
+        );
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn periodic_refreshes_on_its_own_and_push_ignores_reordered_pushes() {
+        let mut r = Node::resolver(A, Policy::Periodic { every: Duration(50) }, Duration(10));
+        let mut out = Out::new();
+        r.on_start(Instant(0), &mut out);
+        assert_eq!(out.as_slice(), &[Effect::SetTimer { timer: Timer::Refresh, at: Instant(0) }]);
+        let mut out = Out::new();
+        r.on_timer(Instant(0), Timer::Refresh, &mut out);
+        assert!(out
+            .as_slice()
+            .contains(&Effect::SetTimer { timer: Timer::Refresh, at: Instant(50) }));
+        let rec = Record { version: 2, value: 0 };
+        r.on_message(Instant(0), A, Msg::Answer { seq: 0, record: rec }, &mut out).expect("ok");
+        let mut out = Out::new();
+        r.on_command(Instant(1_000), Cmd::Read { id: 1 }, &mut out).expect("read");
+        assert_eq!(answered(&out), [(1, 2, true)], "periodic entries never expire");
+
+        let mut p = Node::resolver(A, Policy::Push, Duration(10));
+        let mut out = Out::new();
+        p.on_start(Instant(0), &mut out);
+        assert_eq!(out.as_slice(), &[Effect::Send { to: A, msg: Msg::Subscribe }]);
+        let v2 = Record { version: 2, value: 2 };
+        p.on_message(Instant(1), A, Msg::Push { record: v2 }, &mut out).expect("newer");
+        let before = p.clone();
+        let v1 = Record { version: 1, value: 1 };
+        assert_eq!(
+            p.on_message(Instant(2), A, Msg::Push { record: v1 }, &mut out),
+            Err(MsgError::Stale)
+        );
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn versions_compare_across_wrap_around() {
+        let old = Record { version: u32::MAX, value: 0 };
+        let new = Record { version: 0, value: 0 };
+        assert!(new.newer_than(&old));
+        assert!(!old.newer_than(&new));
+        assert!(!old.newer_than(&old));
+    }
+}
