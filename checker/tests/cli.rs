@@ -655,3 +655,66 @@ fn predict_pipeline_ttl_and_numa_answer_with_units_and_sources() {
         ),
     ]);
 }
+
+#[test]
+fn simulate_tandem_meets_the_bound_with_deterministic_work_and_flattens_past_the_knee() {
+    let args = ["simulate", "tandem", "--stage", "1000/s", "--stage", "4x50/s", "--cap", "1..8"];
+    let o = inflight(&[&args[..], &["--window", "4.2s", "--json"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["source"], "MODELS.md §3");
+    let caps = v["caps"].as_array().expect("caps");
+    assert_eq!(caps.len(), 8);
+    for row in caps {
+        let (x, bound) = (row["throughput_per_s"].as_f64(), row["bound_per_s"]["value"].as_f64());
+        let (x, bound) = (x.expect("x"), bound.expect("bound"));
+        // A 4.2 s window is a whole number of the deterministic line's periods.
+        assert!((x - bound).abs() < 1e-9, "{row}");
+    }
+    let rt = |i: usize| caps[i]["round_trip_s"].as_f64().expect("round trip");
+    assert!((rt(7) - 0.040).abs() < 1e-9, "8 jobs at 200/s take 40 ms: {}", rt(7));
+    assert!((rt(0) - 0.021).abs() < 1e-4);
+    let text = stdout(&inflight(&args));
+    assert!(text.contains("knee C* = R0·min rᵢμᵢ = 4.20"), "{text}");
+}
+
+#[test]
+fn simulate_ttl_measures_each_policy_beside_its_law() {
+    let o = inflight(&[
+        "simulate", "ttl", "--churn", "2/s", "--ttl", "500ms", "--reads", "20/s", "--runs", "40",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["source"], "MODELS.md §5");
+    let policies = v["policies"].as_array().expect("policies");
+    assert_eq!(policies.len(), 4);
+    for p in policies {
+        let f = |k: &str| p[k].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            (f("stale_fraction") - f("law_stale_fraction")).abs() <= 4.0 * f("stale_se").max(1e-4),
+            "{p}"
+        );
+    }
+    assert_eq!(policies[1]["messages_per_s"].as_f64(), Some(2.0), "periodic: exactly 1/θ");
+    let text = stdout(&inflight(&[
+        "simulate", "ttl", "--churn", "2/s", "--ttl", "500ms", "--reads", "20/s",
+    ]));
+    assert!(text.contains("on-demand TTL") && text.contains("x = cθ = 1.0000"), "{text}");
+}
+
+#[test]
+fn simulate_ttl_and_tandem_reject_bad_arguments_in_one_line() {
+    assert_usage_errors(&[
+        (&["simulate", "ttl", "--churn", "-1/s", "--ttl", "1s", "--reads", "1/s"], "--churn"),
+        (&["simulate", "ttl", "--churn", "1/s", "--ttl", "0s", "--reads", "1/s"], "--ttl"),
+        (
+            &["simulate", "ttl", "--churn", "1/s", "--ttl", "1s", "--reads", "1/s", "--runs", "1"],
+            "--runs",
+        ),
+        (&["simulate", "tandem", "--stage", "1000/s", "--cap", "0..3"], "--cap"),
+        (&["simulate", "tandem", "--stage", "1000/s", "--cap", "9..3"], "empty range"),
+        (&["simulate", "tandem", "--stage", "20x50/s"], "--stage"),
+        (&["simulate", "tandem"], "--stage"),
+    ]);
+}

@@ -126,7 +126,7 @@ fn check(e: &TtlExperiment) -> Result<(), TtlError> {
     if !(e.ttl.is_finite() && e.ttl * TICKS_PER_SECOND >= 1.0) {
         return Err(TtlError::Domain("the TTL must be at least one tick (1 µs)"));
     }
-    if !finite(e.latency) || !(e.horizon.is_finite() && e.horizon > 0.0) {
+    if !(finite(e.latency) && e.horizon.is_finite() && e.horizon > 0.0) {
         return Err(TtlError::Domain(
             "latency must not be negative and the horizon must be positive",
         ));
