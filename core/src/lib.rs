@@ -23,6 +23,8 @@ extern crate std;
 
 pub mod deadlock;
 pub mod effects;
+#[cfg(any(test, feature = "harness"))]
+pub mod harness;
 pub mod log;
 pub mod machine;
 pub mod pipeline;
@@ -34,6 +36,7 @@ pub mod stage;
 pub mod time;
 pub mod ttl;
 pub mod window;
+pub mod wire;
 
 pub use effects::{Effect, EffectBuf};
 pub use machine::{Effects, Machine, NodeId};

@@ -274,8 +274,16 @@ impl<'de, const P: usize> Deserialize<'de> for WaitFor<P> {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut g = WaitFor::<P>::new();
                 for (i, row) in g.rows.iter_mut().enumerate() {
-                    *row =
+                    let bits: u32 =
                         seq.next_element()?.ok_or_else(|| de::Error::invalid_length(i, &self))?;
+                    // A row naming a process that does not exist is not a wait-for graph of P.
+                    if P < 32 && bits >> P != 0 {
+                        return Err(de::Error::invalid_value(
+                            de::Unexpected::Unsigned(bits as u64),
+                            &"a row with bits only for processes 0..P",
+                        ));
+                    }
+                    *row = bits;
                 }
                 Ok(g)
             }
