@@ -1,0 +1,319 @@
+//! A bounded, lock-free, single-producer single-consumer queue for handing received frames from
+//! an interrupt handler (the producer) to the main loop (the consumer) on a node.
+//!
+//! It uses only atomic loads and stores, no compare-and-swap, so it works on every Cortex-M
+//! including thumbv6m (Cortex-M0), which has no CAS. A full queue hands the item back rather than
+//! dropping or overwriting it. Its atomics sit behind the `cfg(loom)` shim in `sync.rs`: the
+//! loom tests (`core/tests/loom_mailbox.rs`, run with `RUSTFLAGS="--cfg loom"`) check no loss, no
+//! duplication and FIFO order under every interleaving, at the full and empty boundaries, and
+//! that a variant with a wrong memory ordering ([`RelaxedPublish`]) is caught.
+//!
+//! How it works: `head` (the next slot to read, written only by the consumer) and `tail` (the
+//! next slot to write, written only by the producer) count modulo 2N, so that full (N apart)
+//! and empty (equal) differ. The producer writes the slot, then publishes it by storing `tail`
+//! with `Release`; the consumer loads `tail` with `Acquire` before reading the slot. Symmetrically
+//! the consumer frees a slot by storing `head` with `Release`, and the producer loads it with
+//! `Acquire` before reusing the slot.
+//!
+//! ```
+//! use inflight_core::mailbox::Mailbox;
+//! let mut mb: Mailbox<u8, 2> = Mailbox::new();
+//! let (mut tx, mut rx) = mb.split();
+//! tx.enqueue(1).unwrap();
+//! tx.enqueue(2).unwrap();
+//! assert_eq!(tx.enqueue(3), Err(3)); // full: the item comes back
+//! assert_eq!(rx.dequeue(), Some(1));
+//! ```
+
+// The slots are shared between two contexts; every access is justified below.
+#![allow(unsafe_code)]
+
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+
+/// The memory orderings the mailbox publishes and observes indices with. [`Correct`] is the
+/// only sound choice; [`RelaxedPublish`] exists to prove that the loom tests can fail.
+pub trait Orderings {
+    /// Storing an index that hands a slot to the other side.
+    const PUBLISH: Ordering;
+    /// Loading the other side's index before touching a slot.
+    const OBSERVE: Ordering;
+}
+
+/// `Release` to publish, `Acquire` to observe.
+#[derive(Debug)]
+pub struct Correct;
+
+impl Orderings for Correct {
+    const PUBLISH: Ordering = Ordering::Release;
+    const OBSERVE: Ordering = Ordering::Acquire;
+}
+
+/// A deliberately broken variant: indices are published with `Relaxed`, so the consumer may see
+/// a slot as filled before the item's bytes are visible. Only for tests.
+#[derive(Debug)]
+pub struct RelaxedPublish;
+
+impl Orderings for RelaxedPublish {
+    const PUBLISH: Ordering = Ordering::Relaxed;
+    const OBSERVE: Ordering = Ordering::Acquire;
+}
+
+/// A queue of up to `N` items of `T`.
+pub struct Mailbox<T, const N: usize, O: Orderings = Correct> {
+    /// Next slot to read, modulo 2N; written by the consumer only.
+    head: AtomicUsize,
+    /// Next slot to write, modulo 2N; written by the producer only.
+    tail: AtomicUsize,
+    slots: [UnsafeCell<MaybeUninit<T>>; N],
+    orderings: PhantomData<O>,
+}
+
+// SAFETY: the mailbox moves `T`s between the two contexts (so `T: Send`), and the index protocol
+// above gives each slot to exactly one side at a time, with the orderings making the item's
+// bytes visible before the slot changes hands.
+unsafe impl<T: Send, const N: usize, O: Orderings> Sync for Mailbox<T, N, O> {}
+
+impl<T, const N: usize, O: Orderings> fmt::Debug for Mailbox<T, N, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mailbox({}/{N})", self.len())
+    }
+}
+
+const fn advance(i: usize, n: usize) -> usize {
+    if i + 1 == 2 * n {
+        0
+    } else {
+        i + 1
+    }
+}
+
+const fn distance(head: usize, tail: usize, n: usize) -> usize {
+    if tail >= head {
+        tail - head
+    } else {
+        tail + 2 * n - head
+    }
+}
+
+const fn slot(i: usize, n: usize) -> usize {
+    if i >= n {
+        i - n
+    } else {
+        i
+    }
+}
+
+impl<T, const N: usize, O: Orderings> Mailbox<T, N, O> {
+    const NONZERO: () = assert!(N > 0 && N < usize::MAX / 2, "a mailbox holds 1 or more items");
+
+    /// An empty mailbox (usable in a `static` on a node).
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::NONZERO;
+        Mailbox {
+            head: AtomicUsize::new(0),
+            tail: AtomicUsize::new(0),
+            slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
+            orderings: PhantomData,
+        }
+    }
+
+    /// An empty mailbox.
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::NONZERO;
+        Mailbox {
+            head: AtomicUsize::new(0),
+            tail: AtomicUsize::new(0),
+            slots: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            orderings: PhantomData,
+        }
+    }
+
+    /// The most items it holds.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Items in it now (a snapshot: the other side may be changing it).
+    pub fn len(&self) -> usize {
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        distance(head, tail, N)
+    }
+
+    /// Whether it is empty now (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Splits it into its two ends. The borrow makes sure there is one producer and one
+    /// consumer; move each end to its context (for example the producer to an interrupt handler
+    /// through a `static`).
+    pub fn split(&mut self) -> (Producer<'_, T, N, O>, Consumer<'_, T, N, O>) {
+        (Producer { mb: self }, Consumer { mb: self })
+    }
+}
+
+impl<T, const N: usize, O: Orderings> Default for Mailbox<T, N, O> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const N: usize, O: Orderings> Drop for Mailbox<T, N, O> {
+    fn drop(&mut self) {
+        let tail = self.tail.load(Ordering::Relaxed);
+        let mut head = self.head.load(Ordering::Relaxed);
+        while head != tail {
+            // SAFETY: slots from head to tail hold initialized items that nobody will read: we
+            // have `&mut self`, so both ends are gone.
+            self.slots[slot(head, N)].with_mut(|p| unsafe { (*p).assume_init_drop() });
+            head = advance(head, N);
+        }
+    }
+}
+
+/// The producing end: the interrupt handler that receives frames.
+pub struct Producer<'a, T, const N: usize, O: Orderings = Correct> {
+    mb: &'a Mailbox<T, N, O>,
+}
+
+// SAFETY: the producer only writes slots the consumer has released, and publishes them in order.
+unsafe impl<T: Send, const N: usize, O: Orderings> Send for Producer<'_, T, N, O> {}
+
+impl<T, const N: usize, O: Orderings> fmt::Debug for Producer<'_, T, N, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Producer({:?})", self.mb)
+    }
+}
+
+impl<T, const N: usize, O: Orderings> Producer<'_, T, N, O> {
+    /// Appends `item`, or hands it back if the mailbox is full.
+    pub fn enqueue(&mut self, item: T) -> Result<(), T> {
+        let tail = self.mb.tail.load(Ordering::Relaxed); // only we write it
+        let head = self.mb.head.load(O::OBSERVE);
+        if distance(head, tail, N) == N {
+            return Err(item);
+        }
+        // SAFETY: the slot at `tail` is not between head and tail, so the consumer does not
+        // read it, and the Acquire load of `head` ordered its last read before this write.
+        self.mb.slots[slot(tail, N)].with_mut(|p| unsafe { (*p).write(item) });
+        self.mb.tail.store(advance(tail, N), O::PUBLISH);
+        Ok(())
+    }
+
+    /// Whether an enqueue now would be refused (a snapshot: the consumer may free a slot).
+    pub fn is_full(&self) -> bool {
+        let tail = self.mb.tail.load(Ordering::Relaxed);
+        let head = self.mb.head.load(O::OBSERVE);
+        distance(head, tail, N) == N
+    }
+}
+
+/// The consuming end: the main loop.
+pub struct Consumer<'a, T, const N: usize, O: Orderings = Correct> {
+    mb: &'a Mailbox<T, N, O>,
+}
+
+// SAFETY: the consumer only reads slots the producer has published, and releases them in order.
+unsafe impl<T: Send, const N: usize, O: Orderings> Send for Consumer<'_, T, N, O> {}
+
+impl<T, const N: usize, O: Orderings> fmt::Debug for Consumer<'_, T, N, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Consumer({:?})", self.mb)
+    }
+}
+
+impl<T, const N: usize, O: Orderings> Consumer<'_, T, N, O> {
+    /// Removes the oldest item, if any.
+    pub fn dequeue(&mut self) -> Option<T> {
+        let head = self.mb.head.load(Ordering::Relaxed); // only we write it
+        let tail = self.mb.tail.load(O::OBSERVE);
+        if head == tail {
+            return None;
+        }
+        // SAFETY: the slot at `head` is between head and tail, so the producer wrote it, and the
+        // Acquire load of `tail` made that write visible; the producer will not touch it again
+        // until we publish the new head.
+        let item = self.mb.slots[slot(head, N)].with(|p| unsafe { (*p).assume_init_read() });
+        self.mb.head.store(advance(head, N), O::PUBLISH);
+        Some(item)
+    }
+
+    /// Items waiting now (a snapshot: the producer may add more).
+    pub fn len(&self) -> usize {
+        self.mb.len()
+    }
+
+    /// Whether nothing waits now (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.mb.is_empty()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn fifo_through_many_wrap_arounds_and_a_full_queue_hands_the_item_back() {
+        let mut mb: Mailbox<u32, 3> = Mailbox::new();
+        let (mut tx, mut rx) = mb.split();
+        let mut next_in = 0;
+        let mut next_out = 0;
+        for round in 0..1_000u32 {
+            for _ in 0..(round % 4) {
+                match tx.enqueue(next_in) {
+                    Ok(()) => next_in += 1,
+                    Err(back) => {
+                        assert_eq!(back, next_in);
+                        assert!(tx.is_full());
+                        assert_eq!(rx.len(), 3);
+                    }
+                }
+            }
+            for _ in 0..(round % 3) {
+                if let Some(v) = rx.dequeue() {
+                    assert_eq!(v, next_out);
+                    next_out += 1;
+                }
+            }
+        }
+        while let Some(v) = rx.dequeue() {
+            assert_eq!(v, next_out);
+            next_out += 1;
+        }
+        assert_eq!(next_in, next_out);
+        assert!(next_in > 1_000);
+        assert!(rx.is_empty());
+    }
+
+    #[test]
+    fn items_left_in_the_mailbox_are_dropped_exactly_once() {
+        let item = Rc::new(());
+        {
+            let mut mb: Mailbox<Rc<()>, 4> = Mailbox::new();
+            let (mut tx, mut rx) = mb.split();
+            for _ in 0..4 {
+                tx.enqueue(item.clone()).expect("room");
+            }
+            assert_eq!(tx.enqueue(item.clone()).map_err(|_| "full"), Err("full"));
+            drop(rx.dequeue());
+            assert_eq!(Rc::strong_count(&item), 4);
+        }
+        assert_eq!(Rc::strong_count(&item), 1);
+    }
+
+    #[test]
+    fn a_static_mailbox_is_possible() {
+        static MB: Mailbox<u8, 2> = Mailbox::new();
+        assert_eq!((MB.capacity(), MB.len()), (2, 0));
+    }
+}
