@@ -33,6 +33,8 @@ pub mod rebase;
 pub mod replication;
 pub mod retry;
 pub mod rng;
+#[cfg(any(test, feature = "selftest"))]
+pub mod selftest;
 pub mod stage;
 mod sync;
 pub mod time;

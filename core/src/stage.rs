@@ -217,17 +217,38 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
             return Err(ConfigError::Cap);
         }
         let mut v = heapless::Vec::new();
-        let _ = v.push(Node::Source(Source { cap, outstanding: 0, next_id: 0 }));
+        let _ = v.push(Node::source(cap));
         for (i, &w) in workers.iter().enumerate() {
-            let _ = v.push(Node::Stage(Stage {
-                index: i as u8,
-                workers: w,
-                last: i + 1 == workers.len(),
-                busy: [None; W],
-                queue: heapless::Vec::new(),
-            }));
+            let _ = v.push(Node::stage(i as u8, w, i + 1 == workers.len()));
         }
         Ok(v)
+    }
+
+    /// Node `i` of the line [`Node::line`] builds, on its own (a node with little stack builds
+    /// its one node without the others). `None` past the last stage; the arguments are checked
+    /// as [`Node::line`] checks them.
+    pub fn nth(workers: &[u8], cap: u32, i: usize) -> Result<Option<Self>, ConfigError> {
+        if workers.is_empty() || workers.len() > MAX_STAGES {
+            return Err(ConfigError::Stages);
+        }
+        if workers.iter().any(|&w| w == 0 || w as usize > W) {
+            return Err(ConfigError::Workers);
+        }
+        if cap == 0 || cap as usize > Q {
+            return Err(ConfigError::Cap);
+        }
+        Ok(match i {
+            0 => Some(Node::source(cap)),
+            _ => workers.get(i - 1).map(|&w| Node::stage(i as u8 - 1, w, i == workers.len())),
+        })
+    }
+
+    fn source(cap: u32) -> Self {
+        Node::Source(Source { cap, outstanding: 0, next_id: 0 })
+    }
+
+    fn stage(index: u8, workers: u8, last: bool) -> Self {
+        Node::Stage(Stage { index, workers, last, busy: [None; W], queue: heapless::Vec::new() })
     }
 
     /// The stage, if this node is one.
@@ -371,6 +392,16 @@ mod tests {
             ]
         );
         assert_eq!(st.as_stage().expect("a stage").queued(), 1);
+    }
+
+    #[test]
+    fn nth_builds_the_same_nodes_as_line() {
+        let line = N::line(&[1, 2], 2).expect("valid");
+        for (i, node) in line.iter().enumerate() {
+            assert!(N::nth(&[1, 2], 2, i).expect("valid").as_ref() == Some(node));
+        }
+        assert!(N::nth(&[1, 2], 2, 3).expect("valid").is_none());
+        assert_eq!(N::nth(&[3], 1, 0).map(|_| ()), Err(ConfigError::Workers));
     }
 
     #[test]

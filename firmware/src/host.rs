@@ -1,0 +1,59 @@
+//! Talking to the host through semihosting, without `core::fmt`: strings, decimal numbers and the
+//! exit code. A panic prints its location's file only and exits 1.
+
+use cortex_m_semihosting::{debug, hio};
+
+/// Writes `s` to the host's stdout (ignored if the host has no semihosting).
+pub fn print(s: &str) {
+    if let Ok(mut out) = hio::hstdout() {
+        let _ = out.write_all(s.as_bytes());
+    }
+}
+
+/// Writes `n` in decimal.
+pub fn print_u32(n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if let Ok(mut out) = hio::hstdout() {
+        let _ = out.write_all(&buf[i..]);
+    }
+}
+
+/// Prints `key=value ` for a report line.
+pub fn field(key: &str, value: u32) {
+    print(key);
+    print("=");
+    print_u32(value);
+    print(" ");
+}
+
+/// Ends the run: QEMU exits 0 on `true`, 1 on `false`.
+pub fn exit(ok: bool) -> ! {
+    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    // Not under a debugger or QEMU: stop here.
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    print("PANIC");
+    if let Some(loc) = info.location() {
+        print(" at ");
+        print(loc.file());
+        print(":");
+        print_u32(loc.line());
+    }
+    print("\n");
+    exit(false)
+}

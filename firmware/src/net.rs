@@ -1,0 +1,397 @@
+//! The link and the main loop.
+//!
+//! Nodes of one group share this microcontroller (QEMU has no network between boards), but talk
+//! as they would over a radio or a serial bus: the main loop encodes every message into a
+//! postcard [`Frame`] and queues it on the transmit mailbox, then pends the link interrupt
+//! (PendSV). The interrupt handler plays the link: it moves frames from the transmit mailbox to
+//! the receive mailbox (optionally losing every n-th frame, as a lossy link would), and the main
+//! loop decodes what it receives and hands each message to its node. Each mailbox has one
+//! producer and one consumer, as `inflight_core::mailbox` requires: main → interrupt on transmit,
+//! interrupt → main on receive.
+//!
+//! Time is virtual: when nothing is queued, the clock jumps to the earliest armed timer.
+
+use core::cell::Cell;
+use cortex_m::interrupt::{self, Mutex};
+use cortex_m::peripheral::SCB;
+use cortex_m_rt::exception;
+use inflight_core::mailbox::{Consumer, Mailbox, Producer};
+use inflight_core::rng::SplitMix64;
+use inflight_core::{wire, Duration, Effects, Instant, Machine, NodeId};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Bytes of payload a frame carries (the largest message of these groups is well below).
+pub const FRAME: usize = 24;
+/// Frames each mailbox holds.
+pub const SLOTS: usize = 8;
+/// Timers armed at once, over all nodes of a group.
+const TIMERS: usize = 6;
+
+/// A frame on the link.
+#[derive(Clone, Copy)]
+pub struct Frame {
+    /// Sender's node id.
+    pub from: u8,
+    /// Receiver's node id.
+    pub to: u8,
+    /// Bytes used in `bytes`.
+    pub len: u8,
+    /// The postcard-encoded message.
+    pub bytes: [u8; FRAME],
+}
+
+/// What the link did.
+#[derive(Clone, Copy, Default)]
+pub struct LinkStats {
+    /// Frames moved to the receive mailbox.
+    pub delivered: u32,
+    /// Frames lost on purpose (lossy link) or because the receive mailbox was full.
+    pub lost: u32,
+    /// Lose every n-th frame (0: none).
+    pub lose_every: u32,
+    /// Frames seen, for `lose_every`.
+    pub seen: u32,
+}
+
+type Tx = Producer<'static, Frame, SLOTS>;
+type Rx = Consumer<'static, Frame, SLOTS>;
+
+/// The two mailboxes. They are `static` so that nothing large is built on the stack; each is
+/// split exactly once, in [`Link::take`].
+static mut TX_BOX: Mailbox<Frame, SLOTS> = Mailbox::new();
+static mut RX_BOX: Mailbox<Frame, SLOTS> = Mailbox::new();
+/// Whether [`Link::take`] has run.
+static TAKEN: Mutex<Cell<bool>> = Mutex::new(Cell::new(false));
+
+/// The interrupt's ends of the two mailboxes, and its counters. (`Cell<Option<_>>` rather than
+/// `RefCell`: taking and putting back has no failure path, so no panic message is linked in.)
+static LINK_TX: Mutex<Cell<Option<Consumer<'static, Frame, SLOTS>>>> = Mutex::new(Cell::new(None));
+static LINK_RX: Mutex<Cell<Option<Producer<'static, Frame, SLOTS>>>> = Mutex::new(Cell::new(None));
+static LINK_STATS: Mutex<Cell<LinkStats>> =
+    Mutex::new(Cell::new(LinkStats { delivered: 0, lost: 0, lose_every: 0, seen: 0 }));
+
+/// The link interrupt: moves every queued frame from transmit to receive.
+#[exception]
+fn PendSV() {
+    interrupt::free(|cs| {
+        let (tx_cell, rx_cell) = (LINK_TX.borrow(cs), LINK_RX.borrow(cs));
+        let (Some(mut tx), Some(mut rx)) = (tx_cell.take(), rx_cell.take()) else { return };
+        let cell = LINK_STATS.borrow(cs);
+        let mut stats = cell.get();
+        while let Some(frame) = tx.dequeue() {
+            stats.seen = stats.seen.wrapping_add(1);
+            if stats.lose_every != 0 && stats.seen % stats.lose_every == 0 {
+                stats.lost += 1;
+            } else if rx.enqueue(frame).is_err() {
+                stats.lost += 1; // the receiver's ring is full: the frame is dropped, as on a NIC
+            } else {
+                stats.delivered += 1;
+            }
+        }
+        cell.set(stats);
+        tx_cell.set(Some(tx));
+        rx_cell.set(Some(rx));
+    });
+}
+
+/// The main loop's ends of the two mailboxes.
+pub struct Link {
+    tx: Tx,
+    rx: Rx,
+}
+
+impl Link {
+    /// Sets the link up; `None` if it was already taken.
+    #[allow(unsafe_code)]
+    pub fn take() -> Option<Link> {
+        interrupt::free(|cs| {
+            let taken = TAKEN.borrow(cs);
+            if taken.get() {
+                return None;
+            }
+            taken.set(true);
+            // SAFETY: `TAKEN` makes this the only place, run once, that borrows the two statics;
+            // the borrows live for the rest of the program inside the mailboxes' ends.
+            let (tx_box, rx_box) = unsafe {
+                (&mut *core::ptr::addr_of_mut!(TX_BOX), &mut *core::ptr::addr_of_mut!(RX_BOX))
+            };
+            let (tx, link_tx) = tx_box.split();
+            let (link_rx, rx) = rx_box.split();
+            LINK_TX.borrow(cs).set(Some(link_tx));
+            LINK_RX.borrow(cs).set(Some(link_rx));
+            Some(Link { tx, rx })
+        })
+    }
+
+    /// Starts counting afresh, losing every `lose_every`-th frame (0: none).
+    pub fn reset(&mut self, lose_every: u32) {
+        while self.rx.dequeue().is_some() {}
+        interrupt::free(|cs| {
+            LINK_STATS.borrow(cs).set(LinkStats { lose_every, ..LinkStats::default() })
+        });
+    }
+
+    /// The link's counters.
+    pub fn stats(&self) -> LinkStats {
+        interrupt::free(|cs| LINK_STATS.borrow(cs).get())
+    }
+
+    fn send(&mut self, frame: Frame) {
+        let mut frame = frame;
+        while let Err(back) = self.tx.enqueue(frame) {
+            // Full: let the link interrupt drain it, then try again.
+            frame = back;
+            SCB::set_pendsv();
+            cortex_m::asm::dsb();
+            cortex_m::asm::isb();
+        }
+    }
+}
+
+/// The application on the nodes of a scenario.
+pub trait Workload<M: Machine> {
+    /// The next command to try now, at which node.
+    fn next(&mut self, now: Instant, nodes: &[M]) -> Option<(usize, M::Cmd)>;
+    /// Whether the command last returned was accepted.
+    fn result(&mut self, accepted: bool);
+    /// An event from node `node`; the application may act on the node.
+    fn event(&mut self, now: Instant, node: usize, event: &M::Event, nodes: &mut [M]);
+    /// Whether the scenario reached its goal.
+    fn done(&self, nodes: &[M]) -> bool;
+    /// When the application next wants to act even if nothing else happens (a read after a
+    /// TTL, a server coming back up): the clock may jump there when the nodes are idle.
+    fn wake(&self) -> Option<Instant> {
+        None
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Copy, Default)]
+pub struct Run {
+    /// Virtual ticks at the end.
+    pub ticks: u64,
+    /// Messages handled.
+    pub messages: u32,
+    /// Messages a node rejected (stale, duplicate …).
+    pub rejected: u32,
+    /// Frames the link lost.
+    pub lost: u32,
+    /// Timers fired.
+    pub timers: u32,
+}
+
+/// Events a handler may emit in one call before the application sees them.
+const EVENTS: usize = 4;
+
+/// The effects sink of one handler call: frames go out at once (no buffer of effects), timers
+/// go to the table, events wait for the handler to return (the application may then act on the
+/// node), and a draw is answered after it returns.
+struct Host<'a, M: Machine> {
+    link: &'a mut Link,
+    timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
+    node: u8,
+    events: heapless::Vec<M::Event, EVENTS>,
+    draw: Option<u32>,
+    error: Option<&'static str>,
+}
+
+impl<M> Effects<M> for Host<'_, M>
+where
+    M: Machine,
+    M::Msg: Serialize,
+    M::Timer: Copy + PartialEq,
+{
+    fn send(&mut self, to: NodeId, msg: M::Msg) {
+        let mut frame = Frame { from: self.node, to: to.0, len: 0, bytes: [0; FRAME] };
+        match wire::encode(&msg, &mut frame.bytes) {
+            Ok(bytes) => {
+                frame.len = bytes.len() as u8;
+                self.link.send(frame);
+            }
+            Err(_) => self.error = Some("a message did not fit a frame"),
+        }
+    }
+
+    fn set_timer(&mut self, timer: M::Timer, at: Instant) {
+        let node = self.node;
+        match self.timers.iter_mut().find(|t| t.0 == node && t.1 == timer) {
+            Some(t) => t.2 = at,
+            None => {
+                if self.timers.push((node, timer, at)).is_err() {
+                    self.error = Some("the timer table is full");
+                }
+            }
+        }
+    }
+
+    fn cancel_timer(&mut self, timer: M::Timer) {
+        let node = self.node;
+        if let Some(k) = self.timers.iter().position(|t| t.0 == node && t.1 == timer) {
+            self.timers.swap_remove(k);
+        }
+    }
+
+    fn emit(&mut self, event: M::Event) {
+        if self.events.push(event).is_err() {
+            self.error = Some("a handler emitted more events than the host holds");
+        }
+    }
+
+    fn random(&mut self, bound: u32) {
+        self.draw = Some(bound);
+    }
+}
+
+/// The loop's state besides the nodes.
+struct Ctx<'a, M: Machine> {
+    link: &'a mut Link,
+    timers: heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
+    rng: SplitMix64,
+}
+
+impl<M> Ctx<'_, M>
+where
+    M: Machine,
+    M::Msg: Serialize,
+    M::Timer: Copy + PartialEq,
+{
+    /// Calls `f` on node `i`, then answers the draws it asks for, one after another.
+    fn call<R, W: Workload<M>>(
+        &mut self,
+        nodes: &mut [M],
+        i: usize,
+        now: Instant,
+        work: &mut W,
+        f: impl FnOnce(&mut M, &mut Host<'_, M>) -> R,
+    ) -> Result<R, &'static str> {
+        let (r, mut draw) = self.once(nodes, i, now, work, f)?;
+        while let Some(bound) = draw {
+            let value = self.rng.below_or_eq(bound as u64) as u32;
+            draw = self.once(nodes, i, now, work, |n, h| n.on_random(now, value, h))?.1;
+        }
+        Ok(r)
+    }
+
+    /// Calls `f` on node `i` with a fresh sink, then hands its events to the application.
+    /// Returns what `f` returned and the draw it asked for.
+    #[inline(never)]
+    fn once<R, W: Workload<M>>(
+        &mut self,
+        nodes: &mut [M],
+        i: usize,
+        now: Instant,
+        work: &mut W,
+        f: impl FnOnce(&mut M, &mut Host<'_, M>) -> R,
+    ) -> Result<(R, Option<u32>), &'static str> {
+        let Some(node) = nodes.get_mut(i) else { return Err("no such node") };
+        let mut host = Host {
+            link: self.link,
+            timers: &mut self.timers,
+            node: i as u8,
+            events: heapless::Vec::new(),
+            draw: None,
+            error: None,
+        };
+        let r = f(node, &mut host);
+        let (events, draw, error) = (host.events, host.draw, host.error);
+        if let Some(e) = error {
+            return Err(e);
+        }
+        for e in &events {
+            work.event(now, i, e, nodes);
+        }
+        Ok((r, draw))
+    }
+}
+
+/// Runs `nodes` with `work` until it is done, or fails with the reason.
+#[inline(never)]
+pub fn run<M, W>(
+    link: &mut Link,
+    nodes: &mut [M],
+    work: &mut W,
+    limit: Instant,
+    seed: u64,
+) -> Result<Run, &'static str>
+where
+    M: Machine,
+    M::Msg: Serialize + DeserializeOwned,
+    M::Timer: Copy + PartialEq,
+    W: Workload<M>,
+{
+    let mut now = Instant(0);
+    let mut cx: Ctx<'_, M> = Ctx { link, timers: heapless::Vec::new(), rng: SplitMix64::new(seed) };
+    let mut run = Run::default();
+    for i in 0..nodes.len() {
+        cx.call(nodes, i, now, work, |n, h| n.on_start(now, h))?;
+    }
+    loop {
+        while let Some((i, cmd)) = work.next(now, nodes) {
+            let accepted =
+                cx.call(nodes, i, now, work, |n, h| n.on_command(now, cmd, h).is_ok())?;
+            work.result(accepted);
+            if !accepted {
+                break;
+            }
+        }
+        SCB::set_pendsv();
+        cortex_m::asm::dsb();
+        cortex_m::asm::isb();
+        let mut moved = false;
+        while let Some(frame) = cx.link.rx.dequeue() {
+            moved = true;
+            let bytes = frame.bytes.get(..frame.len as usize).ok_or("a bad frame length")?;
+            let msg = wire::decode::<M::Msg>(bytes).map_err(|_| "a frame did not decode")?;
+            run.messages += 1;
+            let from = NodeId(frame.from);
+            let ok = cx.call(nodes, frame.to as usize, now, work, |n, h| {
+                n.on_message(now, from, msg, h).is_ok()
+            })?;
+            run.rejected += !ok as u32;
+        }
+        if work.done(nodes) {
+            run.ticks = now.ticks();
+            run.lost = cx.link.stats().lost;
+            return Ok(run);
+        }
+        if moved {
+            continue;
+        }
+        // Idle: jump to the earliest timer, or to the application's wake-up if that is sooner.
+        let next = (0..cx.timers.len()).min_by_key(|&k| cx.timers[k].2);
+        let wake = work.wake().filter(|&w| w > now);
+        let at = match (next, wake) {
+            (None, None) => return Err("stalled: nothing in flight, no timer armed"),
+            (Some(k), Some(w)) if w < cx.timers[k].2 => w,
+            (None, Some(w)) => w,
+            (Some(k), _) => cx.timers[k].2,
+        };
+        now = now.max(at);
+        if now > limit {
+            return Err("the time limit passed before the goal");
+        }
+        if let Some(k) = next.filter(|&k| cx.timers[k].2 <= now) {
+            let (i, timer, _) = cx.timers.swap_remove(k);
+            run.timers += 1;
+            cx.call(nodes, i as usize, now, work, |n, h| n.on_timer(now, timer, h))?;
+        }
+    }
+}
+
+/// A small non-cryptographic fold for comparing logs: FNV-1a over 32-bit words.
+pub fn fold(hash: u32, word: u32) -> u32 {
+    let mut h = hash;
+    for b in word.to_le_bytes() {
+        h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// FNV-1a's starting value.
+pub const FOLD_START: u32 = 0x811c_9dc5;
+
+/// Ticks, for scenarios.
+pub const fn ticks(n: u64) -> Duration {
+    Duration(n)
+}
