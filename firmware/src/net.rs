@@ -155,8 +155,13 @@ pub trait Workload<M: Machine> {
     fn next(&mut self, now: Instant, nodes: &[M]) -> Option<(usize, M::Cmd)>;
     /// Whether the command last returned was accepted.
     fn result(&mut self, accepted: bool);
-    /// An event from node `node`; the application may act on the node.
-    fn event(&mut self, now: Instant, node: usize, event: &M::Event, nodes: &mut [M]);
+    /// An event from node `node`, as the handler emits it.
+    fn event(&mut self, now: Instant, node: usize, event: &M::Event);
+    /// After each handler of node `node` returns: the application may act on the nodes (for
+    /// example take the entries a replica stored and compact its log).
+    fn after(&mut self, node: usize, nodes: &mut [M]) {
+        let _ = (node, nodes);
+    }
     /// Whether the scenario reached its goal.
     fn done(&self, nodes: &[M]) -> bool;
     /// When the application next wants to act even if nothing else happens (a read after a
@@ -181,26 +186,25 @@ pub struct Run {
     pub timers: u32,
 }
 
-/// Events a handler may emit in one call before the application sees them.
-const EVENTS: usize = 4;
-
-/// The effects sink of one handler call: frames go out at once (no buffer of effects), timers
-/// go to the table, events wait for the handler to return (the application may then act on the
-/// node), and a draw is answered after it returns.
-struct Host<'a, M: Machine> {
+/// The effects sink of one handler call: nothing is buffered. Frames go out at once, timers go
+/// to the table, events go straight to the application, and a draw is answered after the
+/// handler returns.
+struct Host<'a, M: Machine, W> {
     link: &'a mut Link,
     timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
+    work: &'a mut W,
+    now: Instant,
     node: u8,
-    events: heapless::Vec<M::Event, EVENTS>,
     draw: Option<u32>,
     error: Option<&'static str>,
 }
 
-impl<M> Effects<M> for Host<'_, M>
+impl<M, W> Effects<M> for Host<'_, M, W>
 where
     M: Machine,
     M::Msg: Serialize,
     M::Timer: Copy + PartialEq,
+    W: Workload<M>,
 {
     fn send(&mut self, to: NodeId, msg: M::Msg) {
         let mut frame = Frame { from: self.node, to: to.0, len: 0, bytes: [0; FRAME] };
@@ -233,9 +237,7 @@ where
     }
 
     fn emit(&mut self, event: M::Event) {
-        if self.events.push(event).is_err() {
-            self.error = Some("a handler emitted more events than the host holds");
-        }
+        self.work.event(self.now, self.node as usize, &event);
     }
 
     fn random(&mut self, bound: u32) {
@@ -246,8 +248,34 @@ where
 /// The loop's state besides the nodes.
 struct Ctx<'a, M: Machine> {
     link: &'a mut Link,
+    timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
+    rng: &'a mut SplitMix64,
+}
+
+/// A group of nodes with its timer table and the generator that answers its draws: kept in a
+/// `static` by each scenario (`cortex_m::singleton!`), so that the main loop's stack frame holds
+/// only small locals.
+pub struct Group<M: Machine, const N: usize> {
+    /// The nodes; node i is `NodeId(i)`.
+    pub nodes: heapless::Vec<M, N>,
     timers: heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
     rng: SplitMix64,
+}
+
+impl<M: Machine, const N: usize> Group<M, N> {
+    /// An empty group whose draws come from a generator seeded with `seed`.
+    pub const fn new(seed: u64) -> Self {
+        Group {
+            nodes: heapless::Vec::new(),
+            timers: heapless::Vec::new(),
+            rng: SplitMix64::new(seed),
+        }
+    }
+
+    /// Adds the next node.
+    pub fn push(&mut self, node: M) -> Result<(), &'static str> {
+        self.nodes.push(node).map_err(|_| "more nodes than the group holds")
+    }
 }
 
 impl<M> Ctx<'_, M>
@@ -263,7 +291,7 @@ where
         i: usize,
         now: Instant,
         work: &mut W,
-        f: impl FnOnce(&mut M, &mut Host<'_, M>) -> R,
+        f: impl FnOnce(&mut M, &mut Host<'_, M, W>) -> R,
     ) -> Result<R, &'static str> {
         let (r, mut draw) = self.once(nodes, i, now, work, f)?;
         while let Some(bound) = draw {
@@ -273,7 +301,7 @@ where
         Ok(r)
     }
 
-    /// Calls `f` on node `i` with a fresh sink, then hands its events to the application.
+    /// Calls `f` on node `i` with a fresh sink, then lets the application act on the nodes.
     /// Returns what `f` returned and the draw it asked for.
     #[inline(never)]
     fn once<R, W: Workload<M>>(
@@ -282,37 +310,35 @@ where
         i: usize,
         now: Instant,
         work: &mut W,
-        f: impl FnOnce(&mut M, &mut Host<'_, M>) -> R,
+        f: impl FnOnce(&mut M, &mut Host<'_, M, W>) -> R,
     ) -> Result<(R, Option<u32>), &'static str> {
         let Some(node) = nodes.get_mut(i) else { return Err("no such node") };
         let mut host = Host {
             link: self.link,
-            timers: &mut self.timers,
+            timers: self.timers,
+            work,
+            now,
             node: i as u8,
-            events: heapless::Vec::new(),
             draw: None,
             error: None,
         };
         let r = f(node, &mut host);
-        let (events, draw, error) = (host.events, host.draw, host.error);
+        let (draw, error) = (host.draw, host.error);
         if let Some(e) = error {
             return Err(e);
         }
-        for e in &events {
-            work.event(now, i, e, nodes);
-        }
+        work.after(i, nodes);
         Ok((r, draw))
     }
 }
 
 /// Runs `nodes` with `work` until it is done, or fails with the reason.
 #[inline(never)]
-pub fn run<M, W>(
+pub fn run<M, W, const N: usize>(
     link: &mut Link,
-    nodes: &mut [M],
+    group: &mut Group<M, N>,
     work: &mut W,
     limit: Instant,
-    seed: u64,
 ) -> Result<Run, &'static str>
 where
     M: Machine,
@@ -321,7 +347,9 @@ where
     W: Workload<M>,
 {
     let mut now = Instant(0);
-    let mut cx: Ctx<'_, M> = Ctx { link, timers: heapless::Vec::new(), rng: SplitMix64::new(seed) };
+    let Group { nodes, timers, rng } = group;
+    let nodes = &mut nodes[..];
+    let mut cx: Ctx<'_, M> = Ctx { link, timers, rng };
     let mut run = Run::default();
     for i in 0..nodes.len() {
         cx.call(nodes, i, now, work, |n, h| n.on_start(now, h))?;

@@ -2,7 +2,7 @@
 //! checks of its outcome. Each returns `Err(reason)` on a failed check.
 
 use crate::host::{field, print};
-use crate::net::{fold, run, Link, Workload, FOLD_START};
+use crate::net::{fold, run, Group, Link, Workload, FOLD_START};
 use inflight_core::{deadlock, pipeline, replication, retry, stage, ttl};
 use inflight_core::{Duration, Instant, NodeId};
 
@@ -18,6 +18,9 @@ pub const ALL: [(&str, Scenario); 6] = [
     ("stage", stage),
     ("ttl", ttl),
 ];
+
+/// The seed of the generators that answer the nodes' draws.
+const SEED: u64 = 0x1f1e_d00d;
 
 /// Each scenario keeps its nodes in a static of its own (not on the stack), so it runs once.
 const TWICE: &str = "a scenario ran twice";
@@ -53,9 +56,9 @@ pub fn replication(link: &mut Link) -> Result<(), &'static str> {
         rto: Some(Duration(40)),
         fault: replication::Fault::None,
     };
-    let nodes = cortex_m::singleton!(: heapless::Vec<N, 3> = heapless::Vec::new()).ok_or(TWICE)?;
+    let nodes = cortex_m::singleton!(: Group<N, 3> = Group::new(SEED)).ok_or(TWICE)?;
     for node in N::group(cfg).map_err(|_| "bad replication config")? {
-        nodes.push(node).map_err(|_| "too many nodes")?;
+        nodes.push(node)?;
     }
 
     struct W {
@@ -63,6 +66,7 @@ pub fn replication(link: &mut Link) -> Result<(), &'static str> {
         committed: u32,
         primary: u32,
         stored: [u32; 3],
+        taken: [u32; 3],
         hash: [u32; 3],
         order: bool,
     }
@@ -76,7 +80,7 @@ pub fn replication(link: &mut Link) -> Result<(), &'static str> {
                 self.primary = fold(self.primary, value(self.written));
             }
         }
-        fn event(&mut self, _: Instant, i: usize, e: &replication::Event, nodes: &mut [N]) {
+        fn event(&mut self, _: Instant, i: usize, e: &replication::Event) {
             match *e {
                 replication::Event::Committed(seq) => {
                     self.order &= seq > self.committed;
@@ -85,11 +89,17 @@ pub fn replication(link: &mut Link) -> Result<(), &'static str> {
                 replication::Event::Stored(seq) => {
                     self.order &= seq == self.stored[i] + 1;
                     self.stored[i] = seq;
-                    let v = nodes[i].as_replica().and_then(|r| r.log().get(seq));
-                    self.hash[i] = fold(self.hash[i], v.unwrap_or(0));
-                    nodes[i].compact_through(seq); // the application has the entry
                 }
             }
+        }
+        fn after(&mut self, i: usize, nodes: &mut [N]) {
+            // Take the entries the replica stored, then compact its log.
+            while self.taken[i] < self.stored[i] {
+                self.taken[i] += 1;
+                let v = nodes[i].as_replica().and_then(|r| r.log().get(self.taken[i]));
+                self.hash[i] = fold(self.hash[i], v.unwrap_or(0));
+            }
+            nodes[i].compact_through(self.taken[i]);
         }
         fn done(&self, _: &[N]) -> bool {
             self.committed == WRITES && self.stored[1] == WRITES && self.stored[2] == WRITES
@@ -100,11 +110,12 @@ pub fn replication(link: &mut Link) -> Result<(), &'static str> {
         committed: 0,
         primary: FOLD_START,
         stored: [0; 3],
+        taken: [0; 3],
         hash: [FOLD_START; 3],
         order: true,
     };
     link.reset(7);
-    let r = run(link, nodes, &mut w, Instant(100_000), 1)?;
+    let r = run(link, nodes, &mut w, Instant(100_000))?;
     report("replication", &r);
     field("committed", w.committed);
     print("\n");
@@ -127,9 +138,9 @@ pub fn pipeline(link: &mut Link) -> Result<(), &'static str> {
     const MESSAGES: u32 = 60;
     type N = pipeline::Node<8>;
     let cfg = pipeline::Config { window: 4, rto: Some(Duration(30)), fault: pipeline::Fault::None };
-    let nodes = cortex_m::singleton!(: heapless::Vec<N, 2> = heapless::Vec::new()).ok_or(TWICE)?;
+    let nodes = cortex_m::singleton!(: Group<N, 2> = Group::new(SEED)).ok_or(TWICE)?;
     for node in N::pair(cfg).map_err(|_| "bad pipeline config")? {
-        nodes.push(node).map_err(|_| "too many nodes")?;
+        nodes.push(node)?;
     }
 
     struct W {
@@ -150,7 +161,7 @@ pub fn pipeline(link: &mut Link) -> Result<(), &'static str> {
                 self.sent_hash = fold(self.sent_hash, value(self.sent));
             }
         }
-        fn event(&mut self, _: Instant, _: usize, e: &pipeline::Event, _: &mut [N]) {
+        fn event(&mut self, _: Instant, _: usize, e: &pipeline::Event) {
             match *e {
                 pipeline::Event::Delivered { seq, value } => {
                     self.order &= seq == self.delivered + 1;
@@ -167,7 +178,7 @@ pub fn pipeline(link: &mut Link) -> Result<(), &'static str> {
     let mut w =
         W { sent: 0, delivered: 0, acked: 0, sent_hash: FOLD_START, hash: FOLD_START, order: true };
     link.reset(5);
-    let r = run(link, nodes, &mut w, Instant(100_000), 2)?;
+    let r = run(link, nodes, &mut w, Instant(100_000))?;
     report("pipeline", &r);
     field("delivered", w.delivered);
     print("\n");
@@ -180,12 +191,12 @@ pub fn pipeline(link: &mut Link) -> Result<(), &'static str> {
 /// Builds the detection group one node at a time, in its own frame.
 #[inline(never)]
 fn build_deadlock(
-    nodes: &mut heapless::Vec<deadlock::Node<4, 2, 2>, 5>,
+    nodes: &mut Group<deadlock::Node<4, 2, 2>, 5>,
     cfg: deadlock::Config,
 ) -> Result<(), &'static str> {
     for i in 0..cfg.layout.nodes() as u8 {
         let node = deadlock::Node::build(cfg, NodeId(i)).map_err(|_| "bad deadlock config")?;
-        nodes.push(node).map_err(|_| "too many nodes")?;
+        nodes.push(node)?;
     }
     Ok(())
 }
@@ -200,7 +211,7 @@ pub fn deadlock(link: &mut Link) -> Result<(), &'static str> {
         detector: deadlock::DetectorKind::Confirming,
         fault: deadlock::Fault::None,
     };
-    let nodes = cortex_m::singleton!(: heapless::Vec<N, 5> = heapless::Vec::new()).ok_or(TWICE)?;
+    let nodes = cortex_m::singleton!(: Group<N, 5> = Group::new(SEED)).ok_or(TWICE)?;
     build_deadlock(nodes, cfg)?;
 
     struct W {
@@ -226,7 +237,7 @@ pub fn deadlock(link: &mut Link) -> Result<(), &'static str> {
                 self.step += 1;
             }
         }
-        fn event(&mut self, _: Instant, i: usize, e: &deadlock::Event<4>, _: &mut [N]) {
+        fn event(&mut self, _: Instant, i: usize, e: &deadlock::Event<4>) {
             match *e {
                 deadlock::Event::Acquired(_) if i < 2 => self.acquired[i] += 1,
                 deadlock::Event::Declared(cycle) => self.declared = Some(cycle),
@@ -239,7 +250,7 @@ pub fn deadlock(link: &mut Link) -> Result<(), &'static str> {
     }
     let mut w = W { step: 0, acquired: [0; 2], declared: None };
     link.reset(0);
-    let r = run(link, nodes, &mut w, Instant(100_000), 3)?;
+    let r = run(link, nodes, &mut w, Instant(100_000))?;
     report("deadlock", &r);
     print("\n");
     let cycle = w.declared.ok_or("deadlock: nothing declared")?;
@@ -255,12 +266,10 @@ pub fn deadlock(link: &mut Link) -> Result<(), &'static str> {
 #[inline(never)]
 pub fn retry(link: &mut Link) -> Result<(), &'static str> {
     type N = retry::Node<2>;
-    let nodes = cortex_m::singleton!(: heapless::Vec<N, 4> = heapless::Vec::new()).ok_or(TWICE)?;
+    let nodes = cortex_m::singleton!(: Group<N, 4> = Group::new(SEED)).ok_or(TWICE)?;
     let server =
         retry::ServerConfig { capacity: 1, service: Duration(5), fault: retry::Fault::None };
-    nodes
-        .push(N::Server(retry::Server::new(server).map_err(|_| "bad server")?))
-        .map_err(|_| "full")?;
+    nodes.push(N::Server(retry::Server::new(server).map_err(|_| "bad server")?))?;
     let client = retry::ClientConfig {
         server: NodeId(0),
         policy: retry::Policy::Backoff {
@@ -272,9 +281,7 @@ pub fn retry(link: &mut Link) -> Result<(), &'static str> {
         fault: retry::Fault::None,
     };
     for _ in 0..3 {
-        nodes
-            .push(N::Client(retry::Client::new(client).map_err(|_| "bad client")?))
-            .map_err(|_| "full")?;
+        nodes.push(N::Client(retry::Client::new(client).map_err(|_| "bad client")?))?;
     }
 
     struct W {
@@ -297,14 +304,15 @@ pub fn retry(link: &mut Link) -> Result<(), &'static str> {
                 self.step += 1;
             }
         }
-        fn event(&mut self, _: Instant, _: usize, e: &retry::Event, nodes: &mut [N]) {
+        fn event(&mut self, _: Instant, _: usize, e: &retry::Event) {
             match e {
                 retry::Event::Succeeded { .. } => self.succeeded += 1,
                 retry::Event::GaveUp { .. } => self.gave_up += 1,
                 _ => {}
             }
-            let s = nodes[0].as_server().map_or(0, |s| s.in_service());
-            self.over |= s > 1;
+        }
+        fn after(&mut self, _: usize, nodes: &mut [N]) {
+            self.over |= nodes[0].as_server().map_or(0, |s| s.in_service()) > 1;
         }
         fn done(&self, _: &[N]) -> bool {
             self.succeeded == 3
@@ -315,7 +323,7 @@ pub fn retry(link: &mut Link) -> Result<(), &'static str> {
     }
     let mut w = W { step: 0, succeeded: 0, gave_up: 0, over: false };
     link.reset(0);
-    let r = run(link, nodes, &mut w, Instant(100_000), 4)?;
+    let r = run(link, nodes, &mut w, Instant(100_000))?;
     report("retry", &r);
     field("served", w.succeeded as u32);
     print("\n");
@@ -331,10 +339,10 @@ pub fn retry(link: &mut Link) -> Result<(), &'static str> {
 pub fn stage(link: &mut Link) -> Result<(), &'static str> {
     const JOBS: u32 = 30;
     type N = stage::Node<2, 4>;
-    let nodes = cortex_m::singleton!(: heapless::Vec<N, 3> = heapless::Vec::new()).ok_or(TWICE)?;
+    let nodes = cortex_m::singleton!(: Group<N, 3> = Group::new(SEED)).ok_or(TWICE)?;
     for i in 0..3 {
         let node = N::nth(&[1, 2], 3, i).map_err(|_| "bad line")?.ok_or("no node")?;
-        nodes.push(node).map_err(|_| "too many nodes")?;
+        nodes.push(node)?;
     }
 
     struct W {
@@ -349,8 +357,10 @@ pub fn stage(link: &mut Link) -> Result<(), &'static str> {
         fn result(&mut self, accepted: bool) {
             self.submitted += accepted as u32;
         }
-        fn event(&mut self, _: Instant, _: usize, _: &stage::Event, nodes: &mut [N]) {
+        fn event(&mut self, _: Instant, _: usize, _: &stage::Event) {
             self.completed += 1;
+        }
+        fn after(&mut self, _: usize, nodes: &mut [N]) {
             self.over |= nodes[0].as_source().map_or(0, |s| s.outstanding()) > 3;
         }
         fn done(&self, _: &[N]) -> bool {
@@ -359,7 +369,7 @@ pub fn stage(link: &mut Link) -> Result<(), &'static str> {
     }
     let mut w = W { submitted: 0, completed: 0, over: false };
     link.reset(0);
-    let r = run(link, nodes, &mut w, Instant(100_000), 5)?;
+    let r = run(link, nodes, &mut w, Instant(100_000))?;
     report("stage", &r);
     field("completed", w.completed);
     print("\n");
@@ -379,10 +389,10 @@ pub fn stage(link: &mut Link) -> Result<(), &'static str> {
 pub fn ttl(link: &mut Link) -> Result<(), &'static str> {
     type N = ttl::Node;
     let a = NodeId(0);
-    let nodes = cortex_m::singleton!(: heapless::Vec<N, 2> = heapless::Vec::new()).ok_or(TWICE)?;
-    nodes.push(N::authority(0)).map_err(|_| "too many nodes")?;
+    let nodes = cortex_m::singleton!(: Group<N, 2> = Group::new(SEED)).ok_or(TWICE)?;
+    nodes.push(N::authority(0))?;
     let policy = ttl::Policy::OnDemand { ttl: Duration(50) };
-    nodes.push(N::resolver(a, policy, Duration(20))).map_err(|_| "too many nodes")?;
+    nodes.push(N::resolver(a, policy, Duration(20)))?;
 
     struct W {
         step: u8,
@@ -403,7 +413,7 @@ pub fn ttl(link: &mut Link) -> Result<(), &'static str> {
         fn result(&mut self, accepted: bool) {
             self.step += accepted as u8;
         }
-        fn event(&mut self, _: Instant, _: usize, e: &ttl::Event, _: &mut [N]) {
+        fn event(&mut self, _: Instant, _: usize, e: &ttl::Event) {
             if let ttl::Event::Answered { id, record, .. } = *e {
                 if let Some(slot) = self.answers.get_mut(id as usize) {
                     *slot = Some(record);
@@ -419,7 +429,7 @@ pub fn ttl(link: &mut Link) -> Result<(), &'static str> {
     }
     let mut w = W { step: 0, answers: [None; 3] };
     link.reset(0);
-    let r = run(link, nodes, &mut w, Instant(10_000), 6)?;
+    let r = run(link, nodes, &mut w, Instant(10_000))?;
     report("ttl", &r);
     print("\n");
     let [Some(first), Some(cached), Some(fresh)] = w.answers else {

@@ -53,7 +53,7 @@ impl net::Workload<Echo> for W {
     fn result(&mut self, accepted: bool) {
         self.0 |= accepted;
     }
-    fn event(&mut self, _: Instant, _: usize, e: &u32, _: &mut [Echo]) {
+    fn event(&mut self, _: Instant, _: usize, e: &u32) {
         self.1 = *e;
     }
     fn done(&self, _: &[Echo]) -> bool {
@@ -64,8 +64,11 @@ impl net::Workload<Echo> for W {
 #[entry]
 fn main() -> ! {
     let Some(mut link) = Link::take() else { host::exit(false) };
-    let mut nodes = [Echo(0), Echo(0)];
-    let ok = net::run(&mut link, &mut nodes, &mut W(false, 0), Instant(1_000), 0).is_ok();
+    let Some(group) = cortex_m::singleton!(: net::Group<Echo, 2> = net::Group::new(0)) else {
+        host::exit(false)
+    };
+    let ok = group.push(Echo(0)).is_ok() && group.push(Echo(0)).is_ok();
+    let ok = ok && net::run(&mut link, group, &mut W(false, 0), Instant(1_000)).is_ok();
     host::field("stack_bytes", stack::high_water());
     host::print("\n");
     host::exit(ok)
