@@ -1101,8 +1101,22 @@ fn positive_number(s: &str) -> Result<f64, String> {
 }
 
 fn window_range(s: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
-    let max = inflight_models::experiments::MAX_WINDOW;
-    let bad = || format!("'{s}' is not a window or a range of windows such as 1..64 (1 to {max})");
+    inclusive_range(s, "window", "windows", inflight_models::experiments::MAX_WINDOW)
+}
+
+fn cap_range(s: &str) -> Result<std::ops::RangeInclusive<u32>, String> {
+    let max = inflight_models::tandem_sim::MAX_CAP as u64;
+    inclusive_range(s, "cap", "caps", max).map(|r| *r.start() as u32..=*r.end() as u32)
+}
+
+/// `a` or `a..b` (also `a..=b`), inclusive, within 1 ..= `max`.
+fn inclusive_range(
+    s: &str,
+    one: &str,
+    many: &str,
+    max: u64,
+) -> Result<std::ops::RangeInclusive<u64>, String> {
+    let bad = || format!("'{s}' is not a {one} or a range of {many} such as 1..12 (1 to {max})");
     let (a, b) = match s.split_once("..") {
         Some((a, b)) => (a, b.strip_prefix('=').unwrap_or(b)),
         None => (s, s),
@@ -1113,25 +1127,7 @@ fn window_range(s: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
         return Err(bad());
     }
     if a > b {
-        return Err(format!("'{s}' is an empty range: the first window must not exceed the last"));
-    }
-    Ok(a..=b)
-}
-
-fn cap_range(s: &str) -> Result<std::ops::RangeInclusive<u32>, String> {
-    let max = inflight_models::tandem_sim::MAX_CAP as u32;
-    let bad = || format!("'{s}' is not a cap or a range of caps such as 1..12 (1 to {max})");
-    let (a, b) = match s.split_once("..") {
-        Some((a, b)) => (a, b.strip_prefix('=').unwrap_or(b)),
-        None => (s, s),
-    };
-    let a: u32 = a.trim().parse().map_err(|_| bad())?;
-    let b: u32 = b.trim().parse().map_err(|_| bad())?;
-    if a == 0 || b > max {
-        return Err(bad());
-    }
-    if a > b {
-        return Err(format!("'{s}' is an empty range: the first cap must not exceed the last"));
+        return Err(format!("'{s}' is an empty range: the first {one} must not exceed the last"));
     }
     Ok(a..=b)
 }

@@ -13,3 +13,18 @@ pub mod net;
 pub mod scenarios;
 pub mod selftest;
 pub mod stack;
+
+/// The body of a single-protocol image: runs `scenario`, prints the stack high-water mark, and
+/// exits 0 if its checks passed, 1 otherwise.
+pub fn run_one(scenario: scenarios::Scenario) -> ! {
+    let Some(mut link) = net::Link::take() else { host::exit(false) };
+    let result = scenario(&mut link);
+    host::field("stack_bytes", stack::high_water());
+    host::print("\n");
+    if let Err(why) = result {
+        host::print("FAILED: ");
+        host::print(why);
+        host::print("\n");
+    }
+    host::exit(result.is_ok())
+}
