@@ -156,7 +156,11 @@ impl<T, const N: usize, O: Orderings> Mailbox<T, N, O> {
     /// consumer; move each end to its context (for example the producer to an interrupt handler
     /// through a `static`).
     pub fn split(&mut self) -> (Producer<'_, T, N, O>, Consumer<'_, T, N, O>) {
-        (Producer { mb: self }, Consumer { mb: self })
+        // Each end keeps its own index in a plain field: only it writes that index, so it never
+        // needs to load it back from the atomic.
+        let tail = self.tail.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
+        (Producer { mb: self, tail }, Consumer { mb: self, head })
     }
 }
 
@@ -182,6 +186,8 @@ impl<T, const N: usize, O: Orderings> Drop for Mailbox<T, N, O> {
 /// The producing end: the interrupt handler that receives frames.
 pub struct Producer<'a, T, const N: usize, O: Orderings = Correct> {
     mb: &'a Mailbox<T, N, O>,
+    /// The next slot to write: our own copy of `mb.tail`, which only we write.
+    tail: usize,
 }
 
 // SAFETY: the producer only writes slots the consumer has released, and publishes them in order.
@@ -196,7 +202,7 @@ impl<T, const N: usize, O: Orderings> fmt::Debug for Producer<'_, T, N, O> {
 impl<T, const N: usize, O: Orderings> Producer<'_, T, N, O> {
     /// Appends `item`, or hands it back if the mailbox is full.
     pub fn enqueue(&mut self, item: T) -> Result<(), T> {
-        let tail = self.mb.tail.load(Ordering::Relaxed); // only we write it
+        let tail = self.tail;
         let head = self.mb.head.load(O::OBSERVE);
         if distance(head, tail, N) == N {
             return Err(item);
@@ -204,21 +210,23 @@ impl<T, const N: usize, O: Orderings> Producer<'_, T, N, O> {
         // SAFETY: the slot at `tail` is not between head and tail, so the consumer does not
         // read it, and the Acquire load of `head` ordered its last read before this write.
         self.mb.slots[slot(tail, N)].with_mut(|p| unsafe { (*p).write(item) });
-        self.mb.tail.store(advance(tail, N), O::PUBLISH);
+        self.tail = advance(tail, N);
+        self.mb.tail.store(self.tail, O::PUBLISH);
         Ok(())
     }
 
     /// Whether an enqueue now would be refused (a snapshot: the consumer may free a slot).
     pub fn is_full(&self) -> bool {
-        let tail = self.mb.tail.load(Ordering::Relaxed);
         let head = self.mb.head.load(O::OBSERVE);
-        distance(head, tail, N) == N
+        distance(head, self.tail, N) == N
     }
 }
 
 /// The consuming end: the main loop.
 pub struct Consumer<'a, T, const N: usize, O: Orderings = Correct> {
     mb: &'a Mailbox<T, N, O>,
+    /// The next slot to read: our own copy of `mb.head`, which only we write.
+    head: usize,
 }
 
 // SAFETY: the consumer only reads slots the producer has published, and releases them in order.
@@ -233,7 +241,7 @@ impl<T, const N: usize, O: Orderings> fmt::Debug for Consumer<'_, T, N, O> {
 impl<T, const N: usize, O: Orderings> Consumer<'_, T, N, O> {
     /// Removes the oldest item, if any.
     pub fn dequeue(&mut self) -> Option<T> {
-        let head = self.mb.head.load(Ordering::Relaxed); // only we write it
+        let head = self.head;
         let tail = self.mb.tail.load(O::OBSERVE);
         if head == tail {
             return None;
@@ -242,18 +250,19 @@ impl<T, const N: usize, O: Orderings> Consumer<'_, T, N, O> {
         // Acquire load of `tail` made that write visible; the producer will not touch it again
         // until we publish the new head.
         let item = self.mb.slots[slot(head, N)].with(|p| unsafe { (*p).assume_init_read() });
-        self.mb.head.store(advance(head, N), O::PUBLISH);
+        self.head = advance(head, N);
+        self.mb.head.store(self.head, O::PUBLISH);
         Some(item)
     }
 
     /// Items waiting now (a snapshot: the producer may add more).
     pub fn len(&self) -> usize {
-        self.mb.len()
+        distance(self.head, self.mb.tail.load(O::OBSERVE), N)
     }
 
     /// Whether nothing waits now (a snapshot).
     pub fn is_empty(&self) -> bool {
-        self.mb.is_empty()
+        self.len() == 0
     }
 }
 
