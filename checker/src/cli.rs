@@ -2381,7 +2381,8 @@ fn simulate_tandem(
         elapsed
     );
     if exponential {
-        println!("  exponential work: X(C) lies below the bound, by most near the knee; lengthen --window to shrink the noise");
+        println!("  exponential work: jobs queue near the knee, so X(C) falls below the bound there; far from");
+        println!("  the knee the bound is tight and the measurement scatters about it (lengthen --window)");
     }
     Ok(ExitCode::SUCCESS)
 }
