@@ -260,6 +260,7 @@ pub struct Group<M: Machine, const N: usize> {
     pub nodes: heapless::Vec<M, N>,
     timers: heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
     rng: SplitMix64,
+    run: Run,
 }
 
 impl<M: Machine, const N: usize> Group<M, N> {
@@ -269,6 +270,7 @@ impl<M: Machine, const N: usize> Group<M, N> {
             nodes: heapless::Vec::new(),
             timers: heapless::Vec::new(),
             rng: SplitMix64::new(seed),
+            run: Run { ticks: 0, messages: 0, rejected: 0, lost: 0, timers: 0 },
         }
     }
 
@@ -347,10 +349,9 @@ where
     W: Workload<M>,
 {
     let mut now = Instant(0);
-    let Group { nodes, timers, rng } = group;
+    let Group { nodes, timers, rng, run } = group;
     let nodes = &mut nodes[..];
     let mut cx: Ctx<'_, M> = Ctx { link, timers, rng };
-    let mut run = Run::default();
     for i in 0..nodes.len() {
         cx.call(nodes, i, now, work, |n, h| n.on_start(now, h))?;
     }
@@ -381,7 +382,7 @@ where
         if work.done(nodes) {
             run.ticks = now.ticks();
             run.lost = cx.link.stats().lost;
-            return Ok(run);
+            return Ok(*run);
         }
         if moved {
             continue;
