@@ -10,7 +10,7 @@ use inflight_core::{Duration, Instant, NodeId};
 pub type Scenario = fn(&mut Link) -> Result<(), &'static str>;
 
 /// Every scenario, by protocol name.
-pub const ALL: [(&str, Scenario); 6] = [
+pub static ALL: [(&str, Scenario); 6] = [
     ("replication", replication),
     ("pipeline", pipeline),
     ("deadlock", deadlock),

@@ -31,3 +31,20 @@ pub fn region() -> u32 {
     let bottom = core::ptr::addr_of!(_stack_end) as usize;
     (top - bottom) as u32
 }
+
+/// Paints the unused part of the stack again (below the current stack pointer, less a margin
+/// for this function's own frame), so that [`high_water`] measures what runs next.
+pub fn repaint() {
+    cortex_m::interrupt::free(|_| {
+        let sp = cortex_m::register::msp::read() as usize;
+        let bottom = core::ptr::addr_of!(_stack_end) as usize;
+        let mut p = bottom;
+        // SAFETY: every word from the bottom of the stack region up to 64 bytes below the stack
+        // pointer is unused (nothing else runs: interrupts are masked), so writing the paint
+        // there cannot touch live data.
+        while p + 64 < sp {
+            unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+            p += 4;
+        }
+    });
+}
