@@ -215,6 +215,34 @@ impl<T, const N: usize, O: Orderings> Producer<'_, T, N, O> {
         Ok(())
     }
 
+    /// Appends an item built in place: `init` is written into the free slot, then `fill` edits
+    /// it there (for example encodes a frame into its buffer) and says whether to publish it.
+    /// Nothing is copied after `fill`, which matters for large items on a small stack. Returns
+    /// `Err(init)` if the mailbox is full, `Ok(false)` if `fill` declined (the item is dropped
+    /// and the slot stays free), `Ok(true)` once it is queued.
+    pub fn enqueue_with(&mut self, init: T, fill: impl FnOnce(&mut T) -> bool) -> Result<bool, T> {
+        let tail = self.tail;
+        let head = self.mb.head.load(O::OBSERVE);
+        if distance(head, tail, N) == N {
+            return Err(init);
+        }
+        // SAFETY: as in `enqueue`, the slot at `tail` is ours until we publish it. It is
+        // initialised by the write before `fill` sees it, and dropped again if not published.
+        let publish = self.mb.slots[slot(tail, N)].with_mut(|p| unsafe {
+            let item = (*p).write(init);
+            let keep = fill(item);
+            if !keep {
+                (*p).assume_init_drop();
+            }
+            keep
+        });
+        if publish {
+            self.tail = advance(tail, N);
+            self.mb.tail.store(self.tail, O::PUBLISH);
+        }
+        Ok(publish)
+    }
+
     /// Whether an enqueue now would be refused (a snapshot: the consumer may free a slot).
     pub fn is_full(&self) -> bool {
         let head = self.mb.head.load(O::OBSERVE);
@@ -318,6 +346,34 @@ mod tests {
             assert_eq!(Rc::strong_count(&item), 4);
         }
         assert_eq!(Rc::strong_count(&item), 1);
+    }
+
+    #[test]
+    fn enqueue_with_builds_in_place_and_can_decline() {
+        let mut mb: Mailbox<[u8; 4], 1> = Mailbox::new();
+        let (mut tx, mut rx) = mb.split();
+        assert_eq!(
+            tx.enqueue_with([0; 4], |b| {
+                b[0] = 9;
+                false
+            }),
+            Ok(false)
+        );
+        assert!(rx.is_empty(), "a declined item is not queued");
+        assert_eq!(
+            tx.enqueue_with([0; 4], |b| {
+                b[1] = 7;
+                true
+            }),
+            Ok(true)
+        );
+        assert_eq!(tx.enqueue_with([1; 4], |_| true), Err([1; 4]), "full: handed back");
+        assert_eq!(rx.dequeue(), Some([0, 7, 0, 0]));
+        let item = Rc::new(());
+        let mut mb: Mailbox<Rc<()>, 2> = Mailbox::new();
+        let (mut tx, _rx) = mb.split();
+        assert_eq!(tx.enqueue_with(item.clone(), |_| false).map_err(|_| ()), Ok(false));
+        assert_eq!(Rc::strong_count(&item), 1, "a declined item is dropped once");
     }
 
     #[test]

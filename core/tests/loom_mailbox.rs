@@ -28,17 +28,28 @@ fn seen(b: &Boundaries) -> (usize, usize) {
 }
 
 /// The producer sends 1..=items, retrying while the mailbox is full; the consumer takes until it
-/// has them all. Every item arrives once, in order.
+/// has them all. Every item arrives once, in order, whether moved in or built in place.
 fn exchange<const N: usize, O: Orderings + 'static>(items: u32, seen: &'static Boundaries) {
     let (mut tx, mut rx) = leaked::<N, O>();
     let producer = thread::spawn(move || {
         for i in 1..=items {
             let mut item = i;
             loop {
-                match tx.enqueue(item) {
+                // Odd items are built in place with `enqueue_with`, even ones moved in.
+                let sent = if i % 2 == 1 {
+                    tx.enqueue_with(0, |slot| {
+                        *slot = i;
+                        true
+                    })
+                    .map(|_| ())
+                } else {
+                    tx.enqueue(item)
+                };
+                match sent {
                     Ok(()) => break,
                     Err(back) => {
-                        assert_eq!(back, i, "a full mailbox hands back the same item");
+                        let expect = if i % 2 == 1 { 0 } else { i };
+                        assert_eq!(back, expect, "a full mailbox hands back the item");
                         seen[0].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         item = back;
                         thread::yield_now();

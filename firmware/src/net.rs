@@ -137,14 +137,27 @@ impl Link {
         interrupt::free(|cs| LINK_STATS.borrow(cs).get())
     }
 
-    fn send(&mut self, frame: Frame) {
-        let mut frame = frame;
-        while let Err(back) = self.tx.enqueue(frame) {
-            // Full: let the link interrupt drain it, then try again.
-            frame = back;
-            SCB::set_pendsv();
-            cortex_m::asm::dsb();
-            cortex_m::asm::isb();
+    /// Queues a frame from node `from` to `to`, encoding `msg` straight into the mailbox's
+    /// slot. Returns false if the message does not fit a frame.
+    fn send<T: Serialize>(&mut self, from: u8, to: u8, msg: &T) -> bool {
+        loop {
+            let blank = Frame { from, to, len: 0, bytes: [0; FRAME] };
+            let fill = |f: &mut Frame| match wire::encode(msg, &mut f.bytes) {
+                Ok(bytes) => {
+                    f.len = bytes.len() as u8;
+                    true
+                }
+                Err(_) => false,
+            };
+            match self.tx.enqueue_with(blank, fill) {
+                Ok(sent) => return sent,
+                // Full: let the link interrupt drain it, then try again.
+                Err(_) => {
+                    SCB::set_pendsv();
+                    cortex_m::asm::dsb();
+                    cortex_m::asm::isb();
+                }
+            }
         }
     }
 }
@@ -207,13 +220,8 @@ where
     W: Workload<M>,
 {
     fn send(&mut self, to: NodeId, msg: M::Msg) {
-        let mut frame = Frame { from: self.node, to: to.0, len: 0, bytes: [0; FRAME] };
-        match wire::encode(&msg, &mut frame.bytes) {
-            Ok(bytes) => {
-                frame.len = bytes.len() as u8;
-                self.link.send(frame);
-            }
-            Err(_) => self.error = Some("a message did not fit a frame"),
+        if !self.link.send(self.node, to.0, &msg) {
+            self.error = Some("a message did not fit a frame");
         }
     }
 
