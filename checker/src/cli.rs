@@ -1887,16 +1887,8 @@ fn simulate_retry(
 ) -> Result<ExitCode, String> {
     use inflight_models::herd;
     use inflight_models::herd_sim::{mean_peak, queue_view, run_once, HerdSetup, PolicyKind};
-    let ticks = |d: &Seconds, what: &str| -> Result<u64, String> {
-        let us = d.0.clone() * Q::from_integer(1_000_000.into());
-        let t = us.round().to_integer();
-        match num_traits::ToPrimitive::to_u64(&t) {
-            Some(t) if t > 0 => Ok(t),
-            _ => Err(format!("{what}: {d} must be at least 1 µs (the simulation's tick)")),
-        }
-    };
-    let s_ticks = ticks(service, "--service")?;
-    let tau_ticks = ticks(window, "--window")?;
+    let s_ticks = micros(service, "--service")?;
+    let tau_ticks = micros(window, "--window")?;
     let kind = match policy {
         SimPolicyArg::Fixed => PolicyKind::Fixed,
         SimPolicyArg::Jitter => PolicyKind::Jitter,

@@ -302,18 +302,23 @@ fn absorb<S: Scenario>(
 
 struct Replication;
 
+/// A primary and two replicas, majority acks, window 3, running `fault`.
+fn replication_group(fault: replication::Fault) -> heapless::Vec<replication::Node<8>, MAX_NODES> {
+    let cfg = replication::Config {
+        replicas: 2,
+        window: 3,
+        policy: replication::AckPolicy::Majority,
+        rto: Some(Duration(20)),
+        fault,
+    };
+    replication::Node::group(cfg).map(|g| g.collect()).unwrap_or_default()
+}
+
 impl Scenario for Replication {
     type M = replication::Node<8>;
 
     fn nodes() -> heapless::Vec<Self::M, MAX_NODES> {
-        let cfg = replication::Config {
-            replicas: 2,
-            window: 3,
-            policy: replication::AckPolicy::Majority,
-            rto: Some(Duration(20)),
-            fault: replication::Fault::None,
-        };
-        replication::Node::group(cfg).map(|g| g.collect()).unwrap_or_default()
+        replication_group(replication::Fault::None)
     }
 
     fn timer(b: u8) -> replication::Timer {
@@ -614,14 +619,7 @@ mod tests {
     impl Scenario for Broken {
         type M = replication::Node<8>;
         fn nodes() -> heapless::Vec<Self::M, MAX_NODES> {
-            let cfg = replication::Config {
-                replicas: 2,
-                window: 3,
-                policy: replication::AckPolicy::Majority,
-                rto: Some(Duration(20)),
-                fault: replication::Fault::WindowOffByOne,
-            };
-            replication::Node::group(cfg).map(|g| g.collect()).unwrap_or_default()
+            replication_group(replication::Fault::WindowOffByOne)
         }
         fn timer(b: u8) -> replication::Timer {
             Replication::timer(b)

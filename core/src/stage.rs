@@ -207,15 +207,7 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
         workers: &[u8],
         cap: u32,
     ) -> Result<heapless::Vec<Self, { MAX_STAGES + 1 }>, ConfigError> {
-        if workers.is_empty() || workers.len() > MAX_STAGES {
-            return Err(ConfigError::Stages);
-        }
-        if workers.iter().any(|&w| w == 0 || w as usize > W) {
-            return Err(ConfigError::Workers);
-        }
-        if cap == 0 || cap as usize > Q {
-            return Err(ConfigError::Cap);
-        }
+        Self::validate(workers, cap)?;
         let mut v = heapless::Vec::new();
         let _ = v.push(Node::source(cap));
         for (i, &w) in workers.iter().enumerate() {
@@ -228,6 +220,14 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
     /// its one node without the others). `None` past the last stage; the arguments are checked
     /// as [`Node::line`] checks them.
     pub fn nth(workers: &[u8], cap: u32, i: usize) -> Result<Option<Self>, ConfigError> {
+        Self::validate(workers, cap)?;
+        Ok(match i {
+            0 => Some(Node::source(cap)),
+            _ => workers.get(i - 1).map(|&w| Node::stage(i as u8 - 1, w, i == workers.len())),
+        })
+    }
+
+    fn validate(workers: &[u8], cap: u32) -> Result<(), ConfigError> {
         if workers.is_empty() || workers.len() > MAX_STAGES {
             return Err(ConfigError::Stages);
         }
@@ -237,10 +237,7 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
         if cap == 0 || cap as usize > Q {
             return Err(ConfigError::Cap);
         }
-        Ok(match i {
-            0 => Some(Node::source(cap)),
-            _ => workers.get(i - 1).map(|&w| Node::stage(i as u8 - 1, w, i == workers.len())),
-        })
+        Ok(())
     }
 
     fn source(cap: u32) -> Self {

@@ -95,6 +95,14 @@ fn PendSV() {
     });
 }
 
+/// Pends the link interrupt and waits until it has run (the barriers make the pend take effect
+/// before the next instruction).
+fn kick_link() {
+    SCB::set_pendsv();
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
+}
+
 /// The main loop's ends of the two mailboxes.
 pub struct Link {
     tx: Tx,
@@ -153,9 +161,7 @@ impl Link {
                 Ok(sent) => return sent,
                 // Full: let the link interrupt drain it, then try again.
                 Err(_) => {
-                    SCB::set_pendsv();
-                    cortex_m::asm::dsb();
-                    cortex_m::asm::isb();
+                    kick_link();
                 }
             }
         }
@@ -372,9 +378,7 @@ where
                 break;
             }
         }
-        SCB::set_pendsv();
-        cortex_m::asm::dsb();
-        cortex_m::asm::isb();
+        kick_link();
         let mut moved = false;
         while let Some(frame) = cx.link.rx.dequeue() {
             moved = true;

@@ -133,8 +133,7 @@ impl Client<DlNode> for CycleApp {
 /// Draws an Exp(μ) time and rounds it up to whole ticks (so P(T ≤ d ticks) = 1 − e^(−μ·d·tick)
 /// exactly).
 fn exp_ticks(rng: &mut SplitMix64, mu_per_s: f64, tick_secs: f64) -> Duration {
-    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64; // [0, 1)
-    let secs = -(-u).ln_1p() / mu_per_s;
+    let secs = crate::sim::exp1(rng) / mu_per_s;
     Duration((secs / tick_secs).ceil().max(1.0) as u64)
 }
 

@@ -13,6 +13,13 @@ use inflight_core::{Duration, Effect, Effects, Instant, Machine, NodeId};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
+/// An Exp(1) draw: −ln(1 − u) for u uniform on [0, 1) from the top 53 bits of `rng`. Scale it by
+/// a mean (or divide by a rate) and round to ticks as the model needs.
+pub fn exp1(rng: &mut SplitMix64) -> f64 {
+    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    -(-u).ln_1p()
+}
+
 /// How every link of the simulated network behaves.
 pub struct LinkSpec<Msg> {
     /// One-way propagation delay, in ticks.

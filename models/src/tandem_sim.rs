@@ -57,8 +57,8 @@ impl ClosedLoop {
         let mut w = [0u32; MAX_STAGES];
         for (i, &mean) in self.service.iter().enumerate() {
             w[i] = if self.exponential {
-                let u = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-                (-(-u).ln_1p() * mean as f64).ceil().clamp(1.0, u32::MAX as f64) as u32
+                (crate::sim::exp1(&mut self.rng) * mean as f64).ceil().clamp(1.0, u32::MAX as f64)
+                    as u32
             } else {
                 mean.min(u32::MAX as u64) as u32
             };

@@ -114,8 +114,7 @@ fn exp_ticks(rng: &mut SplitMix64, rate: f64) -> u64 {
     if rate <= 0.0 {
         return u64::MAX;
     }
-    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    (-(-u).ln_1p() / rate * TICKS_PER_SECOND).round().max(1.0) as u64
+    (crate::sim::exp1(rng) / rate * TICKS_PER_SECOND).round().max(1.0) as u64
 }
 
 fn check(e: &TtlExperiment) -> Result<(), TtlError> {
