@@ -166,16 +166,33 @@ impl<const P: usize, const S: usize> Detector<P, S> {
         site: usize,
         out: &mut impl Effects<Node<P, SS, R>>,
     ) {
+        self.recheck_declared(out);
+        match self.pending.as_mut() {
+            Some(p) => p.dirty = true,
+            None => self.evaluate(Some(site), out),
+        }
+    }
+
+    /// Withdraws the declared cycle if the reports no longer hold it. Out of line, like
+    /// [`Self::candidate`], so that its locals are not in the frame that sends: a node's stack
+    /// on a microcontroller is about 1 KB.
+    #[inline(never)]
+    fn recheck_declared<const SS: usize, const R: usize>(
+        &mut self,
+        out: &mut impl Effects<Node<P, SS, R>>,
+    ) {
         if let Some(c) = self.declared {
             if !self.merged().contains(&c) && self.fault != Fault::StickyDeclaration {
                 self.declared = None;
                 out.emit(Event::Withdrawn(c));
             }
         }
-        match self.pending.as_mut() {
-            Some(p) => p.dirty = true,
-            None => self.evaluate(Some(site), out),
-        }
+    }
+
+    /// A cycle of the merged reports, if there is one.
+    #[inline(never)]
+    fn candidate(&self) -> Option<WaitFor<P>> {
+        self.merged().find_cycle()
     }
 
     /// Looks for a cycle in the merged reports and declares it or starts confirming it.
@@ -187,7 +204,7 @@ impl<const P: usize, const S: usize> Detector<P, S> {
         if self.declared.is_some() {
             return; // one deadlock at a time
         }
-        let Some(cycle) = self.merged().find_cycle() else {
+        let Some(cycle) = self.candidate() else {
             return;
         };
         if self.kind == DetectorKind::Naive {
