@@ -43,6 +43,9 @@ for k in "${!targets[@]}"; do
   # A failing on-target test and a panic must each fail the run.
   timeout 60 cargo run -q --release --target "$t" --features fail-one --bin selftest >/dev/null 2>&1 && { echo "FAIL: a failing on-target test exited 0 on ${machines[$k]}"; fail=1; }
   timeout 60 cargo run -q --release --target "$t" --bin panics >/dev/null 2>&1 && { echo "FAIL: a panic exited 0 on ${machines[$k]}"; fail=1; }
+  # With `panic-location`, a panic also names its file and line.
+  out=$(timeout 60 cargo run -q --release --target "$t" --features panic-location --bin panics 2>/dev/null) && { echo "FAIL: a panic exited 0 on ${machines[$k]} (panic-location)"; fail=1; }
+  grep -qE 'PANIC at .+:[0-9]+' <<<"$out" || { echo "FAIL: panic-location printed no location on ${machines[$k]}: $out"; fail=1; }
 done
 
 report() {

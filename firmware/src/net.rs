@@ -145,24 +145,23 @@ impl Link {
         interrupt::free(|cs| LINK_STATS.borrow(cs).get())
     }
 
-    /// Queues a frame from node `from` to `to`, encoding `msg` straight into the mailbox's
-    /// slot. Returns false if the message does not fit a frame.
-    fn send<T: Serialize>(&mut self, from: u8, to: u8, msg: &T) -> bool {
+    /// Queues a frame from node `from` to `to`; `fill` encodes the message straight into the
+    /// mailbox's slot and returns its length, or `None` if it does not fit. Returns whether it
+    /// fitted. Not generic, so one copy serves every protocol.
+    fn send(&mut self, from: u8, to: u8, fill: &mut dyn FnMut(&mut [u8]) -> Option<usize>) -> bool {
         loop {
             let blank = Frame { from, to, len: 0, bytes: [0; FRAME] };
-            let fill = |f: &mut Frame| match wire::encode(msg, &mut f.bytes) {
-                Ok(bytes) => {
-                    f.len = bytes.len() as u8;
+            let encode = |f: &mut Frame| match fill(&mut f.bytes) {
+                Some(len) => {
+                    f.len = len as u8;
                     true
                 }
-                Err(_) => false,
+                None => false,
             };
-            match self.tx.enqueue_with(blank, fill) {
+            match self.tx.enqueue_with(blank, encode) {
                 Ok(sent) => return sent,
                 // Full: let the link interrupt drain it, then try again.
-                Err(_) => {
-                    kick_link();
-                }
+                Err(_) => kick_link(),
             }
         }
     }
@@ -205,20 +204,50 @@ pub struct Run {
     pub timers: u32,
 }
 
+/// The loop's state that does not depend on the protocol: the link, the clock, the generator
+/// that answers draws, and the counters.
+struct Io<'a> {
+    link: &'a mut Link,
+    rng: &'a mut SplitMix64,
+    now: Instant,
+    run: &'a mut Run,
+}
+
+/// A group and its application as the main loop sees them. The trait is object-safe, so that
+/// the loop ([`drive`]) is compiled once and not once per protocol: flash is the scarce thing.
+trait Nodes {
+    /// How many nodes.
+    fn count(&self) -> usize;
+    /// Starts node `i`.
+    fn start(&mut self, io: &mut Io<'_>, i: usize) -> Result<(), &'static str>;
+    /// Hands the application's next command, if it has one now, to its node: `Some(accepted)`.
+    fn command(&mut self, io: &mut Io<'_>) -> Result<Option<bool>, &'static str>;
+    /// Takes the next received frame, if any, decodes it and hands the message to its node:
+    /// `Some(whether the node accepted it)`.
+    fn deliver(&mut self, io: &mut Io<'_>) -> Result<Option<bool>, &'static str>;
+    /// The earliest armed timer's deadline.
+    fn next_timer(&self) -> Option<Instant>;
+    /// Fires the earliest armed timer.
+    fn fire(&mut self, io: &mut Io<'_>) -> Result<(), &'static str>;
+    /// Whether the application reached its goal.
+    fn done(&self) -> bool;
+    /// When the application next wants to act even if nothing else happens.
+    fn wake(&self) -> Option<Instant>;
+}
+
 /// The effects sink of one handler call: nothing is buffered. Frames go out at once, timers go
 /// to the table, events go straight to the application, and a draw is answered after the
 /// handler returns.
-struct Host<'a, M: Machine, W> {
-    link: &'a mut Link,
+struct Host<'a, 'b, M: Machine, W> {
+    io: &'a mut Io<'b>,
     timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
     work: &'a mut W,
-    now: Instant,
     node: u8,
     draw: Option<u32>,
     error: Option<&'static str>,
 }
 
-impl<M, W> Effects<M> for Host<'_, M, W>
+impl<M, W> Effects<M> for Host<'_, '_, M, W>
 where
     M: Machine,
     M::Msg: Serialize,
@@ -226,7 +255,8 @@ where
     W: Workload<M>,
 {
     fn send(&mut self, to: NodeId, msg: M::Msg) {
-        if !self.link.send(self.node, to.0, &msg) {
+        let mut fill = |buf: &mut [u8]| wire::encode(&msg, buf).ok().map(|b| b.len());
+        if !self.io.link.send(self.node, to.0, &mut fill) {
             self.error = Some("a message did not fit a frame");
         }
     }
@@ -251,19 +281,12 @@ where
     }
 
     fn emit(&mut self, event: M::Event) {
-        self.work.event(self.now, self.node as usize, &event);
+        self.work.event(self.io.now, self.node as usize, &event);
     }
 
     fn random(&mut self, bound: u32) {
         self.draw = Some(bound);
     }
-}
-
-/// The loop's state besides the nodes.
-struct Ctx<'a, M: Machine> {
-    link: &'a mut Link,
-    timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
-    rng: &'a mut SplitMix64,
 }
 
 /// A group of nodes with its timer table and the generator that answers its draws: kept in a
@@ -294,62 +317,126 @@ impl<M: Machine, const N: usize> Group<M, N> {
     }
 }
 
-impl<M> Ctx<'_, M>
+/// One protocol's nodes, timer table and application, borrowed for a run.
+struct Bound<'a, M: Machine, W> {
+    nodes: &'a mut [M],
+    timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
+    work: &'a mut W,
+}
+
+impl<M, W> Bound<'_, M, W>
 where
     M: Machine,
     M::Msg: Serialize,
     M::Timer: Copy + PartialEq,
+    W: Workload<M>,
 {
     /// Calls `f` on node `i`, then answers the draws it asks for, one after another.
-    fn call<R, W: Workload<M>>(
+    fn call<R>(
         &mut self,
-        nodes: &mut [M],
+        io: &mut Io<'_>,
         i: usize,
-        now: Instant,
-        work: &mut W,
-        f: impl FnOnce(&mut M, &mut Host<'_, M, W>) -> R,
+        f: impl FnOnce(&mut M, Instant, &mut Host<'_, '_, M, W>) -> R,
     ) -> Result<R, &'static str> {
-        let (r, mut draw) = self.once(nodes, i, now, work, f)?;
+        let (r, mut draw) = self.once(io, i, f)?;
         while let Some(bound) = draw {
-            let value = self.rng.below_or_eq(bound as u64) as u32;
-            draw = self.once(nodes, i, now, work, |n, h| n.on_random(now, value, h))?.1;
+            let value = io.rng.below_or_eq(bound as u64) as u32;
+            draw = self.once(io, i, |n, now, h| n.on_random(now, value, h))?.1;
         }
         Ok(r)
     }
 
     /// Calls `f` on node `i` with a fresh sink, then lets the application act on the nodes.
     /// Returns what `f` returned and the draw it asked for.
-    #[inline(never)]
-    fn once<R, W: Workload<M>>(
+    fn once<R>(
         &mut self,
-        nodes: &mut [M],
+        io: &mut Io<'_>,
         i: usize,
-        now: Instant,
-        work: &mut W,
-        f: impl FnOnce(&mut M, &mut Host<'_, M, W>) -> R,
+        f: impl FnOnce(&mut M, Instant, &mut Host<'_, '_, M, W>) -> R,
     ) -> Result<(R, Option<u32>), &'static str> {
-        let Some(node) = nodes.get_mut(i) else { return Err("no such node") };
+        let Some(node) = self.nodes.get_mut(i) else { return Err("no such node") };
+        let now = io.now;
         let mut host = Host {
-            link: self.link,
+            io,
             timers: self.timers,
-            work,
-            now,
+            work: self.work,
             node: i as u8,
             draw: None,
             error: None,
         };
-        let r = f(node, &mut host);
+        let r = f(node, now, &mut host);
         let (draw, error) = (host.draw, host.error);
         if let Some(e) = error {
             return Err(e);
         }
-        work.after(i, nodes);
+        self.work.after(i, self.nodes);
         Ok((r, draw))
+    }
+
+    /// The index of the earliest armed timer.
+    fn earliest(&self) -> Option<usize> {
+        (0..self.timers.len()).min_by_key(|&k| self.timers[k].2)
     }
 }
 
-/// Runs `nodes` with `work` until it is done, or fails with the reason.
+impl<M, W> Nodes for Bound<'_, M, W>
+where
+    M: Machine,
+    M::Msg: Serialize + DeserializeOwned,
+    M::Timer: Copy + PartialEq,
+    W: Workload<M>,
+{
+    fn count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn start(&mut self, io: &mut Io<'_>, i: usize) -> Result<(), &'static str> {
+        self.call(io, i, |n, now, h| n.on_start(now, h))
+    }
+
+    fn command(&mut self, io: &mut Io<'_>) -> Result<Option<bool>, &'static str> {
+        let Some((i, cmd)) = self.work.next(io.now, self.nodes) else { return Ok(None) };
+        let accepted = self.call(io, i, |n, now, h| n.on_command(now, cmd, h).is_ok())?;
+        self.work.result(accepted);
+        Ok(Some(accepted))
+    }
+
+    fn deliver(&mut self, io: &mut Io<'_>) -> Result<Option<bool>, &'static str> {
+        let Some(frame) = io.link.rx.dequeue() else { return Ok(None) };
+        let msg = decode::<M::Msg>(&frame)?;
+        let (from, to) = (NodeId(frame.from), frame.to as usize);
+        let ok = self.call(io, to, |n, now, h| n.on_message(now, from, msg, h).is_ok())?;
+        Ok(Some(ok))
+    }
+
+    fn next_timer(&self) -> Option<Instant> {
+        self.earliest().map(|k| self.timers[k].2)
+    }
+
+    fn fire(&mut self, io: &mut Io<'_>) -> Result<(), &'static str> {
+        let Some(k) = self.earliest() else { return Ok(()) };
+        let (i, timer, _) = self.timers.swap_remove(k);
+        self.call(io, i as usize, |n, now, h| n.on_timer(now, timer, h))
+    }
+
+    fn done(&self) -> bool {
+        self.work.done(self.nodes)
+    }
+
+    fn wake(&self) -> Option<Instant> {
+        self.work.wake()
+    }
+}
+
+/// Decodes a frame's message. Kept out of line so that the decoder's working state is not in
+/// the caller's frame while the handler runs: stack is scarce.
 #[inline(never)]
+fn decode<T: DeserializeOwned>(frame: &Frame) -> Result<T, &'static str> {
+    let bytes = frame.bytes.get(..frame.len as usize).ok_or("a bad frame length")?;
+    wire::decode::<T>(bytes).map_err(|_| "a frame did not decode")
+}
+
+/// Runs `group` with `work` until it is done, or fails with the reason.
 pub fn run<M, W, const N: usize>(
     link: &mut Link,
     group: &mut Group<M, N>,
@@ -362,60 +449,57 @@ where
     M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
-    let mut now = Instant(0);
     let Group { nodes, timers, rng, run } = group;
-    let nodes = &mut nodes[..];
-    let mut cx: Ctx<'_, M> = Ctx { link, timers, rng };
-    for i in 0..nodes.len() {
-        cx.call(nodes, i, now, work, |n, h| n.on_start(now, h))?;
+    let mut bound = Bound { nodes: &mut nodes[..], timers, work };
+    let mut io = Io { link, rng, now: Instant(0), run };
+    drive(&mut io, &mut bound, limit)?;
+    Ok(*io.run)
+}
+
+/// The main loop, for any protocol: commands, then frames, then (when idle) the clock jumps to
+/// the earliest timer or wake-up.
+#[inline(never)]
+fn drive(io: &mut Io<'_>, nodes: &mut dyn Nodes, limit: Instant) -> Result<(), &'static str> {
+    for i in 0..nodes.count() {
+        nodes.start(io, i)?;
     }
     loop {
-        while let Some((i, cmd)) = work.next(now, nodes) {
-            let accepted =
-                cx.call(nodes, i, now, work, |n, h| n.on_command(now, cmd, h).is_ok())?;
-            work.result(accepted);
+        while let Some(accepted) = nodes.command(io)? {
             if !accepted {
                 break;
             }
         }
         kick_link();
         let mut moved = false;
-        while let Some(frame) = cx.link.rx.dequeue() {
+        while let Some(ok) = nodes.deliver(io)? {
             moved = true;
-            let bytes = frame.bytes.get(..frame.len as usize).ok_or("a bad frame length")?;
-            let msg = wire::decode::<M::Msg>(bytes).map_err(|_| "a frame did not decode")?;
-            run.messages += 1;
-            let from = NodeId(frame.from);
-            let ok = cx.call(nodes, frame.to as usize, now, work, |n, h| {
-                n.on_message(now, from, msg, h).is_ok()
-            })?;
-            run.rejected += !ok as u32;
+            io.run.messages += 1;
+            io.run.rejected += !ok as u32;
         }
-        if work.done(nodes) {
-            run.ticks = now.ticks();
-            run.lost = cx.link.stats().lost;
-            return Ok(*run);
+        if nodes.done() {
+            io.run.ticks = io.now.ticks();
+            io.run.lost = io.link.stats().lost;
+            return Ok(());
         }
         if moved {
             continue;
         }
         // Idle: jump to the earliest timer, or to the application's wake-up if that is sooner.
-        let next = (0..cx.timers.len()).min_by_key(|&k| cx.timers[k].2);
-        let wake = work.wake().filter(|&w| w > now);
+        let next = nodes.next_timer();
+        let wake = nodes.wake().filter(|&w| w > io.now);
         let at = match (next, wake) {
             (None, None) => return Err("stalled: nothing in flight, no timer armed"),
-            (Some(k), Some(w)) if w < cx.timers[k].2 => w,
+            (Some(t), Some(w)) => t.min(w),
+            (Some(t), None) => t,
             (None, Some(w)) => w,
-            (Some(k), _) => cx.timers[k].2,
         };
-        now = now.max(at);
-        if now > limit {
+        io.now = io.now.max(at);
+        if io.now > limit {
             return Err("the time limit passed before the goal");
         }
-        if let Some(k) = next.filter(|&k| cx.timers[k].2 <= now) {
-            let (i, timer, _) = cx.timers.swap_remove(k);
-            run.timers += 1;
-            cx.call(nodes, i as usize, now, work, |n, h| n.on_timer(now, timer, h))?;
+        if next.is_some_and(|t| t <= io.now) {
+            io.run.timers += 1;
+            nodes.fire(io)?;
         }
     }
 }
