@@ -19,8 +19,6 @@ use crate::time::{Duration, Instant};
 use crate::wire;
 use crate::{deadlock, pipeline, replication, retry, stage, ttl};
 use core::fmt;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 /// The most effects a handler may produce in one call on a node's host.
 pub const HOST_EFFECTS: usize = 32;
@@ -164,7 +162,7 @@ trait Scenario {
 
 fn drive<S: Scenario>(input: &[u8]) -> Result<Summary, Violation>
 where
-    <S::M as Machine>::Msg: Serialize + DeserializeOwned + Clone,
+    <S::M as Machine>::Msg: wire::Message + Clone,
     <S::M as Machine>::Timer: Copy,
 {
     let mut nodes = S::nodes();

@@ -67,7 +67,7 @@ fn mailbox_is_fifo_and_hands_back_when_full() -> Result<(), &'static str> {
 
 fn round_trip<T>(msg: T) -> Result<(), &'static str>
 where
-    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq,
+    T: wire::Message + PartialEq,
 {
     let mut buf = [0u8; 48];
     let n = wire::encode(&msg, &mut buf).map_err(|_| "encode")?.len();

@@ -17,9 +17,8 @@ use cortex_m::peripheral::SCB;
 use cortex_m_rt::exception;
 use inflight_core::mailbox::{Consumer, Mailbox, Producer};
 use inflight_core::rng::SplitMix64;
-use inflight_core::{wire, Duration, Effects, Instant, Machine, NodeId};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use inflight_core::wire::{self, Message};
+use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
 
 /// Bytes of payload a frame carries (the largest message of these groups is well below).
 pub const FRAME: usize = 24;
@@ -250,7 +249,7 @@ struct Host<'a, 'b, M: Machine, W> {
 impl<M, W> Effects<M> for Host<'_, '_, M, W>
 where
     M: Machine,
-    M::Msg: Serialize,
+    M::Msg: Message,
     M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
@@ -327,7 +326,7 @@ struct Bound<'a, M: Machine, W> {
 impl<M, W> Bound<'_, M, W>
 where
     M: Machine,
-    M::Msg: Serialize,
+    M::Msg: Message,
     M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
@@ -338,12 +337,23 @@ where
         i: usize,
         f: impl FnOnce(&mut M, Instant, &mut Host<'_, '_, M, W>) -> R,
     ) -> Result<R, &'static str> {
-        let (r, mut draw) = self.once(io, i, f)?;
+        let (r, draw) = self.once(io, i, f)?;
+        if let Some(bound) = draw {
+            self.answer(io, i, bound)?;
+        }
+        Ok(r)
+    }
+
+    /// Answers node `i`'s draw below or equal to `bound`, and each further draw it asks for.
+    /// Out of line and not generic over the first handler, so one copy per protocol.
+    #[inline(never)]
+    fn answer(&mut self, io: &mut Io<'_>, i: usize, bound: u32) -> Result<(), &'static str> {
+        let mut draw = Some(bound);
         while let Some(bound) = draw {
             let value = io.rng.below_or_eq(bound as u64) as u32;
             draw = self.once(io, i, |n, now, h| n.on_random(now, value, h))?.1;
         }
-        Ok(r)
+        Ok(())
     }
 
     /// Calls `f` on node `i` with a fresh sink, then lets the application act on the nodes.
@@ -382,7 +392,7 @@ where
 impl<M, W> Nodes for Bound<'_, M, W>
 where
     M: Machine,
-    M::Msg: Serialize + DeserializeOwned,
+    M::Msg: Message,
     M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
@@ -431,7 +441,7 @@ where
 /// Decodes a frame's message. Kept out of line so that the decoder's working state is not in
 /// the caller's frame while the handler runs: stack is scarce.
 #[inline(never)]
-fn decode<T: DeserializeOwned>(frame: &Frame) -> Result<T, &'static str> {
+fn decode<T: Message>(frame: &Frame) -> Result<T, &'static str> {
     let bytes = frame.bytes.get(..frame.len as usize).ok_or("a bad frame length")?;
     wire::decode::<T>(bytes).map_err(|_| "a frame did not decode")
 }
@@ -445,7 +455,7 @@ pub fn run<M, W, const N: usize>(
 ) -> Result<Run, &'static str>
 where
     M: Machine,
-    M::Msg: Serialize + DeserializeOwned,
+    M::Msg: Message,
     M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {

@@ -90,6 +90,18 @@ impl<const P: usize> WaitFor<P> {
         self.rows.get(p as usize).copied().unwrap_or(0)
     }
 
+    /// Row `p` of every process at once: bit `q` of row `p` is the edge p → q.
+    pub(crate) fn rows(&self) -> &[u32; P] {
+        &self.rows
+    }
+
+    /// The graph with these rows, or `None` if a row names a process ≥ `P` (that is not a
+    /// wait-for graph of `P` processes).
+    pub(crate) fn from_rows(rows: [u32; P]) -> Option<Self> {
+        let fits = |bits: u32| P >= 32 || bits >> P == 0;
+        rows.iter().all(|&r| fits(r)).then_some(WaitFor { rows })
+    }
+
     /// Whether the graph has no edge.
     pub fn is_empty(&self) -> bool {
         self.rows.iter().all(|&r| r == 0)

@@ -4,14 +4,27 @@
 #![no_main]
 
 use cortex_m_rt::entry;
+use inflight_core::wire::{Message, Reader, WireError, Writer};
 use inflight_core::{Effects, Instant, Machine, NodeId};
 use inflight_firmware::{host, net, net::Link, stack};
 
 /// Node 0 sends a counter to node 1, which echoes it back, 20 times.
 struct Echo(u32);
 
+/// The counter on the wire: one varint.
+struct Count(u32);
+
+impl Message for Count {
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+        w.u32(self.0)
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        r.u32().map(Count)
+    }
+}
+
 impl Machine for Echo {
-    type Msg = u32;
+    type Msg = Count;
     type Cmd = ();
     type Timer = ();
     type Event = u32;
@@ -20,20 +33,20 @@ impl Machine for Echo {
     type Durable = ();
     fn on_start(&mut self, _: Instant, _: &mut impl Effects<Self>) {}
     fn on_command(&mut self, _: Instant, _: (), out: &mut impl Effects<Self>) -> Result<(), ()> {
-        out.send(NodeId(1), 0);
+        out.send(NodeId(1), Count(0));
         Ok(())
     }
     fn on_message(
         &mut self,
         _: Instant,
         from: NodeId,
-        msg: u32,
+        Count(n): Count,
         out: &mut impl Effects<Self>,
     ) -> Result<(), ()> {
-        self.0 = msg;
-        out.emit(msg);
-        if msg < 20 {
-            out.send(from, msg + 1);
+        self.0 = n;
+        out.emit(n);
+        if n < 20 {
+            out.send(from, Count(n + 1));
         }
         Ok(())
     }
