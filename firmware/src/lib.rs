@@ -9,6 +9,7 @@
 #![no_std]
 
 pub mod host;
+pub mod mem;
 pub mod net;
 pub mod scenarios;
 pub mod selftest;

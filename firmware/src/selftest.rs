@@ -1,5 +1,5 @@
-//! Runs inflight-core's on-target tests (`inflight_core::selftest::TESTS`) and prints one line
-//! per test, like `cargo test`.
+//! Runs inflight-core's on-target tests (`inflight_core::selftest::TESTS`), and the firmware's
+//! own test of its memory routines, and prints one line per test, like `cargo test`.
 
 use crate::host::print;
 
@@ -14,6 +14,7 @@ pub fn run_all() -> u32 {
     let mut failed = 0;
     let mut passed = 0;
     let extra: &[inflight_core::selftest::Test] = &[
+        ("firmware::mem", crate::mem::check),
         #[cfg(feature = "fail-one")]
         ("deliberately_failing", deliberately_failing),
     ];
