@@ -147,9 +147,18 @@ impl<const P: usize> WaitFor<P> {
 
     /// The edges, in order of source then target.
     pub fn edges(&self) -> impl Iterator<Item = (Process, Process)> + '_ {
-        self.rows.iter().enumerate().flat_map(|(p, &row)| {
-            (0..32u8).filter(move |q| row & (1 << q) != 0).map(move |q| (p as Process, q))
-        })
+        Edges { rows: &self.rows, p: 0, bits: self.rows.first().copied().unwrap_or(0) }
+    }
+
+    /// The processes that wait for someone, one bit each.
+    pub fn waiters(&self) -> u32 {
+        let mut set = 0;
+        for (p, &row) in self.rows.iter().enumerate() {
+            if row != 0 {
+                set |= 1 << p;
+            }
+        }
+        set
     }
 
     /// A cycle of the graph, as a graph of its edges, if there is one. Depth-first from the
@@ -261,6 +270,30 @@ impl<const P: usize> fmt::Display for WaitFor<P> {
 impl<const P: usize> fmt::Debug for WaitFor<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+/// The edges of a [`WaitFor`], row by row, lowest bit first: a plain loop over set bits, which
+/// is both faster and much smaller on a microcontroller than a chain of iterator adapters.
+struct Edges<'a> {
+    rows: &'a [u32],
+    /// The row being read.
+    p: usize,
+    /// The bits of row `p` not yet returned.
+    bits: u32,
+}
+
+impl Iterator for Edges<'_> {
+    type Item = (Process, Process);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.bits == 0 {
+            self.p += 1;
+            self.bits = *self.rows.get(self.p)?;
+        }
+        let q = self.bits.trailing_zeros() as Process;
+        self.bits &= self.bits - 1;
+        Some((self.p as Process, q))
     }
 }
 
@@ -417,6 +450,33 @@ mod tests {
             if let Some(c) = c {
                 assert!(c.is_cycle() && g.contains(&c), "{g}: {c}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// `edges` lists exactly the set bits, in order of source then target, and `waiters`
+        /// the non-empty rows, for graphs of up to 32 processes.
+        #[test]
+        fn edges_and_waiters_match_the_bits(rows in proptest::array::uniform32(proptest::prelude::any::<u32>())) {
+            let g = WaitFor::<32>::from_rows(rows).expect("32 processes take any bits");
+            let mut expected = std::vec::Vec::new();
+            let mut waiters = 0u32;
+            for (p, row) in rows.iter().enumerate() {
+                for q in 0..32u8 {
+                    if row & (1 << q) != 0 {
+                        expected.push((p as u8, q));
+                        waiters |= 1 << p;
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(g.edges().collect::<std::vec::Vec<_>>(), expected);
+            proptest::prop_assert_eq!(g.waiters(), waiters);
+            let small = WaitFor::<3>::from_rows([rows[0] & 7, 0, rows[2] & 7]).expect("masked");
+            let want: std::vec::Vec<_> = (0..3u8)
+                .flat_map(|p| (0..3u8).map(move |q| (p, q)))
+                .filter(|&(p, q)| small.has(p, q))
+                .collect();
+            proptest::prop_assert_eq!(small.edges().collect::<std::vec::Vec<_>>(), want);
         }
     }
 }

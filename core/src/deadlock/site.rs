@@ -150,7 +150,7 @@ impl<const P: usize, const R: usize> Site<P, R> {
                 // The detector runs one round at a time: a newer round supersedes older pins.
                 if newer(round, self.pin_round) && newer(round, self.resolved) {
                     self.pin_round = round;
-                    let confirmed = edges.edges().fold(0, |m, (w, _)| m | 1 << w);
+                    let confirmed = edges.waiters();
                     self.pinned = if ok && self.pins { confirmed } else { 0 };
                     self.apply_deferred(out);
                 }
