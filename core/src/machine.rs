@@ -47,7 +47,8 @@ pub trait Effects<M: Machine> {
 /// numbers. A handler that returns an error has left the machine exactly as it was (the tests of
 /// each protocol check this), so a host may log the error and carry on.
 pub trait Machine: Sized {
-    /// Messages exchanged between peers (derive serde: the wire format on nodes is postcard).
+    /// Messages exchanged between peers. On nodes they travel as postcard frames: implement
+    /// [`crate::wire::Message`].
     type Msg;
     /// Local commands from the application on this node, for example a client write.
     type Cmd;

@@ -26,6 +26,59 @@
 //!
 //! A wait-for row is a bit set of the processes its process waits for; a row with a bit at or
 //! above P is malformed.
+//!
+//! # A node's receive path
+//!
+//! A frame arrives (from a radio, a UART, a mailbox fed by an interrupt); the node decodes it,
+//! hands the message to its machine, and the machine's effects sink encodes what it sends
+//! straight into an outgoing frame. `firmware/src/net.rs` is a complete host of this kind, with a
+//! timer table and a link interrupt; this is the smallest one:
+//!
+//! ```
+//! use inflight_core::replication::{AckPolicy, Config, Event, Fault, Msg, Node, Timer};
+//! use inflight_core::wire::{self, MAX_FRAME};
+//! use inflight_core::{Effects, Instant, Machine, NodeId};
+//!
+//! /// One outgoing frame; a real node would queue it on its link.
+//! struct Out {
+//!     to: Option<NodeId>,
+//!     frame: [u8; MAX_FRAME],
+//!     len: usize,
+//! }
+//!
+//! impl Effects<Node<8>> for Out {
+//!     fn send(&mut self, to: NodeId, msg: Msg) {
+//!         // MAX_FRAME always suffices, so encoding cannot fail here.
+//!         self.len = wire::encode(&msg, &mut self.frame).map_or(0, |f| f.len());
+//!         self.to = Some(to);
+//!     }
+//!     fn set_timer(&mut self, _: Timer, _: Instant) {} // a timer table on a real node
+//!     fn cancel_timer(&mut self, _: Timer) {}
+//!     fn emit(&mut self, _: Event) {} // to the application
+//!     fn random(&mut self, _: u32) {} // replication draws nothing
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config =
+//!     Config { replicas: 1, window: 1, policy: AckPolicy::All, rto: None, fault: Fault::None };
+//! let mut replica = Node::<8>::group(config)?.nth(1).ok_or("no replica")?;
+//! let primary = NodeId(0);
+//!
+//! // Write 1 with value 42, as the primary's node encoded it: tag 0, seq 1, value 42.
+//! let frame = [0x00, 0x01, 0x2a];
+//! let msg: Msg = wire::decode(&frame)?;
+//! let mut out = Out { to: None, frame: [0; MAX_FRAME], len: 0 };
+//! replica.on_message(Instant(5), primary, msg, &mut out)?;
+//!
+//! // The replica stored it and acknowledges it to the primary.
+//! assert_eq!(out.to, Some(primary));
+//! assert_eq!(wire::decode::<Msg>(&out.frame[..out.len])?, Msg::Ack { through: 1 });
+//!
+//! // Bytes that are not a message are an error before the machine sees them.
+//! assert!(wire::decode::<Msg>(&[0x07]).is_err());
+//! # Ok(())
+//! # }
+//! ```
 
 use crate::deadlock::{self, Op, Outcome, WaitFor};
 use crate::{pipeline, replication, retry, stage, ttl};
