@@ -598,7 +598,7 @@ impl DeadlockArgs {
 enum SimulateProtocol {
     /// The thundering herd on the core retry clients and server (MODELS.md §6): the server is
     /// down at first, every client fails at once and retries by the policy. Prints the peak
-    /// load of the synchronized herd and of the chosen policy beside the exact E[peak], and the
+    /// load of the synchronized herd and of the chosen policy beside the exact expected peak, and the
     /// single-server queue view (mean wait, last completion) of both. 1 tick = 1 µs.
     Retry {
         /// Clients, N (1 to 255).

@@ -27,7 +27,7 @@ pub enum Effect<Msg, Timer, Event> {
     /// Report an event to the application.
     Emit(Event),
     /// Draw a uniformly random integer in `0 ..= bound` and hand it to
-    /// [`Machine::on_random`](crate::Machine::on_random).
+    /// [`Machine::on_random`].
     Random {
         /// The largest value.
         bound: u32,

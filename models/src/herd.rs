@@ -10,7 +10,7 @@
 //! - the **periodic ratio** w/⌈w⌉ is the same for clients that retry every τ forever (their
 //!   requests overlap ⌈w⌉ deep when synchronized). This is the seed article's
 //!   R = (s/τ)/⌈s/τ⌉; it is a ratio of *averages*, not a peak ratio;
-//! - the **expected jittered peak** E[peak] is far above fluid for realistic N (N = 10,
+//! - the **expected jittered peak** E\[peak\] is far above fluid for realistic N (N = 10,
 //!   w = 0.1: 3.31860, ratio 0.33, not 0.1). It is computed exactly here from the scan-statistic
 //!   distribution;
 //! - the worst case over jitter draws is still N: jitter gives an expectation, not a guarantee.
@@ -30,11 +30,11 @@
 //! P(S < k) = N!/Lᴺ · Σₙ ∏_{chains} det[1/(e_b − s_a)!],   s_j = c_j, e_j = c_j + n_j,
 //!
 //! over the compositions n of N whose every r consecutive cells hold fewer than k (1/m! = 0 for
-//! m < 0). Then E[peak] = Σ_{k=1}^{N} (1 − P(S < k)). For w = 1/L this is the Huntington–Naus
+//! m < 0). Then E\[peak\] = Σ_{k=1}^{N} (1 − P(S < k)). For w = 1/L this is the Huntington–Naus
 //! formula. [`expected_peak`] evaluates it in `f64` (every composition, pruned);
 //! [`expected_peak_exact`] in exact rationals, for small N·L. Both are checked against the closed
 //! forms P(peak = 1) = (1 − (N−1)w)₊ᴺ, P(peak = N) = N w^(N−1) − (N−1) wᴺ and
-//! E[peak] = 1 + 2w − w² for N = 2, and against the simulator.
+//! E\[peak\] = 1 + 2w − w² for N = 2, and against the simulator.
 
 use crate::units::{ceil, Q};
 use num_bigint::BigInt;
@@ -137,7 +137,7 @@ pub fn p_peak_all(n: u32, w: &Q) -> Result<Q, HerdError> {
     Ok(nn.clone() * pow(w, n - 1) - (nn - Q::one()) * pow(w, n))
 }
 
-/// E[peak] for N = 2: 1 + 2w − w² (w ≤ 1), 2 beyond.
+/// E\[peak\] for N = 2: 1 + 2w − w² (w ≤ 1), 2 beyond.
 pub fn expected_peak_two(w: &Q) -> Result<Q, HerdError> {
     check_w(w)?;
     if *w >= Q::one() {
@@ -492,7 +492,7 @@ fn expected_peak_in<F: Field>(n: u32, w: &Q, budget: u128) -> Result<F, HerdErro
     Ok(e)
 }
 
-/// E[peak] for N clients with one-shot U[0, τ] jitter and service s, w = s/τ rational: the exact
+/// E\[peak\] for N clients with one-shot U[0, τ] jitter and service s, w = s/τ rational: the exact
 /// scan-statistic formula, evaluated in `f64` (agrees with the exact rational evaluation to
 /// 1e−12 where both run).
 pub fn expected_peak(n: u32, w: &Q) -> Result<f64, HerdError> {
@@ -500,7 +500,7 @@ pub fn expected_peak(n: u32, w: &Q) -> Result<f64, HerdError> {
     Ok(d.iter().enumerate().map(|(i, p)| (i + 1) as f64 * p).sum())
 }
 
-/// E[peak] as an exact rational (the same formula in rational arithmetic), when the enumeration
+/// E\[peak\] as an exact rational (the same formula in rational arithmetic), when the enumeration
 /// stays within `budget` compositions.
 pub fn expected_peak_exact(n: u32, w: &Q, budget: u128) -> Result<Q, HerdError> {
     expected_peak_in::<Q>(n, w, budget)

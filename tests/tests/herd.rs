@@ -1,6 +1,6 @@
 //! Binds the core retry clients and server, run in the simulator, to the exact expected peak of
 //! MODELS.md §6: the mean peak concurrency of a jittered herd agrees with the scan-statistic
-//! E[peak] within 4 standard errors, for N ≤ 20 and several w; a synchronized herd peaks at N.
+//! E\[peak\] within 4 standard errors, for N ≤ 20 and several w; a synchronized herd peaks at N.
 
 use inflight_core::Duration;
 use inflight_models::herd::{expected_peak, ratio};
