@@ -245,57 +245,40 @@ impl Reader<'_> {
     }
 }
 
-impl Message for replication::Msg {
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
-        use replication::Msg::*;
-        match *self {
-            Append { seq, value } => {
-                w.u32(0)?;
-                w.u32(seq)?;
-                w.u32(value)
+/// Replication and pipelining share a message shape: 0 a numbered value (`seq`, `value`),
+/// 1 a cumulative acknowledgement (`through`).
+macro_rules! numbered_and_ack {
+    ($msg:path, $data:ident) => {
+        impl Message for $msg {
+            fn write(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+                use $msg as M;
+                match *self {
+                    M::$data { seq, value } => {
+                        w.u32(0)?;
+                        w.u32(seq)?;
+                        w.u32(value)
+                    }
+                    M::Ack { through } => {
+                        w.u32(1)?;
+                        w.u32(through)
+                    }
+                }
             }
-            Ack { through } => {
-                w.u32(1)?;
-                w.u32(through)
-            }
-        }
-    }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        use replication::Msg::*;
-        match r.u32()? {
-            0 => Ok(Append { seq: r.u32()?, value: r.u32()? }),
-            1 => Ok(Ack { through: r.u32()? }),
-            _ => Err(WireError::Malformed),
+            fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
+                use $msg as M;
+                match r.u32()? {
+                    0 => Ok(M::$data { seq: r.u32()?, value: r.u32()? }),
+                    1 => Ok(M::Ack { through: r.u32()? }),
+                    _ => Err(WireError::Malformed),
+                }
+            }
         }
-    }
+    };
 }
 
-impl Message for pipeline::Msg {
-    fn write(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
-        use pipeline::Msg::*;
-        match *self {
-            Data { seq, value } => {
-                w.u32(0)?;
-                w.u32(seq)?;
-                w.u32(value)
-            }
-            Ack { through } => {
-                w.u32(1)?;
-                w.u32(through)
-            }
-        }
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        use pipeline::Msg::*;
-        match r.u32()? {
-            0 => Ok(Data { seq: r.u32()?, value: r.u32()? }),
-            1 => Ok(Ack { through: r.u32()? }),
-            _ => Err(WireError::Malformed),
-        }
-    }
-}
+numbered_and_ack!(replication::Msg, Append);
+numbered_and_ack!(pipeline::Msg, Data);
 
 impl Message for retry::Msg {
     fn write(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
