@@ -4,14 +4,24 @@
 # static RAM (.data + .bss) per image and target, the stack high-water mark measured on target,
 # and whether the budgets hold.
 #
-#   bash firmware/run.sh [--markdown FILE]
+#   bash firmware/run.sh [--markdown FILE] [--json FILE]
+#
+# --markdown writes the size table; --json writes every figure, in bytes, as
+# {"<target>": {"<image>": {"flash": n, "ram": n, "stack": n}}, "budget": {...}}.
 #
 # Needs qemu-system-arm, arm-none-eabi-size and the thumbv6m/thumbv7m/thumbv7em targets.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 markdown=""
-if [[ "${1:-}" == "--markdown" ]]; then markdown="$2"; fi
+json=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --markdown) markdown="${2:?--markdown needs a file}"; shift 2 ;;
+    --json) json="${2:?--json needs a file}"; shift 2 ;;
+    *) echo "usage: bash firmware/run.sh [--markdown FILE] [--json FILE]" >&2; exit 2 ;;
+  esac
+done
 
 # The issue's budget for all protocols in one image, and the ceilings CI enforces today (see
 # budget.env: the figures measured when they were set, plus a little room; they may only go down).
@@ -68,6 +78,25 @@ echo "Size report: opt-level \"s\", LTO, codegen-units 1, panic abort; flash = .
 echo "RAM = .data + .bss, stack = high-water mark measured on target; (+n) = flash over baseline."
 report
 if [[ -n "$markdown" ]]; then report > "$markdown"; fi
+
+report_json() {
+  local first_t=1
+  printf '{'
+  for t in "${targets[@]}"; do
+    (( first_t )) || printf ','; first_t=0
+    printf '"%s":{' "$t"
+    local first_i=1
+    for img in "${images[@]}"; do
+      (( first_i )) || printf ','; first_i=0
+      s=${stack[$t,$img]}; [[ $s =~ ^[0-9]+$ ]] || s=null
+      printf '"%s":{"flash":%d,"ram":%d,"stack":%s}' "$img" "${flash[$t,$img]}" "${ram[$t,$img]}" "$s"
+    done
+    printf '}'
+  done
+  printf ',"budget":{"flash":%d,"stack":%d,"flash_ceiling":%d,"stack_ceiling":%d}}\n' \
+    "$FLASH_BUDGET" "$STACK_BUDGET" "$FLASH_CEILING" "$STACK_CEILING"
+}
+if [[ -n "$json" ]]; then report_json > "$json"; fi
 
 echo
 for t in "${targets[@]}"; do
