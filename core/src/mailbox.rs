@@ -202,17 +202,7 @@ impl<T, const N: usize, O: Orderings> fmt::Debug for Producer<'_, T, N, O> {
 impl<T, const N: usize, O: Orderings> Producer<'_, T, N, O> {
     /// Appends `item`, or hands it back if the mailbox is full.
     pub fn enqueue(&mut self, item: T) -> Result<(), T> {
-        let tail = self.tail;
-        let head = self.mb.head.load(O::OBSERVE);
-        if distance(head, tail, N) == N {
-            return Err(item);
-        }
-        // SAFETY: the slot at `tail` is not between head and tail, so the consumer does not
-        // read it, and the Acquire load of `head` ordered its last read before this write.
-        self.mb.slots[slot(tail, N)].with_mut(|p| unsafe { (*p).write(item) });
-        self.tail = advance(tail, N);
-        self.mb.tail.store(self.tail, O::PUBLISH);
-        Ok(())
+        self.enqueue_with(item, |_| true).map(|_| ())
     }
 
     /// Appends an item built in place: `init` is written into the free slot, then `fill` edits
@@ -221,13 +211,14 @@ impl<T, const N: usize, O: Orderings> Producer<'_, T, N, O> {
     /// `Err(init)` if the mailbox is full, `Ok(false)` if `fill` declined (the item is dropped
     /// and the slot stays free), `Ok(true)` once it is queued.
     pub fn enqueue_with(&mut self, init: T, fill: impl FnOnce(&mut T) -> bool) -> Result<bool, T> {
-        let tail = self.tail;
-        let head = self.mb.head.load(O::OBSERVE);
-        if distance(head, tail, N) == N {
+        if self.is_full() {
             return Err(init);
         }
-        // SAFETY: as in `enqueue`, the slot at `tail` is ours until we publish it. It is
-        // initialised by the write before `fill` sees it, and dropped again if not published.
+        let tail = self.tail;
+        // SAFETY: the slot at `tail` is not between head and tail, so the consumer does not read
+        // it, and the Acquire load of `head` in `is_full` ordered its last read before this
+        // write. The slot is ours until we publish it: initialised by the write before `fill`
+        // sees it, and dropped again if not published.
         let publish = self.mb.slots[slot(tail, N)].with_mut(|p| unsafe {
             let item = (*p).write(init);
             let keep = fill(item);

@@ -317,20 +317,18 @@ impl<'de, const P: usize> Deserialize<'de> for WaitFor<P> {
                 write!(f, "{P} wait-for rows")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut g = WaitFor::<P>::new();
-                for (i, row) in g.rows.iter_mut().enumerate() {
-                    let bits: u32 =
+                let mut rows = [0u32; P];
+                for (i, row) in rows.iter_mut().enumerate() {
+                    *row =
                         seq.next_element()?.ok_or_else(|| de::Error::invalid_length(i, &self))?;
-                    // A row naming a process that does not exist is not a wait-for graph of P.
-                    if P < 32 && bits >> P != 0 {
-                        return Err(de::Error::invalid_value(
-                            de::Unexpected::Unsigned(bits as u64),
-                            &"a row with bits only for processes 0..P",
-                        ));
-                    }
-                    *row = bits;
                 }
-                Ok(g)
+                // A row naming a process that does not exist is not a wait-for graph of P.
+                WaitFor::from_rows(rows).ok_or_else(|| {
+                    de::Error::invalid_value(
+                        de::Unexpected::Other("a row naming a process >= P"),
+                        &"rows with bits only for processes 0..P",
+                    )
+                })
             }
         }
         d.deserialize_tuple(P, Rows::<P>)
