@@ -253,6 +253,8 @@ where
     M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
+    /// Out of line: inlined at each of the handlers' send sites it cost 424 B of flash.
+    #[inline(never)]
     fn send(&mut self, to: NodeId, msg: M::Msg) {
         let mut fill = |buf: &mut [u8]| wire::encode(&msg, buf).ok().map(|b| b.len());
         if !self.io.link.send(self.node, to.0, &mut fill) {
@@ -438,9 +440,8 @@ where
     }
 }
 
-/// Decodes a frame's message. Kept out of line so that the decoder's working state is not in
-/// the caller's frame while the handler runs: stack is scarce.
-#[inline(never)]
+/// Decodes a frame's message. (Inlined: kept out of line it cost 136 B of flash and saved 8 B
+/// of stack, which is within budget either way.)
 fn decode<T: Message>(frame: &Frame) -> Result<T, &'static str> {
     let bytes = frame.bytes.get(..frame.len as usize).ok_or("a bad frame length")?;
     wire::decode::<T>(bytes).map_err(|_| "a frame did not decode")
