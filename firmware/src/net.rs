@@ -12,7 +12,6 @@
 //! Time is virtual: when nothing is queued, the clock jumps to the earliest armed timer.
 
 use core::cell::Cell;
-use core::marker::PhantomData;
 use cortex_m::interrupt::{self, Mutex};
 use cortex_m::peripheral::SCB;
 use cortex_m_rt::exception;
@@ -167,194 +166,6 @@ impl Link {
     }
 }
 
-/// A protocol's timer as a number, so that one timer table, compiled once, serves every
-/// protocol: flash is the scarce thing. `from_code(t.code()) == Some(t)` for every timer `t`.
-pub trait TimerCode: Copy {
-    /// The timer's number.
-    fn code(self) -> u16;
-    /// The timer a number stands for; `None` if it stands for none.
-    fn from_code(code: u16) -> Option<Self>;
-}
-
-impl TimerCode for inflight_core::replication::Timer {
-    fn code(self) -> u16 {
-        self as u16
-    }
-    fn from_code(code: u16) -> Option<Self> {
-        use inflight_core::replication::Timer::*;
-        [Retransmit, Flush].get(code as usize).copied()
-    }
-}
-
-impl TimerCode for inflight_core::pipeline::Timer {
-    fn code(self) -> u16 {
-        self as u16
-    }
-    fn from_code(code: u16) -> Option<Self> {
-        use inflight_core::pipeline::Timer::*;
-        [Retransmit].get(code as usize).copied()
-    }
-}
-
-impl TimerCode for inflight_core::deadlock::Timer {
-    fn code(self) -> u16 {
-        self as u16
-    }
-    fn from_code(code: u16) -> Option<Self> {
-        use inflight_core::deadlock::Timer::*;
-        [GiveUp].get(code as usize).copied()
-    }
-}
-
-impl TimerCode for inflight_core::retry::Timer {
-    /// `Retry` is 0, `ServiceDone(k)` is k + 1.
-    fn code(self) -> u16 {
-        match self {
-            inflight_core::retry::Timer::Retry => 0,
-            inflight_core::retry::Timer::ServiceDone(k) => k as u16 + 1,
-        }
-    }
-    fn from_code(code: u16) -> Option<Self> {
-        use inflight_core::retry::Timer::*;
-        match code {
-            0 => Some(Retry),
-            _ => u8::try_from(code - 1).ok().map(ServiceDone),
-        }
-    }
-}
-
-impl TimerCode for inflight_core::stage::WorkerDone {
-    fn code(self) -> u16 {
-        self.0 as u16
-    }
-    fn from_code(code: u16) -> Option<Self> {
-        u8::try_from(code).ok().map(inflight_core::stage::WorkerDone)
-    }
-}
-
-impl TimerCode for inflight_core::ttl::Timer {
-    fn code(self) -> u16 {
-        self as u16
-    }
-    fn from_code(code: u16) -> Option<Self> {
-        use inflight_core::ttl::Timer::*;
-        [Refresh, Retry].get(code as usize).copied()
-    }
-}
-
-impl TimerCode for () {
-    fn code(self) -> u16 {
-        0
-    }
-    fn from_code(code: u16) -> Option<Self> {
-        (code == 0).then_some(())
-    }
-}
-
-/// The armed timers of every node of a group: (node, timer's number, deadline). Not generic.
-#[derive(Default)]
-pub struct Timers(heapless::Vec<(u8, u16, Instant), TIMERS>);
-
-impl Timers {
-    /// No timer armed.
-    pub const fn new() -> Self {
-        Timers(heapless::Vec::new())
-    }
-
-    /// Arms timer `code` of `node` to fire at `at`, replacing its earlier deadline if it is
-    /// armed; `false` if it is not and the table is full.
-    #[inline(never)]
-    pub fn set(&mut self, node: u8, code: u16, at: Instant) -> bool {
-        match self.0.iter_mut().find(|t| t.0 == node && t.1 == code) {
-            Some(t) => {
-                t.2 = at;
-                true
-            }
-            None => self.0.push((node, code, at)).is_ok(),
-        }
-    }
-
-    /// Disarms timer `code` of `node`, if it is armed.
-    #[inline(never)]
-    pub fn cancel(&mut self, node: u8, code: u16) {
-        if let Some(k) = self.0.iter().position(|t| t.0 == node && t.1 == code) {
-            self.0.swap_remove(k);
-        }
-    }
-
-    /// The index of the earliest armed timer.
-    #[inline(never)]
-    fn earliest(&self) -> Option<usize> {
-        (0..self.0.len()).min_by_key(|&k| self.0[k].2)
-    }
-
-    /// The earliest deadline of any armed timer.
-    pub fn next(&self) -> Option<Instant> {
-        self.earliest().map(|k| self.0[k].2)
-    }
-
-    /// Disarms the earliest timer and returns its node and number.
-    pub fn take_earliest(&mut self) -> Option<(u8, u16)> {
-        let k = self.earliest()?;
-        let (node, code, _) = self.0.swap_remove(k);
-        Some((node, code))
-    }
-}
-
-/// On-target test of the timer table and of every protocol's timer numbers.
-pub fn check_timers() -> Result<(), &'static str> {
-    use inflight_core::{deadlock, pipeline, replication, retry, stage, ttl};
-    fn round_trip<T: TimerCode + PartialEq>(t: T) -> Result<(), &'static str> {
-        if T::from_code(t.code()) == Some(t) {
-            Ok(())
-        } else {
-            Err("a timer's number does not stand for it")
-        }
-    }
-    round_trip(replication::Timer::Retransmit)?;
-    round_trip(replication::Timer::Flush)?;
-    round_trip(pipeline::Timer::Retransmit)?;
-    round_trip(deadlock::Timer::GiveUp)?;
-    round_trip(ttl::Timer::Refresh)?;
-    round_trip(ttl::Timer::Retry)?;
-    round_trip(retry::Timer::Retry)?;
-    for k in [0, 1, 254, 255] {
-        round_trip(retry::Timer::ServiceDone(k))?;
-        round_trip(stage::WorkerDone(k))?;
-    }
-    if replication::Timer::from_code(2).is_some()
-        || retry::Timer::from_code(257).is_some()
-        || stage::WorkerDone::from_code(256).is_some()
-    {
-        return Err("a number that stands for no timer decoded");
-    }
-    let distinct = [replication::Timer::Retransmit.code(), replication::Timer::Flush.code()];
-    if distinct[0] == distinct[1] {
-        return Err("two timers share a number");
-    }
-
-    // The table: re-arming replaces, cancelling is per node and timer, earliest first.
-    let mut t = Timers::new();
-    let ok = t.set(0, 1, Instant(50)) && t.set(1, 1, Instant(30)) && t.set(0, 1, Instant(10));
-    if !ok || t.next() != Some(Instant(10)) {
-        return Err("re-arming a timer did not replace its deadline");
-    }
-    t.cancel(0, 2); // not armed: nothing happens
-    t.cancel(1, 1);
-    if t.take_earliest() != Some((0, 1)) || t.take_earliest().is_some() {
-        return Err("cancel or take_earliest disarmed the wrong timer");
-    }
-    for k in 0..TIMERS as u16 {
-        if !t.set(0, k, Instant(k as u64)) {
-            return Err("the table refused a timer below its capacity");
-        }
-    }
-    if t.set(1, 0, Instant(0)) || !t.set(0, 0, Instant(99)) {
-        return Err("a full table accepted a new timer, or refused re-arming one");
-    }
-    Ok(())
-}
-
 /// The application on the nodes of a scenario.
 pub trait Workload<M: Machine> {
     /// The next command to try now, at which node.
@@ -428,19 +239,18 @@ trait Nodes {
 /// handler returns.
 struct Host<'a, 'b, M: Machine, W> {
     io: &'a mut Io<'b>,
-    timers: &'a mut Timers,
+    timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
     work: &'a mut W,
     node: u8,
     draw: Option<u32>,
     error: Option<&'static str>,
-    machine: PhantomData<fn(M)>,
 }
 
 impl<M, W> Effects<M> for Host<'_, '_, M, W>
 where
     M: Machine,
     M::Msg: Message,
-    M::Timer: TimerCode,
+    M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
     /// Out of line: inlined at each of the handlers' send sites it cost 424 B of flash.
@@ -453,13 +263,22 @@ where
     }
 
     fn set_timer(&mut self, timer: M::Timer, at: Instant) {
-        if !self.timers.set(self.node, timer.code(), at) {
-            self.error = Some("the timer table is full");
+        let node = self.node;
+        match self.timers.iter_mut().find(|t| t.0 == node && t.1 == timer) {
+            Some(t) => t.2 = at,
+            None => {
+                if self.timers.push((node, timer, at)).is_err() {
+                    self.error = Some("the timer table is full");
+                }
+            }
         }
     }
 
     fn cancel_timer(&mut self, timer: M::Timer) {
-        self.timers.cancel(self.node, timer.code());
+        let node = self.node;
+        if let Some(k) = self.timers.iter().position(|t| t.0 == node && t.1 == timer) {
+            self.timers.swap_remove(k);
+        }
     }
 
     fn emit(&mut self, event: M::Event) {
@@ -477,7 +296,7 @@ where
 pub struct Group<M: Machine, const N: usize> {
     /// The nodes; node i is `NodeId(i)`.
     pub nodes: heapless::Vec<M, N>,
-    timers: Timers,
+    timers: heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
     rng: SplitMix64,
     run: Run,
 }
@@ -487,7 +306,7 @@ impl<M: Machine, const N: usize> Group<M, N> {
     pub const fn new(seed: u64) -> Self {
         Group {
             nodes: heapless::Vec::new(),
-            timers: Timers::new(),
+            timers: heapless::Vec::new(),
             rng: SplitMix64::new(seed),
             run: Run { ticks: 0, messages: 0, rejected: 0, lost: 0, timers: 0 },
         }
@@ -502,7 +321,7 @@ impl<M: Machine, const N: usize> Group<M, N> {
 /// One protocol's nodes, timer table and application, borrowed for a run.
 struct Bound<'a, M: Machine, W> {
     nodes: &'a mut [M],
-    timers: &'a mut Timers,
+    timers: &'a mut heapless::Vec<(u8, M::Timer, Instant), TIMERS>,
     work: &'a mut W,
 }
 
@@ -510,7 +329,7 @@ impl<M, W> Bound<'_, M, W>
 where
     M: Machine,
     M::Msg: Message,
-    M::Timer: TimerCode,
+    M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
     /// Calls `f` on node `i`, then answers the draws it asks for, one after another.
@@ -556,7 +375,6 @@ where
             node: i as u8,
             draw: None,
             error: None,
-            machine: PhantomData,
         };
         let r = f(node, now, &mut host);
         let (draw, error) = (host.draw, host.error);
@@ -566,13 +384,18 @@ where
         self.work.after(i, self.nodes);
         Ok((r, draw))
     }
+
+    /// The index of the earliest armed timer.
+    fn earliest(&self) -> Option<usize> {
+        (0..self.timers.len()).min_by_key(|&k| self.timers[k].2)
+    }
 }
 
 impl<M, W> Nodes for Bound<'_, M, W>
 where
     M: Machine,
     M::Msg: Message,
-    M::Timer: TimerCode,
+    M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
     fn count(&self) -> usize {
@@ -599,12 +422,12 @@ where
     }
 
     fn next_timer(&self) -> Option<Instant> {
-        self.timers.next()
+        self.earliest().map(|k| self.timers[k].2)
     }
 
     fn fire(&mut self, io: &mut Io<'_>) -> Result<(), &'static str> {
-        let Some((i, code)) = self.timers.take_earliest() else { return Ok(()) };
-        let timer = M::Timer::from_code(code).ok_or("a timer's byte stands for no timer")?;
+        let Some(k) = self.earliest() else { return Ok(()) };
+        let (i, timer, _) = self.timers.swap_remove(k);
         self.call(io, i as usize, |n, now, h| n.on_timer(now, timer, h))
     }
 
@@ -634,7 +457,7 @@ pub fn run<M, W, const N: usize>(
 where
     M: Machine,
     M::Msg: Message,
-    M::Timer: TimerCode,
+    M::Timer: Copy + PartialEq,
     W: Workload<M>,
 {
     let Group { nodes, timers, rng, run } = group;
