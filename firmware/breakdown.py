@@ -96,7 +96,7 @@ def main():
         core = [f for f, loc in reversed(chain) if is_core(f, loc)]
         functions[core[0] if core else (chain[-1][0] if chain else "?")] += size
     total = sum(parts.values())
-    print(f"{args.elf}: {total} B of code")
+    print(f"{os.path.relpath(args.elf)}: {total} B of code")
     for name, size in parts.most_common():
         print(f"{size:7} B  {100 * size / total:5.1f} %  {name}")
     for name, size in functions.most_common(args.functions):
