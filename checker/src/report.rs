@@ -253,6 +253,10 @@ where
     }
 }
 
+/// How often [`watch`] asks whether the search has finished: the reported time is late by at
+/// most this much.
+const POLL: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Waits for the search to finish, showing its progress on stderr when asked: refreshed in
 /// place on a terminal, a line at once and then every five seconds otherwise. Quiet for the first second, so
 /// short checks print nothing. The queue is the states discovered but not yet expanded.
@@ -266,12 +270,16 @@ fn watch<M: Model, C: Checker<M>>(
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;
     let mut last_line = f64::NEG_INFINITY;
+    let mut last_shown = f64::NEG_INFINITY;
     while !checker.is_done() {
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        // Poll often, so that the time reported (and states per second) is the search's own and
+        // not rounded up to the refresh interval; refresh the display every 100 ms at most.
+        std::thread::sleep(POLL);
         let t = start.elapsed().as_secs_f64();
-        if !progress || t < 1.0 {
+        if !progress || t < 1.0 || t - last_shown < 0.1 {
             continue;
         }
+        last_shown = t;
         let (unique, total) = (checker.unique_state_count(), checker.state_count());
         let queue = unique.saturating_sub(expanded.load(std::sync::atomic::Ordering::Relaxed));
         let line = format!(
