@@ -1409,10 +1409,10 @@ fn check_window(cfg: inflight_checker::batch::BatchCfg, json: bool) -> Result<Ex
     cfg.validate()?;
     let t0 = std::time::Instant::now();
     let x = cfg.extract().map_err(|e| e.to_string())?;
-    let extract_secs = t0.elapsed().as_secs_f64();
+    let extract_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     let t = graph::throughput(&x.graph).map_err(|e| e.to_string())?;
-    let analysis_secs = t1.elapsed().as_secs_f64();
+    let analysis_s = t1.elapsed().as_secs_f64();
     let best_ok = verify(&x.graph, &t.best, Side::Max).is_ok();
     let worst_ok = verify(&x.graph, &t.worst, Side::Min).is_ok();
     let (m, l, j) = (cfg.window as i64, cfg.latency as i64, cfg.jitter as i64);
@@ -1434,8 +1434,8 @@ fn check_window(cfg: inflight_checker::batch::BatchCfg, json: bool) -> Result<Ex
             "model": cfg.to_string(),
             "states": x.graph.nodes(),
             "edges": x.graph.edges(),
-            "extract_secs": extract_secs,
-            "analysis_secs": analysis_secs,
+            "extract_s": extract_s,
+            "analysis_s": analysis_s,
             "best": { "per_tick": t.best.mean.to_string(), "certificate_verified": best_ok, "iterations": t.best.iterations },
             "worst": { "per_tick": t.worst.mean.to_string(), "certificate_verified": worst_ok, "iterations": t.worst.iterations },
             "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": "MODELS.md §2, Discrete time" },
@@ -1445,7 +1445,7 @@ fn check_window(cfg: inflight_checker::batch::BatchCfg, json: bool) -> Result<Ex
     } else {
         println!("discrete-time window model (MODELS.md §2): {cfg}");
         println!(
-            "explored {} states, {} edges (one tick each): extraction {extract_secs:.3} s, analysis {analysis_secs:.3} s",
+            "explored {} states, {} edges (one tick each): extraction {extract_s:.3} s, analysis {analysis_s:.3} s",
             x.graph.nodes(),
             x.graph.edges()
         );
@@ -1506,7 +1506,7 @@ where
             "model": what,
             "states": x.graph.nodes(),
             "edges": x.graph.edges(),
-            "elapsed_secs": elapsed,
+            "elapsed_s": elapsed,
             "best": { "per_tick": t.best.mean.to_string(), "certificate_verified": best_ok, "witness_cycle_ticks": t.best.cycle.len() },
             "worst": { "per_tick": t.worst.mean.to_string(), "certificate_verified": worst_ok, "witness_cycle_ticks": t.worst.cycle.len() },
             "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": "MODELS.md §1-2" },

@@ -138,11 +138,11 @@ pub struct CheckReport {
     /// The deepest path explored.
     pub max_depth: usize,
     /// Wall time to the verdict, in seconds.
-    pub elapsed_secs: f64,
+    pub elapsed_s: f64,
     /// Unique states per second of wall time.
-    pub states_per_sec: f64,
+    pub states_per_s: f64,
     /// Wall time of the sound liveness analysis (graph extraction included), in seconds.
-    pub liveness_secs: f64,
+    pub liveness_s: f64,
     /// Worker threads.
     pub threads: usize,
     /// Search order.
@@ -434,15 +434,15 @@ where
         unique_states: unique,
         total_states: checker.state_count(),
         max_depth: checker.max_depth(),
-        elapsed_secs: elapsed,
-        states_per_sec: if elapsed > 0.0 { unique as f64 / elapsed } else { 0.0 },
-        liveness_secs: 0.0,
+        elapsed_s: elapsed,
+        states_per_s: if elapsed > 0.0 { unique as f64 / elapsed } else { 0.0 },
+        liveness_s: 0.0,
         threads: opts.threads.max(1),
         strategy: opts.strategy,
     };
     let live = Instant::now();
     sound_liveness(model, &mut report, opts.liveness_limit, faults);
-    report.liveness_secs = live.elapsed().as_secs_f64();
+    report.liveness_s = live.elapsed().as_secs_f64();
     report
 }
 
@@ -455,11 +455,11 @@ impl fmt::Display for CheckReport {
             self.unique_states,
             self.total_states,
             self.max_depth,
-            self.elapsed_secs,
-            self.states_per_sec,
+            self.elapsed_s,
+            self.states_per_s,
             self.threads,
             self.strategy,
-            self.liveness_secs
+            self.liveness_s
         )?;
         writeln!(f)?;
         for p in &self.properties {

@@ -59,7 +59,9 @@ fn check_json_reports_verdicts_and_counts() {
     let v = json(&o);
     assert_eq!(v["unique_states"], 10);
     assert_eq!(v["passed"], true);
-    assert!(v["states_per_sec"].as_f64().is_some());
+    assert!(v["states_per_s"].as_f64().is_some());
+    assert!(v["elapsed_s"].as_f64().is_some_and(|t| t >= 0.0));
+    assert!(v["liveness_s"].as_f64().is_some_and(|t| t >= 0.0));
     let props = v["properties"].as_array().expect("properties");
     assert_eq!(props.len(), 5);
     assert!(props.iter().all(|p| p["verdict"] == "holds" || p["verdict"] == "reachable"));
@@ -717,4 +719,42 @@ fn simulate_ttl_and_tandem_reject_bad_arguments_in_one_line() {
         (&["simulate", "tandem", "--stage", "20x50/s"], "--stage"),
         (&["simulate", "tandem"], "--stage"),
     ]);
+}
+
+/// Every key of `v`, at any depth.
+fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k.clone());
+                keys(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn json_reports_spell_seconds_one_way() {
+    // One spelling of the unit across commands, so a script can find every duration: `_s` for
+    // seconds and `_per_s` for rates, never `_secs` or `_per_sec`.
+    let commands: &[&[&str]] = &[
+        &["check", "replication", "--replicas", "1", "--window", "1"],
+        &["check", "pipeline", "--timed", "--latency", "2"],
+        &["check", "window", "--latency", "2", "--window", "3"],
+        &["simulate", "ttl", "--churn", "2/s", "--ttl", "500ms", "--reads", "20/s", "--runs", "2"],
+        &["simulate", "tandem", "--stage", "1000/s", "--stage", "4x50/s", "--cap", "1..2"],
+    ];
+    for args in commands {
+        let o = inflight(&[args, &["--json"][..]].concat());
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let mut all = Vec::new();
+        keys(&json(&o), &mut all);
+        let timed: Vec<_> = all.iter().filter(|k| k.ends_with("_s")).collect();
+        assert!(!timed.is_empty(), "{args:?}: no key in seconds among {all:?}");
+        for k in &all {
+            assert!(!k.contains("_sec"), "{args:?}: key {k:?} spells seconds as `sec`");
+        }
+    }
 }
