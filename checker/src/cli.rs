@@ -1268,7 +1268,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         },
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "inflight", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "inflight", &mut script);
+            crate::out::bytes(&script);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1366,10 +1368,10 @@ where
             let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
             v["model"] = json!(name);
             v["reproduces"] = json!(!r.violations.is_empty());
-            println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+            outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         } else {
-            println!("{name}: replaying {path}");
-            print!("{r}");
+            outln!("{name}: replaying {path}");
+            out!("{r}");
         }
         return Ok(if r.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
@@ -1386,14 +1388,14 @@ where
     if json {
         let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
         value["passed"] = json!(report.passed());
-        println!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
-        print!("{report}");
+        out!("{report}");
         for name in highlight {
             let example = report.properties.iter().any(|p| p.name == *name && p.verdict.is_pass());
             if let Some(text) = report.path_text(name, "Example").filter(|_| example) {
-                println!();
-                print!("{text}");
+                outln!();
+                out!("{text}");
             }
         }
         explorer_hint(&report, explore, highlight);
@@ -1441,18 +1443,18 @@ fn check_window(cfg: inflight_checker::batch::BatchCfg, json: bool) -> Result<Ex
             "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": "MODELS.md §2, Discrete time" },
             "agrees_with_law": agrees,
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
     } else {
-        println!("discrete-time window model (MODELS.md §2): {cfg}");
-        println!(
+        outln!("discrete-time window model (MODELS.md §2): {cfg}");
+        outln!(
             "explored {} states, {} edges (one tick each): extraction {extract_s:.3} s, analysis {analysis_s:.3} s",
             x.graph.nodes(),
             x.graph.edges()
         );
         let ok = |b: bool| if b { "certificate verified" } else { "CERTIFICATE REJECTED" };
-        println!("  best  long-run throughput: {} messages/tick  [{}]", t.best.mean, ok(best_ok));
-        println!("  worst long-run throughput: {} messages/tick  [{}]", t.worst.mean, ok(worst_ok));
-        println!(
+        outln!("  best  long-run throughput: {} messages/tick  [{}]", t.best.mean, ok(best_ok));
+        outln!("  worst long-run throughput: {} messages/tick  [{}]", t.worst.mean, ok(worst_ok));
+        outln!(
             "  law: best min(M/L', c) = {law_best}, worst {law_worst}: {}",
             if agrees { "agrees" } else { "DIFFERS" }
         );
@@ -1512,21 +1514,21 @@ where
             "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": "MODELS.md §1-2" },
             "agrees_with_law": agrees,
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
     } else {
         let link = match cfg.link {
             LinkLimit::None => "unlimited link".to_string(),
             LinkLimit::Capacity(c) => format!("capacity {c}/tick"),
             LinkLimit::Serialize(s) => format!("serialization {s} ticks/message"),
         };
-        println!("{what}");
-        println!(
+        outln!("{what}");
+        outln!(
             "  L = {} ticks per hop, J = {}, {link}, {} sender",
             cfg.latency,
             cfg.jitter,
             if cfg.eager { "eager" } else { "free" }
         );
-        println!(
+        outln!(
             "explored {} states, {} edges (one tick each) in {elapsed:.3} s",
             x.graph.nodes(),
             x.graph.edges()
@@ -1535,9 +1537,9 @@ where
             format!("{r} {unit}/tick (≈ {:.6})", *r.numer() as f64 / *r.denom() as f64)
         };
         let ok = |b: bool| if b { "certificate verified" } else { "CERTIFICATE REJECTED" };
-        println!("  best  long-run throughput: {}  [{}]", f(&t.best.mean), ok(best_ok));
-        println!("  worst long-run throughput: {}  [{}]", f(&t.worst.mean), ok(worst_ok));
-        println!(
+        outln!("  best  long-run throughput: {}  [{}]", f(&t.best.mean), ok(best_ok));
+        outln!("  worst long-run throughput: {}  [{}]", f(&t.worst.mean), ok(worst_ok));
+        outln!(
             "  law (MODELS.md §2): best min(M/(2L+σ), c) = {law_best}, worst {} = {law_worst}: {}",
             if cfg.eager { "min(M/(2(L+J)+σ), c)" } else { "(free sender)" },
             if agrees { "agrees" } else { "DIFFERS" }
@@ -1583,17 +1585,17 @@ fn simulate_pipeline(
             .map(|p| json!({ "window": p.window, "measured_per_s": p.measured, "law_per_s": q_json(&p.law.0), "lost": p.lost }))
             .collect();
         let v = json!({ "protocol": "pipeline", "source": "MODELS.md §2", "knee": knee, "points": rows });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
     } else {
-        println!(
+        outln!(
             "pipeline simulated (core sender and receiver, 1 tick = 1 ns), RTT {rtt}, loss {loss}"
         );
         if let Some(k) = knee {
-            println!("knee B·RTT/s + 1 = {k:.2} messages");
+            outln!("knee B·RTT/s + 1 = {k:.2} messages");
         }
-        println!("{:>7}  {:>16}  {:>16}  {:>8}", "window", "measured msg/s", "law msg/s", "lost");
+        outln!("{:>7}  {:>16}  {:>16}  {:>8}", "window", "measured msg/s", "law msg/s", "lost");
         for p in &points {
-            println!(
+            outln!(
                 "{:>7}  {:>16}  {:>16}  {:>8}",
                 p.window,
                 format!("{:.6}", p.measured),
@@ -1602,7 +1604,7 @@ fn simulate_pipeline(
             );
         }
         if let Some(path) = svg {
-            println!("plot written to {}", path.display());
+            outln!("plot written to {}", path.display());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1615,10 +1617,10 @@ fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
     };
     for p in report.properties.iter().filter(walk) {
         if let Some(path) = &p.explorer_path {
-            println!();
-            println!("Walk \"{}\" step by step in the web explorer:", p.name);
-            println!("  {command}");
-            println!("  then open http://127.0.0.1:3000/#/steps/{path}");
+            outln!();
+            outln!("Walk \"{}\" step by step in the web explorer:", p.name);
+            outln!("  {command}");
+            outln!("  then open http://127.0.0.1:3000/#/steps/{path}");
         }
     }
 }
@@ -1650,18 +1652,18 @@ fn predict_replication(
             "capacity_writes_per_s": x.capacity.as_ref().map(|c| q_json(&c.0)),
             "bound": match x.bound { laws::Bound::Window => "window", laws::Bound::Bandwidth => "bandwidth" },
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Replication throughput (MODELS.md §1)");
-    println!("  slot time T = RTT + b·s/B + t_proc = {}", x.slot_time);
+    outln!("Replication throughput (MODELS.md §1)");
+    outln!("  slot time T = RTT + b·s/B + t_proc = {}", x.slot_time);
     if let Some(cap) = &x.capacity {
-        println!("  link capacity B/s               = {} writes", cap);
+        outln!("  link capacity B/s               = {} writes", cap);
     }
-    println!("  throughput X = min(b·k/T, B/s)  = {} writes ({})", x.rate, x.bound);
-    println!("  (exact: {} writes/s)", x.rate.0);
+    outln!("  throughput X = min(b·k/T, B/s)  = {} writes ({})", x.rate, x.bound);
+    outln!("  (exact: {} writes/s)", x.rate.0);
     if k == 1 && batch == 1 {
-        println!("  k = 1 is strict synchronous replication: one write per round trip.");
+        outln!("  k = 1 is strict synchronous replication: one write per round trip.");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1706,27 +1708,27 @@ fn predict_window(
             "bdp_bits": bdp.as_ref().map(|b| q_json(&b.0)),
             "knee_messages": knee.as_ref().map(q_json),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
     } else {
-        println!("Window law (MODELS.md §2)");
+        outln!("Window law (MODELS.md §2)");
         if let Some(b) = &bdp {
-            println!("  bandwidth-delay product B·RTT = {b}");
+            outln!("  bandwidth-delay product B·RTT = {b}");
         }
         if let Some(k) = &knee {
-            println!("  knee B·RTT/s + 1 = {} messages", sig_figs(k, 6));
+            outln!("  knee B·RTT/s + 1 = {} messages", sig_figs(k, 6));
         }
         if let Some(t) = &through {
-            println!("  throughput min(M/(RTT + s/B), B/s) = {} ({})", t.rate, t.bound);
+            outln!("  throughput min(M/(RTT + s/B), B/s) = {} ({})", t.rate, t.bound);
         }
         match &needed {
             Ok(Some(m)) => {
-                println!("  window needed ⌈μ(RTT + s/B)⌉ = {m}");
+                outln!("  window needed ⌈μ(RTT + s/B)⌉ = {m}");
                 if let Some(s) = simple_needed.filter(|s| s != m) {
-                    println!("  (the simple ⌈μ·RTT⌉ = {s} forgets serialization)");
+                    outln!("  (the simple ⌈μ·RTT⌉ = {s} forgets serialization)");
                 }
             }
             Ok(None) => {}
-            Err(e) => println!("  window needed: {e}"),
+            Err(e) => outln!("  window needed: {e}"),
         }
     }
     // A target that no window can reach is an answer, but not a success.
@@ -1778,16 +1780,16 @@ fn predict_phantom(
                 "abs_diff_from_closed_form": (x.probability - closed).abs(),
             })),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Phantom deadlock (MODELS.md §4): n = {n} edges, μ = {mu}, δ = {delta}");
-    println!("  {:<15} {:>12}  {:>14}  formula", "model", "P(phantom)", "τ₅₀");
+    outln!("Phantom deadlock (MODELS.md §4): n = {n} edges, μ = {mu}, δ = {delta}");
+    outln!("  {:<15} {:>12}  {:>14}  formula", "model", "P(phantom)", "τ₅₀");
     for (m, p, tau) in &rows {
-        println!("  {:<15} {:>12.6}  {:>11.6} ms  {}", m.to_string(), p, tau * 1e3, m.formula());
+        outln!("  {:<15} {:>12.6}  {:>11.6} ms  {}", m.to_string(), p, tau * 1e3, m.formula());
     }
     if let Some((x, closed)) = exact {
-        println!(
+        outln!(
             "  exact A: CTMC of the core machines ({} states, {} transitions), uniformization: \
              P = {:.15}, |P − (1 − e^(−nμδ))| = {:.1e}",
             x.states,
@@ -1839,34 +1841,34 @@ fn predict_herd(n: u32, s: &Seconds, tau: &Seconds, json: bool) -> Result<ExitCo
             "periodic_even_stagger_ratio": q_json(&periodic_stagger),
             "worst_case_jittered_peak": n,
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
     let f = |q: &Q| sig_figs(q, 6);
-    println!("Thundering herd (MODELS.md §6): N = {n} clients, s = {s} in service, window τ = {tau}, w = s/τ = {w}");
-    println!("  synchronized (fixed delay τ): peak = N = {n} in service at once");
+    outln!("Thundering herd (MODELS.md §6): N = {n} clients, s = {s} in service, window τ = {tau}, w = s/τ = {w}");
+    outln!("  synchronized (fixed delay τ): peak = N = {n} in service at once");
     match &peak {
-        Ok(p) => println!(
+        Ok(p) => outln!(
             "  jitter U[0, τ], one shot: E[peak] = {p:.5} (ratio {:.6}), exact scan statistic{}",
             p / n as f64,
             exact.as_ref().map_or(String::new(), |q| format!(" = {q}"))
         ),
-        Err(err) => println!("  jitter U[0, τ], one shot: E[peak] not computed: {err}"),
+        Err(err) => outln!("  jitter U[0, τ], one shot: E[peak] not computed: {err}"),
     }
-    println!("    P(peak = 1) = (1 − (N−1)w)₊^N = {}", f(&p_one));
+    outln!("    P(peak = 1) = (1 − (N−1)w)₊^N = {}", f(&p_one));
     if let Some(p) = &p_all {
-        println!("    P(peak = N) = N w^(N−1) − (N−1) w^N = {}", f(p));
+        outln!("    P(peak = N) = N w^(N−1) − (N−1) w^N = {}", f(p));
     }
     if let Some(t) = &two {
-        println!("    E[peak] for N = 2: 1 + 2w − w² = {}", f(t));
+        outln!("    E[peak] for N = 2: 1 + 2w − w² = {}", f(t));
     }
-    println!("    worst case over jitter draws: N = {n} (jitter gives no guarantee)");
-    println!("  one-shot fluid ratio min(1, w) = {} (a time average, not a peak)", f(&fluid));
-    println!(
+    outln!("    worst case over jitter draws: N = {n} (jitter gives no guarantee)");
+    outln!("  one-shot fluid ratio min(1, w) = {} (a time average, not a peak)", f(&fluid));
+    outln!(
         "  periodic ratio w/⌈w⌉ = {} (the article's R: average jittered load over the synchronized peak of periodic retries)",
         f(&periodic)
     );
-    println!(
+    outln!(
         "  even stagger: one shot min(N, ⌈Nw⌉)/N = {}, periodic ⌈Nw⌉/(N⌈w⌉) = {}",
         f(&stagger),
         f(&periodic_stagger)
@@ -1943,28 +1945,28 @@ fn simulate_retry(
             "exact_expected_peak": exact.as_ref().and_then(|r| r.as_ref().ok()),
             "exact_unavailable": exact.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("herd simulated (core retry clients and server, 1 tick = 1 µs): N = {n}, s = {service}, τ = {window}, w = {w}");
-    println!("  synchronized (fixed τ): peak {} in service; queue view: mean wait {:.3} ms, last completion {:.3} ms", sync.peak, sync_wait / 1000.0, ms(sync_last));
-    println!(
+    outln!("herd simulated (core retry clients and server, 1 tick = 1 µs): N = {n}, s = {service}, τ = {window}, w = {w}");
+    outln!("  synchronized (fixed τ): peak {} in service; queue view: mean wait {:.3} ms, last completion {:.3} ms", sync.peak, sync_wait / 1000.0, ms(sync_last));
+    outln!(
         "  {name}: peak {} in this run; queue view: mean wait {:.3} ms, last completion {:.3} ms",
         one.peak,
         wait / 1000.0,
         ms(last)
     );
-    println!("  mean peak over {trials} runs: {mean:.4} ± {se:.4} (standard error)");
+    outln!("  mean peak over {trials} runs: {mean:.4} ± {se:.4} (standard error)");
     match exact {
-        Some(Ok(e)) => println!(
+        Some(Ok(e)) => outln!(
             "  exact E[peak] (scan statistic, MODELS.md §6): {e:.5}; fluid min(1, w)·N = {:.3}",
             units::to_f64(&w.clone().min(Q::from_integer(1.into()))) * n as f64
         ),
-        Some(Err(e)) => println!("  exact E[peak]: {e}"),
+        Some(Err(e)) => outln!("  exact E[peak]: {e}"),
         None => {}
     }
     if let Some(path) = svg {
-        println!("plot written to {}", path.display());
+        outln!("plot written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -2003,10 +2005,10 @@ fn predict_pipeline(
                 "exact_for": "deterministic service times (an upper bound otherwise)",
             })),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Tandem line (MODELS.md §3), load λ = {load}");
+    outln!("Tandem line (MODELS.md §3), load λ = {load}");
     for (i, ((s, g), r)) in stages.iter().zip(&line.growth).zip(&line.rho).enumerate() {
         let wait = match &waits[i] {
             Some(w) => {
@@ -2014,7 +2016,7 @@ fn predict_pipeline(
             }
             None => "unstable (ρ ≥ 1): its queue grows without bound".to_string(),
         };
-        println!(
+        outln!(
             "  stage {}: {} × {} = {}, ρ = {}, queue growth {}/s; {wait}",
             i + 1,
             s.workers,
@@ -2024,27 +2026,27 @@ fn predict_pipeline(
             sig_figs(g, 6)
         );
     }
-    println!(
+    outln!(
         "  capacity min rᵢμᵢ = {} (stage {})",
         PerSec(line.capacity.clone()),
         line.bottleneck + 1
     );
-    println!("  throughput X = min(λ, min rᵢμᵢ) = {}", PerSec(line.throughput.clone()));
+    outln!("  throughput X = min(λ, min rᵢμᵢ) = {}", PerSec(line.throughput.clone()));
     if line.total_growth > Q::zero() {
-        println!("  backlog grows at λ − X = {}", PerSec(line.total_growth.clone()));
+        outln!("  backlog grows at λ − X = {}", PerSec(line.total_growth.clone()));
     } else if line.throughput < line.capacity {
-        println!(
+        outln!(
             "  the line keeps up: X is the load; the capacity {} is headroom, not throughput",
             PerSec(line.capacity.clone())
         );
     }
     if let Some((c, r0, x)) = &closed {
-        println!(
+        outln!(
             "  closed loop, cap C = {c}, R0 = {r0}: X ≤ min(C/R0, min rᵢμᵢ) = {} (exact for deterministic times), round trip {}",
             PerSec(x.bound.clone()),
             x.round_trip
         );
-        println!(
+        outln!(
             "  knee C* = R0 · min rᵢμᵢ = {}: a cap above it only adds latency",
             sig_figs(&x.knee, 6)
         );
@@ -2107,32 +2109,30 @@ fn predict_ttl(
                 "no_cache": { "messages_per_s": cmp.no_cache.0, "stale": cmp.no_cache.1 },
             })),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Naming TTL vs churn (MODELS.md §5): c = {churn}, θ = {ttl}, x = cθ = {x:.6} changes per TTL");
-    println!("  periodic refresh every θ: stale fraction g(x) = 1 − (1 − e^(−x))/x = {g:.6} (= P(stale read), PASTA)");
-    println!("  Poisson refresh at rate 1/θ: x/(1 + x) = {poisson:.6}");
+    outln!("Naming TTL vs churn (MODELS.md §5): c = {churn}, θ = {ttl}, x = cθ = {x:.6} changes per TTL");
+    outln!("  periodic refresh every θ: stale fraction g(x) = 1 − (1 − e^(−x))/x = {g:.6} (= P(stale read), PASTA)");
+    outln!("  Poisson refresh at rate 1/θ: x/(1 + x) = {poisson:.6}");
     if let Some((s, f)) = on_demand {
-        println!("  on-demand TTL cache: P(stale read) = {s:.6}, refetches {f:.6}/s");
+        outln!("  on-demand TTL cache: P(stale read) = {s:.6}, refetches {f:.6}/s");
     }
     if let Some((h, (p, fail))) = dht {
-        println!(
-            "  DHT: pointer stale with p = {p:.6}; a lookup over {h} hops fails with {fail:.6}"
-        );
+        outln!("  DHT: pointer stale with p = {p:.6}; a lookup over {h} hops fails with {fail:.6}");
     }
     if let Some((k, best, now, jbest)) = optimum {
         match best {
-            Some(t) => println!(
+            Some(t) => outln!(
                 "  cost J(θ) = a/θ + b·r·g(cθ): κ = ac/(br) = {k:.6}, optimal θ* = {t:.6} s (x* = −1 − W₋₁(−(1 − κ)/e)); J(θ) = {:.6}/s, J(θ*) = {:.6}/s",
                 now.unwrap_or(f64::NAN),
                 jbest.unwrap_or(f64::NAN)
             ),
-            None => println!("  cost: κ = ac/(br) = {k:.6} ≥ 1, so refreshing never pays: θ* = ∞"),
+            None => outln!("  cost: κ = ac/(br) = {k:.6} ≥ 1, so refreshing never pays: θ* = ∞"),
         }
     }
     if let Some(cmp) = comparison {
-        println!("  messages/s and stale fraction: push {:.6} / 0, periodic TTL {:.6} / {:.6}, on-demand TTL {:.6} / {:.6}, no cache {:.6} / 0",
+        outln!("  messages/s and stale fraction: push {:.6} / 0, periodic TTL {:.6} / {:.6}, on-demand TTL {:.6} / {:.6}, no cache {:.6} / 0",
             cmp.push.0, cmp.periodic.0, cmp.periodic.1, cmp.on_demand.0, cmp.on_demand.1, cmp.no_cache.0);
     }
     Ok(ExitCode::SUCCESS)
@@ -2167,17 +2167,17 @@ fn predict_numa(
             "threshold_infeasible": threshold.as_ref().and_then(|t| t.as_ref().err()),
             "remote_fraction_budget": budget.as_ref().map(q_json),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "The cluster as a NUMA machine (MODELS.md §7): f = {}, p = {}",
         sig_figs(f, 6),
         sig_figs(p, 6)
     );
-    println!("  average access slowdown S = 1 + f(p − 1) = {}× (exact {s})", sig_figs(&s, 6));
+    outln!("  average access slowdown S = 1 + f(p − 1) = {}× (exact {s})", sig_figs(&s, 6));
     if let Some(ps) = &program {
-        println!(
+        outln!(
             "  program slowdown (1 − m) + mS = {}× — the access slowdown is not the program's",
             sig_figs(ps, 6)
         );
@@ -2185,18 +2185,13 @@ fn predict_numa(
     if let (Some(t), Some(th)) = (target, &threshold) {
         match th {
             Ok(pt) => {
-                println!("  S exceeds {} exactly when p > {}", sig_figs(t, 6), sig_figs(pt, 6))
+                outln!("  S exceeds {} exactly when p > {}", sig_figs(t, 6), sig_figs(pt, 6))
             }
-            Err(e) => println!("  S never exceeds {}: {e}", sig_figs(t, 6)),
+            Err(e) => outln!("  S never exceeds {}: {e}", sig_figs(t, 6)),
         }
     }
     if let (Some(t), Some(b)) = (target, &budget) {
-        println!(
-            "  at p = {}, S ≤ {} needs f ≤ {}",
-            sig_figs(p, 6),
-            sig_figs(t, 6),
-            sig_figs(b, 6)
-        );
+        outln!("  at p = {}, S ≤ {} needs f ≤ {}", sig_figs(p, 6), sig_figs(t, 6), sig_figs(b, 6));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -2265,25 +2260,34 @@ fn simulate_ttl(
                 "messages_per_s": m.fetch_rate, "law_messages_per_s": m.law_messages,
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "TTL vs churn (MODELS.md §5), core resolver and authority: c = {churn}, θ = {ttl}, r = {reads}, x = cθ = {:.4}",
         c * theta
     );
-    println!("  {runs} runs of {horizon} s each, one-way latency {latency} s; 1 tick = 1 µs");
-    println!(
+    outln!("  {runs} runs of {horizon} s each, one-way latency {latency} s; 1 tick = 1 µs");
+    outln!(
         "  {:<17} {:>22} {:>12} {:>14} {:>12}",
-        "policy", "stale reads (±1 SE)", "law", "messages/s", "law"
+        "policy",
+        "stale reads (±1 SE)",
+        "law",
+        "messages/s",
+        "law"
     );
     for (name, m) in &rows {
-        println!(
+        outln!(
             "  {:<17} {:>12.5} ± {:<7.5} {:>12.5} {:>14.3} {:>12.3}",
-            name, m.stale_fraction, m.stale_se, m.law_stale, m.fetch_rate, m.law_messages
+            name,
+            m.stale_fraction,
+            m.stale_se,
+            m.law_stale,
+            m.fetch_rate,
+            m.law_messages
         );
     }
-    println!("  ({:.2} s)", elapsed);
+    outln!("  ({:.2} s)", elapsed);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -2352,29 +2356,29 @@ fn simulate_tandem(
                 "round_trip_s": if *x > 0.0 { Some(*cap as f64 / x) } else { None },
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "Closed loop on the core stages (MODELS.md §3): R0 = {} ms, knee C* = R0·min rᵢμᵢ = {:.2}, {} work",
         units::to_f64(&r0_sim.0) * 1e3,
         units::to_f64(&knee),
         if exponential { "exponential" } else { "deterministic" }
     );
-    println!("  {:>4} {:>14} {:>14} {:>16}", "cap", "measured /s", "bound /s", "round trip ms");
+    outln!("  {:>4} {:>14} {:>14} {:>16}", "cap", "measured /s", "bound /s", "round trip ms");
     for (cap, _, x, law) in &rows {
         let rt = if *x > 0.0 { format!("{:.2}", *cap as f64 / x * 1e3) } else { "-".into() };
-        println!("  {:>4} {:>14.2} {:>14.2} {:>16}", cap, x, units::to_f64(&law.bound), rt);
+        outln!("  {:>4} {:>14.2} {:>14.2} {:>16}", cap, x, units::to_f64(&law.bound), rt);
     }
-    println!(
+    outln!(
         "  counts over a {} s window (±1 completion = ±{:.2}/s); past the knee a higher cap adds only latency ({:.2} s)",
         window_us as f64 / 1e6,
         1e6 / window_us as f64,
         elapsed
     );
     if exponential {
-        println!("  exponential work: jobs queue near the knee, so X(C) falls below the bound there; far from");
-        println!("  the knee the bound is tight and the measurement scatters about it (lengthen --window)");
+        outln!("  exponential work: jobs queue near the knee, so X(C) falls below the bound there; far from");
+        outln!("  the knee the bound is tight and the measurement scatters about it (lengthen --window)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -758,3 +758,40 @@ fn json_reports_spell_seconds_one_way() {
         }
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    // `inflight check … | head -1`: the pipe's reader closes before the report is written. The
+    // rest is dropped quietly and the exit code is still the verdict's.
+    for (args, code) in [
+        (&["check", "replication"][..], 0),
+        (&["check", "replication", "--fault", "window-off-by-one"][..], 1),
+        (&["completions", "bash"][..], 0),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_inflight"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        drop(child.stdout.take()); // the reader goes away before anything is written
+        let o = child.wait_with_output().expect("runs");
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_failed_write_is_an_error() {
+    // A full disk is not a closed pipe: the report is lost, so the command says so and exits 2.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_inflight"))
+        .args(["check", "replication", "--json"])
+        .stdout(full)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write standard output"), "{}", stderr(&o));
+}
