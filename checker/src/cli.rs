@@ -1582,9 +1582,9 @@ fn simulate_pipeline(
     if json {
         let rows: Vec<_> = points
             .iter()
-            .map(|p| json!({ "window": p.window, "measured_per_s": p.measured, "law_per_s": q_json(&p.law.0), "lost": p.lost }))
+            .map(|p| json!({ "window": p.window, "measured_per_s": p.measured, "measured_over_slots": p.slots, "law_per_s": q_json(&p.law.0), "lost": p.lost }))
             .collect();
-        let v = json!({ "protocol": "pipeline", "source": "MODELS.md §2", "knee": knee, "points": rows });
+        let v = json!({ "protocol": "pipeline", "source": "MODELS.md §2", "loss": loss, "law_is_lossless": true, "knee": knee, "points": rows });
         outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
     } else {
         outln!(
@@ -1592,6 +1592,14 @@ fn simulate_pipeline(
         );
         if let Some(k) = knee {
             outln!("knee B·RTT/s + 1 = {k:.2} messages");
+        }
+        let slots = points.first().map_or(0, |p| p.slots);
+        if loss > 0.0 {
+            outln!(
+                "measured over {slots} slot times (RTT + s/B). The law is lossless (MODELS.md §2), so here an upper\nbound: each loss stalls the window until the retransmission timeout, 4(RTT + s/B) + 4M·s/B"
+            );
+        } else {
+            outln!("measured over {slots} slot times (RTT + s/B) after a warm-up");
         }
         outln!("{:>7}  {:>16}  {:>16}  {:>8}", "window", "measured msg/s", "law msg/s", "lost");
         for p in &points {

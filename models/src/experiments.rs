@@ -26,7 +26,18 @@ pub struct SweepPoint {
     pub law: PerSec,
     /// Messages lost by the links during the run.
     pub lost: u64,
+    /// Slot times (RTT + s/B) the rate was measured over, after the warm-up: a few suffice for
+    /// a lossless run, which is periodic; a lossy one needs many, since each loss stalls the
+    /// window for a retransmission timeout.
+    pub slots: u64,
 }
+
+/// Slot times measured over without loss: the run is periodic, so this is exact.
+pub const LOSSLESS_SLOTS: u64 = 20;
+
+/// Slot times measured over with loss: enough for the rate to settle (at 1 % loss, a window
+/// of 1 sees about 40 timeouts).
+pub const LOSSY_SLOTS: u64 = 2_000;
 
 /// Seconds to whole ticks (nanoseconds), rounded to nearest.
 fn ticks(s: &Seconds) -> u64 {
@@ -36,7 +47,9 @@ fn ticks(s: &Seconds) -> u64 {
 
 /// Runs the core pipeline saturated at each window in `windows` over links with round trip
 /// `rtt` (half each way), the given serialization, and `loss_ppm` losses per million, and
-/// measures delivered messages per second over 20 slot times after a warm-up.
+/// measures delivered messages per second after a warm-up, over [`LOSSLESS_SLOTS`] slot times
+/// without loss and [`LOSSY_SLOTS`] with it. The law is lossless (MODELS.md §2 has no loss
+/// term): with loss it is an upper bound.
 pub fn pipeline_window_sweep(
     rtt: &Seconds,
     link: Option<&Link>,
@@ -72,11 +85,13 @@ pub fn pipeline_window_sweep(
         let mut app = SaturatingSender::new();
         let mut sim = Sim::new(nodes, spec, &mut app);
         let warmup = 4 * slot + 2 * m * sigma;
-        let span = 20 * slot.max(1);
+        let slots = if loss_ppm == 0 { LOSSLESS_SLOTS } else { LOSSY_SLOTS };
+        let span = slots * slot.max(1);
         sim.run_until(Instant(warmup + span), &mut app);
         let count = app.delivered_between(Instant(warmup), Instant(warmup + span));
         let measured = count as f64 * TICKS_PER_SEC as f64 / span as f64;
-        points.push(SweepPoint { window: m, measured, law: law.rate, lost: sim.stats().lost });
+        let lost = sim.stats().lost;
+        points.push(SweepPoint { window: m, measured, law: law.rate, lost, slots });
     }
     Ok(points)
 }

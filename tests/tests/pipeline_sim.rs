@@ -90,3 +90,37 @@ fn a_lossy_run_loses_and_retransmits_yet_delivers_everything() {
     assert!(stats.sends > 400, "retransmissions expected: {} sends", stats.sends);
     assert_eq!((app.deliveries.len(), app.misdelivered), (200, 0));
 }
+
+/// The long-run rate of a stop-and-wait sender (window 1) over links that lose each message
+/// with probability `p`, in messages per second: by the renewal-reward theorem, one message
+/// per cycle, and a cycle is one slot for the attempt whose acknowledgment returns plus one
+/// timeout for each attempt before it, whose number is geometric with success (1 − p)² (the
+/// message and its acknowledgment both arrive). A test oracle, not a law the kit ships.
+fn stop_and_wait_rate(slot_s: f64, rto_s: f64, p: f64) -> f64 {
+    let q = (1.0 - p) * (1.0 - p);
+    1.0 / (slot_s + rto_s * (1.0 - q) / q)
+}
+
+#[test]
+fn a_lossy_window_of_one_runs_at_the_stop_and_wait_rate() {
+    // RTT 1 ms: the sweep's timeout is 4 slots and a tick (1 ns). The law, 1000/s, is lossless;
+    // with loss the simulated core must fall to the renewal rate, not merely below the law.
+    use inflight_models::experiments::{pipeline_window_sweep, LOSSY_SLOTS};
+    use inflight_models::units::Seconds;
+    let rtt = Seconds(q(1, 1000));
+    for ppm in [10_000u32, 50_000] {
+        let p = ppm as f64 / 1e6;
+        let seeds = 1..=8u64;
+        let rates: Vec<f64> = seeds
+            .map(|seed| {
+                let point = pipeline_window_sweep(&rtt, None, 1..=1, ppm, seed).expect("runs");
+                assert_eq!(point[0].slots, LOSSY_SLOTS);
+                point[0].measured
+            })
+            .collect();
+        let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+        let expected = stop_and_wait_rate(1e-3, 4e-3 + 1e-9, p);
+        println!("p = {p}: {rates:?}, mean {mean:.1}, expected {expected:.1}");
+        assert!((mean - expected).abs() < 0.02 * expected, "p = {p}: {mean} vs {expected}");
+    }
+}
