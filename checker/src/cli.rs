@@ -180,12 +180,12 @@ struct TimedArgs {
     /// application always has more to send; uses --window, --replicas, --ack).
     #[arg(long)]
     timed: bool,
-    /// Ticks per hop, L ≥ 1 (a round trip is 2L).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=16))]
-    latency: u8,
-    /// Extra ticks any message may take, J: every delay in [L, L + J] is explored.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
-    jitter: u8,
+    /// Ticks per hop, L ≥ 1 (a round trip is 2L) [default: 2].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    latency: Option<u8>,
+    /// Extra ticks any message may take, J: every delay in [L, L + J] is explored [default: 0].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=8))]
+    jitter: Option<u8>,
     /// Ticks to serialize each payload message on its link, σ (capacity 1/σ per tick).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16), conflicts_with = "capacity")]
     serialize: Option<u8>,
@@ -201,14 +201,46 @@ struct TimedArgs {
 impl TimedArgs {
     fn cfg(&self) -> TimedCfg {
         TimedCfg {
-            latency: self.latency,
-            jitter: self.jitter,
+            latency: self.latency.unwrap_or(2),
+            jitter: self.jitter.unwrap_or(0),
             link: match (self.serialize, self.capacity) {
                 (Some(s), _) => LinkLimit::Serialize(s),
                 (None, Some(c)) => LinkLimit::Capacity(c),
                 (None, None) => LinkLimit::None,
             },
             eager: self.eager,
+        }
+    }
+}
+
+impl TimedArgs {
+    /// The first option of the timed check that was given, if any.
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.latency.is_some(), "--latency"),
+            (self.jitter.is_some(), "--jitter"),
+            (self.serialize.is_some(), "--serialize"),
+            (self.capacity.is_some(), "--capacity"),
+            (self.eager, "--eager"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
+    /// An error if the timed check was asked for with options it ignores, or its own options
+    /// without it: either way the user would get an answer to a question they did not ask.
+    /// `uses` names the scenario options the timed check does take.
+    fn check_options(&self, untimed: Option<&'static str>, uses: &str) -> Result<(), String> {
+        match (self.timed, untimed, self.given()) {
+            (true, Some(flag), _) => Err(format!(
+                "{flag} does not apply with --timed, which explores the correct protocol, \
+                 always saturated, on a network that neither loses, duplicates nor crashes, in \
+                 one thread (of the scenario's options it uses only {uses})"
+            )),
+            (false, _, Some(flag)) => Err(format!(
+                "{flag} applies only with --timed (the exact best and worst throughput)"
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -257,6 +289,9 @@ impl ServeArgs {
     }
 }
 
+/// Writes (replication) and messages (pipelining) an untimed check sends by default.
+const DEFAULT_ITEMS: u8 = 3;
+
 /// The network options every untimed model shares.
 #[derive(Args, Debug, Clone)]
 struct NetworkArgs {
@@ -281,6 +316,19 @@ struct NetworkArgs {
 }
 
 impl NetworkArgs {
+    /// The first option given that changes the network from its default, if any.
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.network != NetworkKind::Unordered, "--network"),
+            (self.lossy, "--lossy"),
+            (self.retransmit, "--retransmit"),
+            (self.crashes > 0, "--crashes"),
+            (self.max_in_network.is_some(), "--max-in-network"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
     /// Whether the model retransmits: asked for, or needed because the network is lossy.
     fn retransmit(&self) -> bool {
         self.retransmit || self.lossy
@@ -310,6 +358,15 @@ impl NetworkArgs {
     }
 }
 
+/// For a broken variant that passed every property: a note that the scenario did not show the
+/// bug, and `how` to show it. Nothing for the correct protocol.
+fn fault_unshown<F: ValueEnum + PartialEq>(fault: &F, how: &str) -> Option<String> {
+    let flag = fault_flag(fault);
+    (!flag.is_empty()).then(|| {
+        format!("{} did not show in this scenario, so every property holds. {how}", flag.trim())
+    })
+}
+
 /// ` --fault NAME` for a broken variant, nothing for the correct protocol (the first value).
 fn fault_flag<F: ValueEnum + PartialEq>(fault: &F) -> String {
     let correct = F::value_variants().first().is_some_and(|first| first == fault);
@@ -326,7 +383,7 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
     window: u16,
     /// Messages to send (1 to 16).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(long, default_value_t = DEFAULT_ITEMS, value_parser = clap::value_parser!(u8).range(1..=16))]
     messages: u8,
     #[command(flatten)]
     net: NetworkArgs,
@@ -349,6 +406,20 @@ enum PipelineFaultArg {
 }
 
 impl PipelineArgs {
+    /// What to print if the broken variant asked for passes every property.
+    fn unshown(&self) -> Option<String> {
+        let how = match self.fault {
+            PipelineFaultArg::RedeliverDuplicates
+                if self.net.network != NetworkKind::Duplicating =>
+            {
+                "A duplicate reaches the receiver only on a duplicating network: add --network \
+                 duplicating."
+            }
+            _ => "A larger scenario may show it.",
+        };
+        fault_unshown(&self.fault, how)
+    }
+
     fn cfg(&self) -> Result<PipelineCfg, String> {
         use inflight_core::pipeline::Fault as F;
         let cfg = PipelineCfg {
@@ -439,6 +510,17 @@ enum RetryFaultArg {
 }
 
 impl RetryArgs {
+    /// What to print if the broken variant asked for passes every property.
+    fn unshown(&self) -> Option<String> {
+        let how = match self.fault {
+            RetryFaultArg::SilentGiveUp if self.max_attempts.is_none() => {
+                "Clients give up only with a limit on attempts: add --max-attempts 2."
+            }
+            _ => "A larger scenario may show it.",
+        };
+        fault_unshown(&self.fault, how)
+    }
+
     fn cfg(&self) -> Result<inflight_checker::retry::RetryCfg, String> {
         use inflight_checker::retry::{RetryCfg, RetryPolicy as P};
         use inflight_core::retry::Fault as F;
@@ -546,6 +628,24 @@ enum DeadlockFaultArg {
 }
 
 impl DeadlockArgs {
+    /// What to print if the broken variant asked for passes every property.
+    fn unshown(&self) -> Option<String> {
+        let how = match self.fault {
+            DeadlockFaultArg::StickyDeclaration if self.detector == DetectorArg::Confirming => {
+                "The confirming detector declares only real deadlocks, which never dissolve, so \
+                 it has nothing to withdraw: use --detector naive."
+            }
+            DeadlockFaultArg::AcceptStaleReports
+                if self.workload != WorkloadArg::Ring || self.processes < 3 =>
+            {
+                "It shows as a real deadlock that is never declared: use --workload ring \
+                 --processes 3 --resources 3."
+            }
+            _ => "A larger scenario may show it.",
+        };
+        fault_unshown(&self.fault, how)
+    }
+
     fn cfg(&self) -> Result<inflight_checker::deadlock::DeadlockCfg, String> {
         use inflight_checker::deadlock::{DeadlockCfg, Workload};
         use inflight_core::deadlock::{DetectorKind, Fault as F};
@@ -930,7 +1030,7 @@ pub struct ReplicationArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
     window: u16,
     /// Client writes to replicate (1 to 16).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(long, default_value_t = DEFAULT_ITEMS, value_parser = clap::value_parser!(u8).range(1..=16))]
     writes: u8,
     /// Ack policy: all, majority (a majority of all copies, the primary's included) or a number
     /// of replicas.
@@ -982,6 +1082,17 @@ impl ReplicationArgs {
         Ok(cfg)
     }
 
+    /// What to print if the broken variant asked for passes every property.
+    fn unshown(&self) -> Option<String> {
+        let how = match self.fault {
+            FaultArg::VolatileLog if self.net.crashes == 0 => {
+                "A replica that does not persist loses its log only in a crash: add --crashes 1."
+            }
+            _ => "A larger scenario may show it.",
+        };
+        fault_unshown(&self.fault, how)
+    }
+
     /// The same scenario as command-line options, for the "open it in the explorer" hint.
     fn to_cli(&self) -> String {
         let ack = match self.ack {
@@ -1014,6 +1125,19 @@ struct RunArgs {
     /// 2 if the path no longer applies. Keep it as a regression test.
     #[arg(long, value_name = "PATH")]
     replay: Option<String>,
+}
+
+impl RunArgs {
+    /// The first option given that changes how the untimed check runs, if any.
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.threads != 1, "--threads"),
+            (!matches!(self.strategy, StrategyArg::Bfs), "--strategy"),
+            (self.replay.is_some(), "--replay"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -1303,6 +1427,10 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             check_window(cfg, json)
         }
         CheckProtocol::Replication { model, run, timed, json } => {
+            let untimed =
+                (model.writes != DEFAULT_ITEMS).then_some("--writes").or(model.net.given());
+            let untimed = untimed.or((model.fault != FaultArg::None).then_some("--fault"));
+            timed.check_options(untimed.or(run.given()), "--window, --replicas and --ack")?;
             if timed.timed {
                 let cfg = model.cfg()?;
                 let p = ReplicationSaturated {
@@ -1318,23 +1446,30 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("replication: {}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
-            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults, &[])
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
         }
         CheckProtocol::Retry { model, run, json } => {
             let cfg = model.cfg()?;
             let name = format!("retry: {}", model.to_cli());
             let explore = format!("inflight explore retry {}", model.to_cli());
             let highlight = [inflight_checker::retry::props::HERD];
-            check(cfg.into_model(), name, &explore, &run, json, |_| false, &highlight)
+            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown() };
+            check(cfg.into_model(), name, &run, json, |_| false, hints)
         }
         CheckProtocol::Deadlock { model, run, json } => {
             let cfg = model.cfg()?;
             let name = format!("deadlock: {}", model.to_cli());
             let explore = format!("inflight explore deadlock {}", model.to_cli());
             let highlight = [inflight_checker::deadlock::props::PHANTOM_REACHABLE];
-            check(cfg.into_model(), name, &explore, &run, json, actor_faults, &highlight)
+            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown() };
+            check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
         CheckProtocol::Pipeline { model, run, timed, json } => {
+            let untimed =
+                (model.messages != DEFAULT_ITEMS).then_some("--messages").or(model.net.given());
+            let untimed = untimed.or((model.fault != PipelineFaultArg::None).then_some("--fault"));
+            timed.check_options(untimed.or(run.given()), "--window")?;
             if timed.timed {
                 let cfg = model.cfg()?;
                 let p = PipelineSaturated { window: cfg.window };
@@ -1343,19 +1478,29 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
-            check(model.cfg()?.into_model(), name, &explore, &run, json, actor_faults, &[])
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
         }
     }
+}
+
+/// What a check prints beside its report.
+struct Hints<'a> {
+    /// The `inflight explore …` command that serves the same model.
+    explore: String,
+    /// Properties whose example path is printed even when they pass.
+    highlight: &'a [&'a str],
+    /// Printed if a broken variant passes every property (see [`fault_unshown`]).
+    unshown: Option<String>,
 }
 
 fn check<M>(
     model: M,
     name: String,
-    explore: &str,
     run: &RunArgs,
     json: bool,
     faults: FaultFn<M::Action>,
-    highlight: &[&str],
+    hints: Hints<'_>,
 ) -> Result<ExitCode, String>
 where
     M: stateright::Model + Send + Sync + 'static,
@@ -1385,12 +1530,21 @@ where
         ..CheckOptions::default()
     };
     let report = run_check(model, name, opts, faults);
+    // A broken variant that passes everything: the scenario did not reach the bug.
+    let Hints { explore, highlight, unshown } = hints;
+    let unshown = unshown.filter(|_| report.passed());
     if json {
         let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
         value["passed"] = json!(report.passed());
+        if let Some(note) = &unshown {
+            value["note"] = json!(note);
+        }
         outln!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
         out!("{report}");
+        if let Some(note) = &unshown {
+            outln!("note: {note}");
+        }
         for name in highlight {
             let example = report.properties.iter().any(|p| p.name == *name && p.verdict.is_pass());
             if let Some(text) = report.path_text(name, "Example").filter(|_| example) {
@@ -1398,7 +1552,7 @@ where
                 out!("{text}");
             }
         }
-        explorer_hint(&report, explore, highlight);
+        explorer_hint(&report, &explore, highlight);
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

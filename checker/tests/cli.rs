@@ -795,3 +795,70 @@ fn a_failed_write_is_an_error() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("cannot write standard output"), "{}", stderr(&o));
 }
+
+#[test]
+fn options_the_chosen_check_would_ignore_are_errors() {
+    // The timed check explores the correct, saturated protocol on a clean network; the untimed
+    // one has no clock. An option the check would silently drop answers a question the user
+    // did not ask, so it is refused, naming the option.
+    let timed = ["check", "replication", "--timed"];
+    let pipe = ["check", "pipeline", "--timed"];
+    assert_usage_errors(&[
+        (&[&timed[..], &["--fault", "window-off-by-one"]].concat(), "--fault"),
+        (&[&timed[..], &["--lossy"]].concat(), "--lossy"),
+        (&[&timed[..], &["--crashes", "1"]].concat(), "--crashes"),
+        (&[&timed[..], &["--network", "ordered"]].concat(), "--network"),
+        (&[&timed[..], &["--writes", "5"]].concat(), "--writes"),
+        (&[&timed[..], &["--threads", "2"]].concat(), "--threads"),
+        (&[&timed[..], &["--replay", "0/0"]].concat(), "--replay"),
+        (&[&pipe[..], &["--fault", "deliver-out-of-order"]].concat(), "--fault"),
+        (&[&pipe[..], &["--messages", "5"]].concat(), "--messages"),
+        (&[&pipe[..], &["--max-in-network", "3"]].concat(), "--max-in-network"),
+        (&["check", "replication", "--latency", "3"], "--latency"),
+        (&["check", "replication", "--jitter", "1"], "--jitter"),
+        (&["check", "pipeline", "--eager"], "--eager"),
+        (&["check", "pipeline", "--serialize", "1"], "--serialize"),
+        (&["check", "pipeline", "--capacity", "1"], "--capacity"),
+    ]);
+    // What each check does use still works.
+    let o = inflight(&["check", "replication", "--timed", "--latency", "3", "--replicas", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = inflight(&["check", "pipeline", "--window", "1", "--network", "ordered"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_broken_variant_the_scenario_cannot_show_says_how_to_show_it() {
+    // Each of these passes the default scenario; the note names what shows the bug, and (but
+    // for the last, which checker/tests/deadlock.rs runs with the same settings) those
+    // settings do catch it.
+    let cases: [(&[&str], &[&str]); 5] = [
+        (&["replication", "--fault", "volatile-log"], &["--crashes", "1"]),
+        (&["pipeline", "--fault", "redeliver-duplicates"], &["--network", "duplicating"]),
+        (&["deadlock", "--fault", "sticky-declaration"], &["--detector", "naive"]),
+        (&["retry", "--fault", "silent-give-up"], &["--max-attempts", "2"]),
+        (
+            &["deadlock", "--fault", "accept-stale-reports"],
+            &["--workload", "ring", "--processes", "3", "--resources", "3"],
+        ),
+    ];
+    for (i, (scenario, shows)) in cases.iter().enumerate() {
+        let o = inflight(&[&["check"][..], scenario].concat());
+        assert_eq!(o.status.code(), Some(0), "{scenario:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        let note = out.lines().find(|l| l.starts_with("note: --fault")).unwrap_or_default();
+        assert!(note.contains("did not show") && note.contains(&shows.join(" ")), "{out}");
+        let j = json(&inflight(&[&["check"][..], scenario, &["--json"]].concat()));
+        assert!(j["note"].as_str().is_some_and(|n| n.contains(&shows.join(" "))), "{j}");
+        if i + 1 < cases.len() {
+            let o = inflight(&[&["check"][..], scenario, shows].concat());
+            assert_eq!(o.status.code(), Some(1), "{scenario:?} {shows:?}: {}", stdout(&o));
+            assert!(!stdout(&o).contains("did not show"));
+        }
+    }
+    // The correct protocol and a variant that is caught print no note.
+    for args in [&["check", "pipeline"][..], &["check", "pipeline", "--fault", "window-off-by-one"]]
+    {
+        assert!(!stdout(&inflight(args)).contains("note:"), "{args:?}");
+    }
+}
