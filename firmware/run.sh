@@ -14,11 +14,15 @@ set -euo pipefail
 
 markdown=""
 json=""
+usage() {
+  echo "usage: bash firmware/run.sh [--markdown FILE] [--json FILE]${1:+: $1}" >&2
+  exit 2
+}
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --markdown) markdown="${2:?--markdown needs a file}"; shift 2 ;;
-    --json) json="${2:?--json needs a file}"; shift 2 ;;
-    *) echo "usage: bash firmware/run.sh [--markdown FILE] [--json FILE]" >&2; exit 2 ;;
+    --markdown) [[ $# -ge 2 && -n "$2" ]] || usage "--markdown needs a file"; markdown=$2; shift 2 ;;
+    --json) [[ $# -ge 2 && -n "$2" ]] || usage "--json needs a file"; json=$2; shift 2 ;;
+    *) usage "unknown argument '$1'" ;;
   esac
 done
 # The files are named from where the script was called; it works from its own folder.
