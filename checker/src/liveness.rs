@@ -21,8 +21,10 @@
 //! States outside the model's boundary are not expanded and are never reported as violations.
 //! Counterexamples are lassos: a shortest path to the cycle, then the cycle.
 
+use hashbrown::HashTable;
 use stateright::{Expectation, Model};
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::hash::Hash;
 
 /// A liveness verdict.
@@ -45,12 +47,25 @@ pub struct Lasso<S, A> {
     pub cycle: Vec<(A, S)>,
 }
 
-/// The extracted graph: states, and for each its successors with the action taken.
+/// The extracted graph: states, and for each its successors with the action taken. Each state
+/// is stored once (the hash table holds indices into `states`), and the edges are in one array
+/// (compressed sparse rows): for a large model the states are most of the memory.
 struct Explored<S, A> {
     states: Vec<S>,
-    succ: Vec<Vec<(u32, u32)>>, // (dst, action label)
+    /// Where each state's successors start in `edges`; one more entry than states.
+    offsets: Vec<u32>,
+    /// (dst, action label) pairs, grouped by source state.
+    edges: Vec<(u32, u32)>,
     actions: Vec<A>,
     expanded: Vec<bool>,
+}
+
+impl<S, A> Explored<S, A> {
+    /// The successors of state `u`, with the label of the action to each.
+    fn succ(&self, u: u32) -> &[(u32, u32)] {
+        let (from, to) = (self.offsets[u as usize], self.offsets[u as usize + 1]);
+        &self.edges[from as usize..to as usize]
+    }
 }
 
 fn explore<M>(model: &M, limit: usize) -> Option<Explored<M::State, M::Action>>
@@ -59,28 +74,40 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
-    let mut index: HashMap<M::State, u32> = HashMap::new();
+    let build = rustc_hash::FxBuildHasher;
+    let mut index: HashTable<u32> = HashTable::new();
     let mut labels: HashMap<M::Action, u32> = HashMap::new();
     let mut g = Explored {
         states: Vec::new(),
-        succ: Vec::new(),
+        offsets: vec![0],
+        edges: Vec::new(),
         actions: Vec::new(),
         expanded: Vec::new(),
     };
-    for s in model.init_states() {
-        if !index.contains_key(&s) {
-            index.insert(s.clone(), g.states.len() as u32);
-            g.states.push(s);
+    // The index of `state`, adding it if it is new.
+    let mut intern = |g: &mut Explored<M::State, M::Action>, state: M::State| -> u32 {
+        let hash = build.hash_one(&state);
+        match index.find(hash, |&ix| g.states[ix as usize] == state) {
+            Some(&ix) => ix,
+            None => {
+                let ix = g.states.len() as u32;
+                g.states.push(state);
+                let states = &g.states;
+                index.insert_unique(hash, ix, |&i| build.hash_one(&states[i as usize]));
+                ix
+            }
         }
+    };
+    for s in model.init_states() {
+        intern(&mut g, s);
     }
     let mut next = 0;
     let mut buf = Vec::new();
     while next < g.states.len() {
-        if g.states.len() > limit {
+        if g.states.len() > limit.min(u32::MAX as usize) || g.edges.len() >= u32::MAX as usize {
             return None;
         }
         let state = g.states[next].clone();
-        let mut out = Vec::new();
         let inside = model.within_boundary(&state);
         if inside {
             buf.clear();
@@ -91,14 +118,11 @@ where
                     g.actions.push(action);
                     (g.actions.len() - 1) as u32
                 });
-                let dst = *index.entry(succ.clone()).or_insert_with(|| {
-                    g.states.push(succ);
-                    (g.states.len() - 1) as u32
-                });
-                out.push((dst, label));
+                let dst = intern(&mut g, succ);
+                g.edges.push((dst, label));
             }
         }
-        g.succ.push(out);
+        g.offsets.push(g.edges.len() as u32);
         g.expanded.push(inside);
         next += 1;
     }
@@ -159,7 +183,7 @@ fn find_lasso<S: Clone, A: Clone>(
     let mut order = Vec::new();
     while let Some(u) = queue.pop_front() {
         order.push(u);
-        for &(v, a) in &g.succ[u as usize] {
+        for &(v, a) in g.succ(u) {
             if !goal[v as usize] && !seen[v as usize] {
                 seen[v as usize] = true;
                 parent[v as usize] = Some((u, a));
@@ -168,9 +192,7 @@ fn find_lasso<S: Clone, A: Clone>(
         }
     }
     // A dead end: nothing can happen, and the goal never held.
-    if let Some(&u) =
-        order.iter().find(|&&u| g.expanded[u as usize] && g.succ[u as usize].is_empty())
-    {
+    if let Some(&u) = order.iter().find(|&&u| g.expanded[u as usize] && g.succ(u).is_empty()) {
         return Some(lasso(g, &parent, u, Vec::new()));
     }
     // A fair cycle among the reachable non-goal states, using no fault edge.
@@ -180,7 +202,7 @@ fn find_lasso<S: Clone, A: Clone>(
         let in_comp: std::collections::HashSet<u32> = comp.iter().copied().collect();
         let internal: Vec<(u32, u32, u32)> = comp
             .iter()
-            .flat_map(|&u| g.succ[u as usize].iter().map(move |&(v, a)| (u, v, a)))
+            .flat_map(|&u| g.succ(u).iter().map(move |&(v, a)| (u, v, a)))
             .filter(|&(_, v, a)| in_comp.contains(&v) && ok_edge(a))
             .collect();
         if internal.is_empty() {
@@ -190,7 +212,7 @@ fn find_lasso<S: Clone, A: Clone>(
         let mut always: Option<std::collections::HashSet<u32>> = None;
         for &u in &comp {
             let here: std::collections::HashSet<u32> =
-                g.succ[u as usize].iter().map(|&(_, a)| a).filter(|&a| ok_edge(a)).collect();
+                g.succ(u).iter().map(|&(_, a)| a).filter(|&a| ok_edge(a)).collect();
             always = Some(match always {
                 None => here,
                 Some(prev) => prev.intersection(&here).copied().collect(),
@@ -266,7 +288,7 @@ fn path_within<S, A>(
     let mut parent: HashMap<u32, (u32, u32)> = HashMap::new();
     let mut queue = VecDeque::from([from]);
     while let Some(u) = queue.pop_front() {
-        for &(v, a) in &g.succ[u as usize] {
+        for &(v, a) in g.succ(u) {
             if comp.contains(&v) && !fault[a as usize] && v != from && !parent.contains_key(&v) {
                 parent.insert(v, (u, a));
                 if v == to {
@@ -312,7 +334,7 @@ fn sccs<S, A>(
         stack.push(s);
         on_stack[s as usize] = true;
         while let Some(&mut (u, ref mut i)) = call.last_mut() {
-            let edges = &g.succ[u as usize];
+            let edges = g.succ(u);
             if *i < edges.len() {
                 let (v, a) = edges[*i];
                 *i += 1;
