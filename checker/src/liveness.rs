@@ -47,20 +47,45 @@ pub struct Lasso<S, A> {
     pub cycle: Vec<(A, S)>,
 }
 
-/// The extracted graph: states, and for each its successors with the action taken. Each state
-/// is stored once (the hash table holds indices into `states`), and the edges are in one array
-/// (compressed sparse rows): for a large model the states are most of the memory.
+/// The extracted graph, without its states: for each state a 128-bit fingerprint, which
+/// `eventually` goals hold there, and its successors with the action taken. States are rebuilt
+/// by replaying actions from an initial state only for a counterexample, so memory is a few
+/// dozen bytes per state and per edge whatever the size of the model's state (the frontier of
+/// the breadth-first search aside). Two states are taken to be the same when their fingerprints
+/// are: two independent keyed 64-bit hashes, so a collision among n states has probability
+/// about n²/2¹²⁹ (10⁻²⁵ for a million states), and a replay that does not reproduce a
+/// fingerprint is reported rather than trusted.
 struct Explored<S, A> {
-    states: Vec<S>,
+    /// Each state's fingerprint.
+    fingerprints: Vec<u128>,
+    /// Bit k: the k-th `eventually` property's goal holds in the state.
+    goals: Vec<u64>,
     /// Where each state's successors start in `edges`; one more entry than states.
     offsets: Vec<u32>,
     /// (dst, action label) pairs, grouped by source state.
     edges: Vec<(u32, u32)>,
     actions: Vec<A>,
     expanded: Vec<bool>,
+    /// The initial states, by index.
+    inits: Vec<(u32, S)>,
+    /// The keys of the two hashes that make a fingerprint.
+    keys: (std::hash::RandomState, std::hash::RandomState),
 }
 
 impl<S, A> Explored<S, A> {
+    /// A state's fingerprint.
+    fn fingerprint(&self, s: &S) -> u128
+    where
+        S: Hash,
+    {
+        ((self.keys.0.hash_one(s) as u128) << 64) | self.keys.1.hash_one(s) as u128
+    }
+
+    /// How many states.
+    fn len(&self) -> usize {
+        self.goals.len()
+    }
+
     /// The successors of state `u`, with the label of the action to each.
     fn succ(&self, u: u32) -> &[(u32, u32)] {
         let (from, to) = (self.offsets[u as usize], self.offsets[u as usize + 1]);
@@ -68,46 +93,67 @@ impl<S, A> Explored<S, A> {
     }
 }
 
-fn explore<M>(model: &M, limit: usize) -> Option<Explored<M::State, M::Action>>
+/// The most `eventually` properties one pass decides (one bit each).
+const MAX_GOALS: usize = 64;
+
+/// Explores every reachable state breadth-first, recording for each which of `goals` hold.
+fn explore<M>(
+    model: &M,
+    goals: &[fn(&M, &M::State) -> bool],
+    limit: usize,
+) -> Option<Explored<M::State, M::Action>>
 where
     M: Model,
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
-    let build = rustc_hash::FxBuildHasher;
     let mut index: HashTable<u32> = HashTable::new();
     let mut labels: HashMap<M::Action, u32> = HashMap::new();
     let mut g = Explored {
-        states: Vec::new(),
+        fingerprints: Vec::new(),
+        goals: Vec::new(),
         offsets: vec![0],
         edges: Vec::new(),
         actions: Vec::new(),
         expanded: Vec::new(),
+        inits: Vec::new(),
+        keys: (std::hash::RandomState::new(), std::hash::RandomState::new()),
     };
-    // The index of `state`, adding it if it is new.
-    let mut intern = |g: &mut Explored<M::State, M::Action>, state: M::State| -> u32 {
-        let hash = build.hash_one(&state);
-        match index.find(hash, |&ix| g.states[ix as usize] == state) {
-            Some(&ix) => ix,
-            None => {
-                let ix = g.states.len() as u32;
-                g.states.push(state);
-                let states = &g.states;
-                index.insert_unique(hash, ix, |&i| build.hash_one(&states[i as usize]));
-                ix
-            }
+    // States found and not yet expanded, in index order (breadth-first).
+    let mut frontier: VecDeque<M::State> = VecDeque::new();
+    // The index of `state`, adding it to the graph and the frontier if it is new.
+    let mut intern = |g: &mut Explored<M::State, M::Action>,
+                      frontier: &mut VecDeque<M::State>,
+                      state: M::State|
+     -> (u32, bool) {
+        let fp = g.fingerprint(&state);
+        let fps = &g.fingerprints;
+        if let Some(&ix) = index.find(fp as u64, |&ix| fps[ix as usize] == fp) {
+            return (ix, false);
         }
+        let ix = g.fingerprints.len() as u32;
+        let bits = goals
+            .iter()
+            .enumerate()
+            .fold(0u64, |b, (k, goal)| b | ((goal(model, &state) as u64) << k));
+        g.fingerprints.push(fp);
+        g.goals.push(bits);
+        let fps = &g.fingerprints;
+        index.insert_unique(fp as u64, ix, |&i| fps[i as usize] as u64);
+        frontier.push_back(state);
+        (ix, true)
     };
     for s in model.init_states() {
-        intern(&mut g, s);
+        let (ix, new) = intern(&mut g, &mut frontier, s.clone());
+        if new {
+            g.inits.push((ix, s));
+        }
     }
-    let mut next = 0;
     let mut buf = Vec::new();
-    while next < g.states.len() {
-        if g.states.len() > limit.min(u32::MAX as usize) || g.edges.len() >= u32::MAX as usize {
+    while let Some(state) = frontier.pop_front() {
+        if g.len() > limit.min(u32::MAX as usize) || g.edges.len() >= u32::MAX as usize {
             return None;
         }
-        let state = g.states[next].clone();
         let inside = model.within_boundary(&state);
         if inside {
             buf.clear();
@@ -118,19 +164,19 @@ where
                     g.actions.push(action);
                     (g.actions.len() - 1) as u32
                 });
-                let dst = intern(&mut g, succ);
+                let (dst, _) = intern(&mut g, &mut frontier, succ);
                 g.edges.push((dst, label));
             }
         }
         g.offsets.push(g.edges.len() as u32);
         g.expanded.push(inside);
-        next += 1;
     }
     Some(g)
 }
 
 /// Checks every `eventually` property of `model` soundly under weak fairness. Returns `None` if
-/// the reachable graph has more than `limit` states.
+/// the reachable graph has more than `limit` states, or the model has more than 64 such
+/// properties.
 pub fn check_eventually<M>(
     model: &M,
     limit: usize,
@@ -149,27 +195,79 @@ where
     if props.is_empty() {
         return Some(Vec::new());
     }
-    let g = explore(model, limit)?;
-    let inits: Vec<u32> = (0..model.init_states().len() as u32).collect();
+    if props.len() > MAX_GOALS {
+        return None;
+    }
+    let conditions: Vec<_> = props.iter().map(|p| p.condition).collect();
+    let g = explore(model, &conditions, limit)?;
+    let inits: Vec<u32> = g.inits.iter().map(|&(ix, _)| ix).collect();
     let fault: Vec<bool> = g.actions.iter().map(is_fault).collect();
     Some(
         props
-            .into_iter()
-            .map(|p| {
-                let goal: Vec<bool> = g.states.iter().map(|s| (p.condition)(model, s)).collect();
-                Liveness { property: p.name, counterexample: find_lasso(&g, &goal, &inits, &fault) }
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let goal: Vec<bool> = g.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
+                let lasso = find_lasso(&g, &goal, &inits, &fault);
+                Liveness { property: p.name, counterexample: lasso.map(|l| replay(model, &g, l)) }
             })
             .collect(),
     )
 }
 
-fn find_lasso<S: Clone, A: Clone>(
+/// A lasso by indices: the initial state, then (action label, state) steps to the cycle's first
+/// state, then the cycle's steps.
+struct Indices {
+    init: u32,
+    prefix: Vec<(u32, u32)>,
+    cycle: Vec<(u32, u32)>,
+}
+
+/// Rebuilds a lasso's states by replaying its actions from its initial state. The model is
+/// deterministic (stateright rebuilds its own paths the same way), so each replayed state must
+/// have the fingerprint the search recorded; anything else is a bug worth stopping for.
+fn replay<M>(model: &M, g: &Explored<M::State, M::Action>, l: Indices) -> Lasso<M::State, M::Action>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    let init = g
+        .inits
+        .iter()
+        .find(|(ix, _)| *ix == l.init)
+        .map(|(_, s)| s.clone())
+        .expect("a lasso starts at an initial state");
+    let mut at = init.clone();
+    let mut walk = |steps: Vec<(u32, u32)>| -> Vec<(M::Action, M::State)> {
+        steps
+            .into_iter()
+            .map(|(a, v)| {
+                let action = g.actions[a as usize].clone();
+                let next = model.next_state(&at, action.clone());
+                match next.filter(|s| g.fingerprint(s) == g.fingerprints[v as usize]) {
+                    Some(s) => at = s,
+                    None => panic!(
+                        "replaying a counterexample did not reach state {v} as the search \
+                         recorded it: the model's next_state is not deterministic"
+                    ),
+                }
+                (action, at.clone())
+            })
+            .collect()
+    };
+    let prefix = walk(l.prefix);
+    let cycle = walk(l.cycle);
+    Lasso { init, prefix, cycle }
+}
+
+fn find_lasso<S, A>(
     g: &Explored<S, A>,
     goal: &[bool],
     inits: &[u32],
     fault: &[bool],
-) -> Option<Lasso<S, A>> {
-    let n = g.states.len();
+) -> Option<Indices> {
+    let n = g.len();
     // Breadth-first through non-goal states from the initial states.
     let mut parent: Vec<Option<(u32, u32)>> = vec![None; n];
     let mut seen = vec![false; n];
@@ -193,7 +291,7 @@ fn find_lasso<S: Clone, A: Clone>(
     }
     // A dead end: nothing can happen, and the goal never held.
     if let Some(&u) = order.iter().find(|&&u| g.expanded[u as usize] && g.succ(u).is_empty()) {
-        return Some(lasso(g, &parent, u, Vec::new()));
+        return Some(lasso(&parent, u));
     }
     // A fair cycle among the reachable non-goal states, using no fault edge.
     let inside = |v: u32| seen[v as usize];
@@ -239,11 +337,8 @@ fn find_lasso<S: Clone, A: Clone>(
             at = v;
         }
         cycle.extend(path_within(g, &in_comp, fault, at, entry));
-        let mut l = lasso(g, &parent, entry, Vec::new());
-        l.cycle = cycle
-            .into_iter()
-            .map(|(a, v)| (g.actions[a as usize].clone(), g.states[v as usize].clone()))
-            .collect();
+        let mut l = lasso(&parent, entry);
+        l.cycle = cycle;
         return Some(l);
     }
     None
@@ -258,20 +353,16 @@ fn depth(parent: &[Option<(u32, u32)>], mut u: u32) -> usize {
     d
 }
 
-fn lasso<S: Clone, A: Clone>(
-    g: &Explored<S, A>,
-    parent: &[Option<(u32, u32)>],
-    end: u32,
-    cycle: Vec<(A, S)>,
-) -> Lasso<S, A> {
+/// The path from an initial state to `end` along `parent`, with no cycle yet.
+fn lasso(parent: &[Option<(u32, u32)>], end: u32) -> Indices {
     let mut steps = Vec::new();
     let mut u = end;
     while let Some((p, a)) = parent[u as usize] {
-        steps.push((g.actions[a as usize].clone(), g.states[u as usize].clone()));
+        steps.push((a, u));
         u = p;
     }
     steps.reverse();
-    Lasso { init: g.states[u as usize].clone(), prefix: steps, cycle }
+    Indices { init: u, prefix: steps, cycle: Vec::new() }
 }
 
 /// A shortest path from `from` to `to` inside the component, as (action, state) steps.
@@ -316,7 +407,7 @@ fn sccs<S, A>(
     inside: &dyn Fn(u32) -> bool,
     ok_edge: &dyn Fn(u32) -> bool,
 ) -> Vec<Vec<u32>> {
-    let n = g.states.len();
+    let n = g.len();
     let mut index = vec![u32::MAX; n];
     let mut low = vec![0u32; n];
     let mut on_stack = vec![false; n];

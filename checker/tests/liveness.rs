@@ -155,3 +155,31 @@ fn a_receiver_that_drops_the_gap_forever_is_a_liveness_failure() {
     let v = check_eventually(&cfg.into_model(), 1_000_000, &actor_faults).expect("fits");
     assert!(v[0].counterexample.is_some());
 }
+
+#[test]
+#[should_panic(expected = "not deterministic")]
+fn a_model_whose_replay_differs_is_reported_not_trusted() {
+    // The search keeps fingerprints, not states, and rebuilds a counterexample by replaying its
+    // actions. A model whose next_state changes between calls cannot be replayed faithfully.
+    struct Drifting(std::cell::Cell<u8>);
+    impl Model for Drifting {
+        type State = u8;
+        type Action = u8;
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+        fn actions(&self, s: &u8, out: &mut Vec<u8>) {
+            if *s == 0 {
+                out.push(1);
+            }
+        }
+        fn next_state(&self, _: &u8, _: u8) -> Option<u8> {
+            self.0.set(self.0.get() + 1);
+            Some(self.0.get()) // 1 while searching, 2 on the replay
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::eventually("never", |_, _| false)]
+        }
+    }
+    let _ = check_eventually(&Drifting(std::cell::Cell::new(0)), 10, &|_| false);
+}
