@@ -224,7 +224,7 @@ impl TimedArgs {
             (self.eager, "--eager"),
         ]
         .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag))
+        .find_map(first_given)
     }
 
     /// An error if the timed check was asked for with options it ignores, or its own options
@@ -326,7 +326,7 @@ impl NetworkArgs {
             (self.max_in_network.is_some(), "--max-in-network"),
         ]
         .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag))
+        .find_map(first_given)
     }
 
     /// Whether the model retransmits: asked for, or needed because the network is lossy.
@@ -356,6 +356,14 @@ impl NetworkArgs {
         }
         s
     }
+}
+
+/// What [`fault_unshown`] says of a variant with no known way to show it.
+const GENERIC_HOW: &str = "A larger scenario may show it.";
+
+/// For `find_map` over (given, flag) pairs: the first flag given.
+fn first_given((given, flag): (bool, &'static str)) -> Option<&'static str> {
+    given.then_some(flag)
 }
 
 /// For a broken variant that passed every property: a note that the scenario did not show the
@@ -415,7 +423,7 @@ impl PipelineArgs {
                 "A duplicate reaches the receiver only on a duplicating network: add --network \
                  duplicating."
             }
-            _ => "A larger scenario may show it.",
+            _ => GENERIC_HOW,
         };
         fault_unshown(&self.fault, how)
     }
@@ -516,7 +524,7 @@ impl RetryArgs {
             RetryFaultArg::SilentGiveUp if self.max_attempts.is_none() => {
                 "Clients give up only with a limit on attempts: add --max-attempts 2."
             }
-            _ => "A larger scenario may show it.",
+            _ => GENERIC_HOW,
         };
         fault_unshown(&self.fault, how)
     }
@@ -641,7 +649,7 @@ impl DeadlockArgs {
                 "It shows as a real deadlock that is never declared: use --workload ring \
                  --processes 3 --resources 3."
             }
-            _ => "A larger scenario may show it.",
+            _ => GENERIC_HOW,
         };
         fault_unshown(&self.fault, how)
     }
@@ -1088,7 +1096,7 @@ impl ReplicationArgs {
             FaultArg::VolatileLog if self.net.crashes == 0 => {
                 "A replica that does not persist loses its log only in a crash: add --crashes 1."
             }
-            _ => "A larger scenario may show it.",
+            _ => GENERIC_HOW,
         };
         fault_unshown(&self.fault, how)
     }
@@ -1136,7 +1144,7 @@ impl RunArgs {
             (self.replay.is_some(), "--replay"),
         ]
         .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag))
+        .find_map(first_given)
     }
 }
 
