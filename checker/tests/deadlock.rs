@@ -22,7 +22,7 @@ fn ring(processes: u8) -> DeadlockCfg {
 }
 
 fn assert_all_pass(cfg: DeadlockCfg) -> usize {
-    testing::assert_all_pass(cfg.into_model(), &format!("{cfg:?}"))
+    testing::assert_all_pass(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Model checks of windowed pipelining: pinned state counts, and for each safety property a
 //! deliberately broken variant that the checker must catch. One thread, BFS.
 
+use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::{props, PipelineCfg, PipelineModel};
 use inflight_checker::testing;
@@ -16,7 +17,7 @@ fn check(cfg: PipelineCfg) -> impl Checker<PipelineModel> {
 }
 
 fn assert_all_pass(cfg: PipelineCfg) -> usize {
-    testing::assert_all_pass(cfg.into_model(), &format!("{cfg:?}"))
+    testing::assert_all_pass(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
 }
 
 fn assert_caught(cfg: PipelineCfg, property: &'static str) {

@@ -3,6 +3,7 @@
 //!
 //! Counts are pinned with one thread and BFS (stateright's counts can vary with threads).
 
+use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::{props, ReplicationCfg, ReplicationModel};
 use inflight_checker::testing;
@@ -18,7 +19,7 @@ fn check(cfg: ReplicationCfg) -> impl Checker<ReplicationModel> {
 }
 
 fn assert_all_pass(cfg: ReplicationCfg) -> usize {
-    testing::assert_all_pass(cfg.into_model(), &format!("{cfg:?}"))
+    testing::assert_all_pass(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
 }
 
 fn assert_caught(cfg: ReplicationCfg, property: &'static str) {
@@ -156,7 +157,6 @@ fn invalid_configurations_are_rejected_with_a_reason() {
 
 #[test]
 fn reported_counterexamples_are_shortest() {
-    use inflight_checker::liveness::actor_faults;
     use inflight_checker::report::{run_check, CheckOptions};
     // k = 2 admitting 3: three client writes in a row is the shortest way to break it.
     let cfg = ReplicationCfg { fault: Fault::WindowOffByOne, ..base() };

@@ -13,7 +13,7 @@ fn base() -> RetryCfg {
 }
 
 fn assert_all_pass(cfg: RetryCfg) -> usize {
-    testing::assert_all_pass(cfg.into_model(), &format!("{cfg:?}"))
+    testing::assert_all_pass(cfg.into_model(), |_| false, &format!("{cfg:?}"))
 }
 
 #[test]
