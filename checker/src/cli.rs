@@ -30,7 +30,8 @@ pub struct Cli {
 enum Command {
     /// Exhaustively check a protocol: every interleaving, loss, duplication and crash allowed by
     /// the options. Prints each property's verdict, state counts and speed, and the
-    /// counterexample path when a property fails (exit code 1).
+    /// counterexample path when a property fails (exit code 1). A check bounded by --max-states
+    /// or --timeout that stops before the end without a counterexample exits 3.
     Check {
         #[command(subcommand)]
         protocol: Box<CheckProtocol>,
@@ -1133,19 +1134,50 @@ struct RunArgs {
     /// 2 if the path no longer applies. Keep it as a regression test.
     #[arg(long, value_name = "PATH")]
     replay: Option<String>,
+    /// Stop exploring once about N unique states are known: a bounded check, for a
+    /// configuration too large to finish. It is no proof: a property without a counterexample
+    /// is reported as not violated so far or undecided, and the exit code is 3.
+    #[arg(long, value_name = "N", value_parser = positive_count)]
+    max_states: Option<usize>,
+    /// Stop exploring after this much wall time (e.g. 30s, 5min): a bounded check, as with
+    /// --max-states.
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    timeout: Option<Seconds>,
 }
 
 impl RunArgs {
     /// The first option given that changes how the untimed check runs, if any.
     fn given(&self) -> Option<&'static str> {
+        self.search_given().or(self.replay.as_ref().map(|_| "--replay"))
+    }
+
+    /// The first option given that changes how the search runs (which `--replay` ignores).
+    fn search_given(&self) -> Option<&'static str> {
         [
             (self.threads != 1, "--threads"),
             (!matches!(self.strategy, StrategyArg::Bfs), "--strategy"),
-            (self.replay.is_some(), "--replay"),
+            (self.max_states.is_some(), "--max-states"),
+            (self.timeout.is_some(), "--timeout"),
         ]
         .into_iter()
         .find_map(first_given)
     }
+}
+
+fn positive_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err(format!("'{s}' must be at least 1")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{s}' is not a whole number of states")),
+    }
+}
+
+fn positive_duration(s: &str) -> Result<Seconds, String> {
+    let d = duration(s)?;
+    if !units::is_positive(&d.0) {
+        return Err(format!("'{s}' is not positive"));
+    }
+    Ok(d)
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -1516,6 +1548,11 @@ where
     M::Action: std::fmt::Debug + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
 {
     if let Some(path) = &run.replay {
+        if let Some(option) = run.search_given() {
+            return Err(format!(
+                "{option} does not apply to --replay, which re-runs one path instead of a search"
+            ));
+        }
         let r = inflight_checker::report::replay(&model, path)?;
         if json {
             let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
@@ -1535,6 +1572,11 @@ where
             StrategyArg::Dfs => Strategy::Dfs,
         },
         progress: !json,
+        max_states: run.max_states,
+        timeout: run
+            .timeout
+            .as_ref()
+            .map(|t| std::time::Duration::from_secs_f64(units::to_f64(&t.0))),
         ..CheckOptions::default()
     };
     let report = run_check(model, name, opts, faults);
@@ -1562,8 +1604,17 @@ where
         }
         explorer_hint(&report, &explore, highlight);
     }
-    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.failed() {
+        ExitCode::from(1)
+    } else if !report.complete {
+        ExitCode::from(BOUNDED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
+
+/// The exit code of a bounded check that stopped before the end and found no counterexample.
+const BOUNDED: u8 = 3;
 
 /// Extracts the discrete-time window graph and reports exact best/worst throughput against
 /// MODELS.md §2.

@@ -10,6 +10,8 @@ use crate::report::Describe;
 use stateright::{Model, Path, Property};
 use std::fmt::{self, Debug};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// A state that prints as its [`Describe`] text.
 #[derive(Clone, PartialEq, Eq)]
@@ -165,26 +167,69 @@ where
 }
 
 /// A model that counts the states whose actions the checker has asked for (the states it has
-/// expanded), so progress can show the search queue: discovered − expanded.
+/// expanded), so progress can show the search queue: discovered − expanded; and that can stop a
+/// search early (see [`Stop`]).
 pub struct Counted<M: Model> {
     inner: M,
     props: Vec<Property<M>>,
-    expanded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    expanded: Arc<AtomicUsize>,
+    stop: Arc<Stop>,
+}
+
+/// Ends a search early without losing what it found. Once [`Stop::raise`] is called, the wrapped
+/// model offers at most one action per state and that action leads back to the state itself, so
+/// the checker discovers nothing new, drains its queue (evaluating every property on every state
+/// already discovered), and finishes normally. A real dead end keeps no actions, so a dead-end
+/// `eventually` counterexample is still genuine. [`Stop::withheld`] counts the transitions not
+/// explored: 0 means the search was complete after all.
+#[derive(Debug, Default)]
+pub struct Stop {
+    raised: AtomicBool,
+    withheld: AtomicUsize,
+    looped: AtomicUsize,
+}
+
+impl Stop {
+    /// Stops the search.
+    pub fn raise(&self) {
+        self.raised.store(true, Ordering::Relaxed);
+    }
+
+    /// Lets the model behave normally again (to rebuild paths after the search).
+    pub fn lower(&self) {
+        self.raised.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether the search is being stopped.
+    pub fn is_raised(&self) -> bool {
+        self.raised.load(Ordering::Relaxed)
+    }
+
+    /// Transitions not explored because of the stop.
+    pub fn withheld(&self) -> usize {
+        self.withheld.load(Ordering::Relaxed)
+    }
+
+    /// Transitions the stop turned into self-loops, which the checker counted as generated.
+    pub fn looped(&self) -> usize {
+        self.looped.load(Ordering::Relaxed)
+    }
 }
 
 impl<M: Model> Counted<M> {
-    /// Wraps `inner`, counting into `expanded`. Panics above [`MAX_PROPERTIES`] properties.
-    pub fn new(inner: M, expanded: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Self {
+    /// Wraps `inner`, counting into `expanded` and stopping when `stop` is raised. Panics above
+    /// [`MAX_PROPERTIES`] properties.
+    pub fn new(inner: M, expanded: Arc<AtomicUsize>, stop: Arc<Stop>) -> Self {
         let props = inner.properties();
         assert!(props.len() <= MAX_PROPERTIES, "at most {MAX_PROPERTIES} properties");
-        Counted { inner, props, expanded }
+        Counted { inner, props, expanded, stop }
     }
 }
 
 impl<M> Wrapper for Counted<M>
 where
     M: Model,
-    M::State: Debug,
+    M::State: Debug + Clone,
     M::Action: Debug,
 {
     type Inner = M;
@@ -202,7 +247,7 @@ where
 impl<M> Model for Counted<M>
 where
     M: Model,
-    M::State: Debug,
+    M::State: Debug + Clone,
     M::Action: Debug,
 {
     type State = M::State;
@@ -213,11 +258,21 @@ where
     }
 
     fn actions(&self, state: &M::State, actions: &mut Vec<M::Action>) {
-        self.expanded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.expanded.fetch_add(1, Ordering::Relaxed);
+        let before = actions.len();
         self.inner.actions(state, actions);
+        if self.stop.is_raised() && actions.len() > before + 1 {
+            self.stop.withheld.fetch_add(actions.len() - before - 1, Ordering::Relaxed);
+            actions.truncate(before + 1);
+        }
     }
 
     fn next_state(&self, last: &M::State, action: M::Action) -> Option<M::State> {
+        if self.stop.is_raised() {
+            self.stop.withheld.fetch_add(1, Ordering::Relaxed);
+            self.stop.looped.fetch_add(1, Ordering::Relaxed);
+            return Some(last.clone());
+        }
         self.inner.next_state(last, action)
     }
 
@@ -269,5 +324,59 @@ mod tests {
         let text = format!("{init:#?}");
         assert!(text.starts_with("n0: Primary"), "{text}");
         assert!(!text.contains("timers_set") && !text.contains("random_choices"), "{text}");
+    }
+
+    /// 0 → 1 → 2 …: from `n` the actions lead to `n + 1` and `n + 2`, up to `last`, which is a
+    /// dead end; "reaches 100" is an `eventually` property that fails at every dead end short
+    /// of 100.
+    struct Chain {
+        last: u8,
+    }
+
+    impl Model for Chain {
+        type State = u8;
+        type Action = u8;
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+        fn actions(&self, s: &u8, out: &mut Vec<u8>) {
+            out.extend((s + 1..=s + 2).filter(|n| *n <= self.last));
+        }
+        fn next_state(&self, _: &u8, to: u8) -> Option<u8> {
+            Some(to)
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::eventually("reaches 100", |_, s: &u8| *s == 100)]
+        }
+    }
+
+    fn counted(last: u8, stop: &Arc<Stop>) -> Counted<Chain> {
+        Counted::new(Chain { last }, Arc::new(AtomicUsize::new(0)), stop.clone())
+    }
+
+    #[test]
+    fn a_raised_stop_explores_nothing_new_and_counts_what_it_withheld() {
+        let stop = Arc::new(Stop::default());
+        stop.raise();
+        let c = counted(50, &stop).checker().spawn_bfs().join();
+        assert_eq!(c.unique_state_count(), 1);
+        // State 0 had two actions: one was dropped, the other turned into a self-loop.
+        assert_eq!((stop.withheld(), stop.looped()), (2, 1));
+        // A state whose successors were withheld is not a dead end: no false counterexample.
+        assert!(c.discovery("reaches 100").is_none());
+        // Lowered, the same model explores everything and finds the real dead end at 50.
+        stop.lower();
+        let c = counted(50, &stop).checker().spawn_bfs().join();
+        assert_eq!(c.unique_state_count(), 51);
+        assert_eq!(c.discovery("reaches 100").map(|p| *p.last_state()), Some(50));
+    }
+
+    #[test]
+    fn a_real_dead_end_is_still_found_while_the_stop_is_raised() {
+        let stop = Arc::new(Stop::default());
+        stop.raise();
+        let c = counted(0, &stop).checker().spawn_bfs().join();
+        assert_eq!(stop.withheld(), 0, "nothing to withhold: the search is complete");
+        assert_eq!(c.discovery("reaches 100").map(|p| *p.last_state()), Some(0));
     }
 }

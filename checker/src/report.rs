@@ -6,9 +6,12 @@ use stateright::actor::{Actor, ActorModelState, Id, Network};
 use stateright::{Checker, Expectation, Model};
 use std::fmt::{self, Debug, Write as _};
 use std::hash::Hash;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::liveness::check_eventually;
+use crate::readable::{Counted, Stop};
 use crate::shortest::shortest_discoveries;
 
 /// Which search stateright runs.
@@ -34,6 +37,11 @@ pub struct CheckOptions {
     pub liveness_limit: usize,
     /// Show progress on stderr while the search runs (after the first second).
     pub progress: bool,
+    /// Stop exploring once about this many unique states are known (within a few milliseconds
+    /// of search), making the check bounded: see [`CheckReport::complete`].
+    pub max_states: Option<usize>,
+    /// Stop exploring after this much wall time, making the check bounded.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Default for CheckOptions {
@@ -43,6 +51,8 @@ impl Default for CheckOptions {
             strategy: Strategy::Bfs,
             liveness_limit: 10_000_000,
             progress: false,
+            max_states: None,
+            timeout: None,
         }
     }
 }
@@ -61,24 +71,39 @@ cycle avoids the goal, under weak fairness of every action and finitely many cra
 pub const STATERIGHT_LIVENESS: &str = "stateright 0.31: only dead ends are checked; a cycle \
 that avoids the goal would pass (the graph was too large for the sound check)";
 
+/// The semantics of an `eventually` verdict when a bound stopped the search early.
+pub const BOUNDED_LIVENESS: &str = "bounded: only the explored states were searched, for dead \
+ends where the goal never held (a dead end is a real counterexample; no cycle was looked for)";
+
 /// A property's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
-    /// An `always` or `eventually` property held in every explored state or path.
+    /// An `always` or `eventually` property held in every reachable state or path.
     Holds,
     /// An `always` or `eventually` property failed; the path is a counterexample.
     Violated,
     /// A `sometimes` property was witnessed; the path is an example.
     Reachable,
-    /// A `sometimes` property was never witnessed.
+    /// A `sometimes` property is witnessed in no reachable state.
     Unreachable,
+    /// A bounded check stopped early, and no explored state violates this `always` property:
+    /// evidence, not proof.
+    NotViolated,
+    /// A bounded check stopped early before deciding this `sometimes` or `eventually` property.
+    Undecided,
 }
 
 impl Verdict {
     /// Whether this outcome is what the property asks for.
     pub fn is_pass(self) -> bool {
         matches!(self, Verdict::Holds | Verdict::Reachable)
+    }
+
+    /// Whether this outcome shows that the property fails (a counterexample, or no example in a
+    /// complete search).
+    pub fn is_fail(self) -> bool {
+        matches!(self, Verdict::Violated | Verdict::Unreachable)
     }
 }
 
@@ -89,6 +114,8 @@ impl fmt::Display for Verdict {
             Verdict::Violated => "VIOLATED",
             Verdict::Reachable => "reachable",
             Verdict::Unreachable => "UNREACHABLE",
+            Verdict::NotViolated => "not violated so far (bounded)",
+            Verdict::Undecided => "undecided (bounded)",
         })
     }
 }
@@ -148,12 +175,30 @@ pub struct CheckReport {
     pub threads: usize,
     /// Search order.
     pub strategy: Strategy,
+    /// Whether every reachable state was explored. `false` only when a bound
+    /// ([`CheckOptions::max_states`], [`CheckOptions::timeout`]) stopped the search first: then
+    /// no verdict is a proof, a property without a counterexample is
+    /// [`Verdict::NotViolated`] or [`Verdict::Undecided`], and the sound liveness pass is
+    /// skipped.
+    pub complete: bool,
+    /// The bound that stopped the search early, as the option that set it (`--max-states 1000`,
+    /// `--timeout 2s`); `None` for a complete search.
+    pub stopped_by: Option<String>,
+    /// Transitions out of explored states left unexplored because of the bound (0 when
+    /// complete).
+    pub unexplored_transitions: usize,
 }
 
 impl CheckReport {
-    /// Whether every property got the verdict it asks for.
+    /// Whether every property got the verdict it asks for (never, for an incomplete search).
     pub fn passed(&self) -> bool {
         self.properties.iter().all(|p| p.verdict.is_pass())
+    }
+
+    /// Whether some property is shown to fail: a counterexample, or a `sometimes` property no
+    /// reachable state witnesses.
+    pub fn failed(&self) -> bool {
+        self.properties.iter().any(|p| p.verdict.is_fail())
     }
 
     /// The report of the property called `name`.
@@ -239,71 +284,103 @@ where
     M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
 {
     let start = Instant::now();
-    let expanded = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let model = crate::readable::Counted::new(model, expanded.clone());
+    let expanded = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(Stop::default());
+    let model = Counted::new(model, expanded.clone(), stop.clone());
     let builder = model.checker().threads(opts.threads.max(1));
+    let watch = Watch { opts: &opts, start, expanded: &expanded, stop: &stop };
     match opts.strategy {
         Strategy::Bfs => {
-            let c = watch(builder.spawn_bfs(), opts.progress, start, &expanded);
-            summarize(c, name, opts, start, faults)
+            let (c, stopped_by) = watch.run(builder.spawn_bfs());
+            summarize(c, name, opts, start, faults, stopped_by, &stop)
         }
         Strategy::Dfs => {
-            let c = watch(builder.spawn_dfs(), opts.progress, start, &expanded);
-            summarize(c, name, opts, start, faults)
+            let (c, stopped_by) = watch.run(builder.spawn_dfs());
+            summarize(c, name, opts, start, faults, stopped_by, &stop)
         }
     }
+}
+
+/// Waits for a search: shows its progress, and stops it at the bounds of [`CheckOptions`].
+struct Watch<'a> {
+    opts: &'a CheckOptions,
+    start: Instant,
+    expanded: &'a AtomicUsize,
+    stop: &'a Stop,
 }
 
 /// How often [`watch`] asks whether the search has finished: the reported time is late by at
 /// most this much.
 const POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// Waits for the search to finish, showing its progress on stderr when asked: refreshed in
-/// place on a terminal, a line at once and then every five seconds otherwise. Quiet for the first second, so
-/// short checks print nothing. The queue is the states discovered but not yet expanded.
-fn watch<M: Model, C: Checker<M>>(
-    checker: C,
-    progress: bool,
-    start: Instant,
-    expanded: &std::sync::atomic::AtomicUsize,
-) -> C {
-    use std::io::{IsTerminal, Write};
-    let tty = std::io::stderr().is_terminal();
-    let mut shown = false;
-    let mut last_line = f64::NEG_INFINITY;
-    let mut last_shown = f64::NEG_INFINITY;
-    while !checker.is_done() {
-        // Poll often, so that the time reported (and states per second) is the search's own and
-        // not rounded up to the refresh interval; refresh the display every 100 ms at most.
-        std::thread::sleep(POLL);
-        let t = start.elapsed().as_secs_f64();
-        if !progress || t < 1.0 || t - last_shown < 0.1 {
-            continue;
+impl Watch<'_> {
+    /// Waits for the search to finish, showing its progress on stderr when asked: refreshed in
+    /// place on a terminal, a line at once and then every five seconds otherwise. Quiet for the
+    /// first second, so short checks print nothing. The queue is the states discovered but not
+    /// yet expanded. Raises the stop at the first bound reached and returns which one, as its
+    /// option; the model behaves normally again when this returns.
+    fn run<M: Model, C: Checker<M>>(&self, checker: C) -> (C, Option<String>) {
+        let mut stopped_by = None;
+        let checker = self.show(checker, &mut stopped_by);
+        self.stop.lower();
+        (checker, stopped_by)
+    }
+
+    fn bound_reached<M: Model, C: Checker<M>>(&self, checker: &C) -> Option<String> {
+        if let Some(max) = self.opts.max_states.filter(|&m| checker.unique_state_count() >= m) {
+            return Some(format!("--max-states {max}"));
         }
-        last_shown = t;
-        let (unique, total) = (checker.unique_state_count(), checker.state_count());
-        let queue = unique.saturating_sub(expanded.load(std::sync::atomic::Ordering::Relaxed));
-        let line = format!(
+        let timeout = self.opts.timeout.filter(|&t| self.start.elapsed() >= t)?;
+        Some(format!("--timeout {}s", timeout.as_secs_f64()))
+    }
+
+    fn show<M: Model, C: Checker<M>>(&self, checker: C, stopped_by: &mut Option<String>) -> C {
+        let (progress, start) = (self.opts.progress, self.start);
+        use std::io::{IsTerminal, Write};
+        let tty = std::io::stderr().is_terminal();
+        let mut shown = false;
+        let mut last_line = f64::NEG_INFINITY;
+        let mut last_shown = f64::NEG_INFINITY;
+        while !checker.is_done() {
+            // Poll often, so that the time reported (and states per second) is the search's own
+            // and not rounded up to the refresh interval, and a bound stops the search promptly;
+            // refresh the display every 100 ms at most.
+            std::thread::sleep(POLL);
+            if stopped_by.is_none() {
+                if let Some(bound) = self.bound_reached(&checker) {
+                    self.stop.raise();
+                    *stopped_by = Some(bound);
+                }
+            }
+            let t = start.elapsed().as_secs_f64();
+            if !progress || t < 1.0 || t - last_shown < 0.1 {
+                continue;
+            }
+            last_shown = t;
+            let (unique, total) = (checker.unique_state_count(), checker.state_count());
+            let queue = unique.saturating_sub(self.expanded.load(Ordering::Relaxed));
+            let line = format!(
             "exploring: {unique} unique states, {total} generated, {:.0} states/s, queue {queue}, depth {}, {t:.1} s",
             unique as f64 / t,
             checker.max_depth()
         );
-        let mut err = std::io::stderr().lock();
-        if tty {
-            let _ = write!(err, "\r\x1b[2K{line}");
-            let _ = err.flush();
-            shown = true;
-        } else if t - last_line >= 5.0 {
-            let _ = writeln!(err, "{line}");
-            last_line = t;
+            let mut err = std::io::stderr().lock();
+            if tty {
+                let _ = write!(err, "\r\x1b[2K{line}");
+                let _ = err.flush();
+                shown = true;
+            } else if t - last_line >= 5.0 {
+                let _ = writeln!(err, "{line}");
+                last_line = t;
+            }
         }
+        if shown {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+        checker.join()
     }
-    if shown {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K");
-        let _ = err.flush();
-    }
-    checker.join()
 }
 
 /// Replaces stateright's `eventually` verdicts by the sound analysis, when the graph fits.
@@ -359,6 +436,8 @@ fn summarize<M, C>(
     opts: CheckOptions,
     start: Instant,
     faults: FaultFn<M::Action>,
+    stopped_by: Option<String>,
+    stop: &Stop,
 ) -> CheckReport
 where
     M: Model,
@@ -386,16 +465,20 @@ where
     if !violated.is_empty() {
         discoveries.extend(shortest_discoveries(model, &violated));
     }
+    // A bound that stopped the search after it had explored everything leaves it complete.
+    let complete = stop.withheld() == 0;
     let properties = model
         .properties()
         .into_iter()
         .map(|p| {
             let found = discoveries.remove(p.name);
-            let verdict = match (&p.expectation, found.is_some()) {
-                (Expectation::Sometimes, true) => Verdict::Reachable,
-                (Expectation::Sometimes, false) => Verdict::Unreachable,
-                (_, true) => Verdict::Violated,
-                (_, false) => Verdict::Holds,
+            let verdict = match (&p.expectation, found.is_some(), complete) {
+                (Expectation::Sometimes, true, _) => Verdict::Reachable,
+                (Expectation::Sometimes, false, true) => Verdict::Unreachable,
+                (Expectation::Always, false, false) => Verdict::NotViolated,
+                (_, false, false) => Verdict::Undecided,
+                (_, true, _) => Verdict::Violated,
+                (_, false, true) => Verdict::Holds,
             };
             let explorer_path = found.as_ref().map(|path| path.encode(model));
             let (initial, path) = match found {
@@ -433,14 +516,24 @@ where
         model: model_name,
         properties,
         unique_states: unique,
-        total_states: checker.state_count(),
+        total_states: checker.state_count() - stop.looped(),
         max_depth: checker.max_depth(),
         elapsed_s: elapsed,
         states_per_s: if elapsed > 0.0 { unique as f64 / elapsed } else { 0.0 },
         liveness_s: 0.0,
         threads: opts.threads.max(1),
         strategy: opts.strategy,
+        complete,
+        stopped_by: stopped_by.filter(|_| !complete),
+        unexplored_transitions: stop.withheld(),
     };
+    if !complete {
+        // Only stateright's dead ends were checked, and only among the explored states.
+        for p in report.properties.iter_mut().filter(|p| p.expectation == "eventually") {
+            p.semantics = Some(BOUNDED_LIVENESS.into());
+        }
+        return report;
+    }
     let live = Instant::now();
     sound_liveness(model, &mut report, opts.liveness_limit, faults);
     report.liveness_s = live.elapsed().as_secs_f64();
@@ -462,9 +555,20 @@ impl fmt::Display for CheckReport {
             self.strategy,
             self.liveness_s
         )?;
+        if let Some(bound) = &self.stopped_by {
+            writeln!(
+                f,
+                "BOUNDED: {bound} stopped the search, leaving {} transitions unexplored: no verdict below is a proof",
+                self.unexplored_transitions
+            )?;
+        }
         writeln!(f)?;
         for p in &self.properties {
-            let mark = if p.verdict.is_pass() { "ok " } else { "FAIL" };
+            let mark = match p.verdict {
+                v if v.is_pass() => "ok ",
+                v if v.is_fail() => "FAIL",
+                _ => " ?  ",
+            };
             writeln!(f, "  {mark} {:<10} {:<55} {}", p.expectation, p.name, p.verdict)?;
         }
         if let Some(sem) = self.properties.iter().find_map(|p| p.semantics.as_ref()) {

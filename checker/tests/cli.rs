@@ -1,5 +1,5 @@
-//! The `inflight` binary's contract: exit codes (0 ok, 1 a property failed, 2 bad arguments),
-//! one-line errors that name the argument, and JSON that machines can read.
+//! The `inflight` binary's contract: exit codes (0 ok, 1 a property failed, 2 bad arguments, 3
+//! a bounded check stopped early without a counterexample), one-line errors that name the argument, and JSON that machines can read.
 
 use std::process::{Command, Output};
 
@@ -811,6 +811,13 @@ fn options_the_chosen_check_would_ignore_are_errors() {
         (&[&timed[..], &["--writes", "5"]].concat(), "--writes"),
         (&[&timed[..], &["--threads", "2"]].concat(), "--threads"),
         (&[&timed[..], &["--replay", "0/0"]].concat(), "--replay"),
+        (&[&timed[..], &["--max-states", "100"]].concat(), "--max-states"),
+        (&[&timed[..], &["--timeout", "1s"]].concat(), "--timeout"),
+        (&["check", "replication", "--replay", "0/0", "--max-states", "9"], "--max-states"),
+        (&["check", "replication", "--replay", "0/0", "--strategy", "dfs"], "--strategy"),
+        (&["check", "replication", "--max-states", "0"], "--max-states"),
+        (&["check", "replication", "--timeout", "0s"], "--timeout"),
+        (&["check", "replication", "--timeout", "5"], "--timeout"),
         (&[&pipe[..], &["--fault", "deliver-out-of-order"]].concat(), "--fault"),
         (&[&pipe[..], &["--messages", "5"]].concat(), "--messages"),
         (&[&pipe[..], &["--max-in-network", "3"]].concat(), "--max-in-network"),
@@ -861,4 +868,39 @@ fn a_broken_variant_the_scenario_cannot_show_says_how_to_show_it() {
     {
         assert!(!stdout(&inflight(args)).contains("note:"), "{args:?}");
     }
+}
+
+#[test]
+fn a_bounded_check_stops_says_so_and_exits_3_unless_it_finds_a_bug() {
+    // 781,697 states in all; the bound stops the search at about 20,000.
+    let big = ["check", "replication", "--replicas", "3", "--window", "3", "--writes", "6"];
+    let o = inflight(&[&big[..], &["--max-states", "20000"]].concat());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}{}", stderr(&o));
+    assert!(out.contains("BOUNDED: --max-states 20000 stopped the search"), "{out}");
+    assert!(out.contains("not violated so far (bounded)") && out.contains("undecided"), "{out}");
+    assert!(!out.contains(" ok "), "nothing is proved by a bounded search: {out}");
+    let o = inflight(&[&big[..], &["--max-states", "20000", "--json"]].concat());
+    let v = json(&o);
+    assert_eq!(v["complete"], false);
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["stopped_by"], "--max-states 20000");
+    let unique = v["unique_states"].as_u64().expect("count");
+    assert!((20_000..781_697).contains(&unique), "{unique}");
+    assert!(v["unexplored_transitions"].as_u64() > Some(0));
+    // A bug inside the bound is still a counterexample: exit 1, with its explorer path. (This
+    // variant has 6.25 million states: a full check takes minutes.)
+    let o =
+        inflight(&[&big[..], &["--fault", "ack-before-store", "--max-states", "20000"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("VIOLATED") && stdout(&o).contains("#/steps/"), "{}", stdout(&o));
+    // The full check takes seconds; a wall-time bound stops it the same way.
+    let o = inflight(&[&big[..], &["--timeout", "50ms", "--json"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert_eq!(json(&o)["stopped_by"], "--timeout 0.05s");
+    // A bound the search never reaches changes nothing: a complete check, exit 0.
+    let o = inflight(&["check", "replication", "--max-states", "1000000", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!((v["complete"].as_bool(), v["unique_states"].as_u64()), (Some(true), Some(159)));
 }
