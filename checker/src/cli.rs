@@ -829,7 +829,7 @@ enum PredictLaw {
         #[arg(long = "stage", value_parser = stage, required = true)]
         stages: Vec<inflight_models::tandem::Stage>,
         /// A concurrency cap C at the entry (closed loop); needs --zero-load.
-        #[arg(long, requires = "zero_load", value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, requires = "zero_load", value_parser = positive_u64)]
         cap: Option<u64>,
         /// The zero-load round trip R0 = Z + Σ 1/μᵢ, e.g. 10ms; needs --cap.
         #[arg(long, requires = "cap", value_parser = duration, allow_hyphen_values = true)]
@@ -934,7 +934,7 @@ enum PredictLaw {
         #[arg(long, value_parser = duration, allow_hyphen_values = true)]
         rtt: Seconds,
         /// Writes in flight, k (1 = strict synchronous replication).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 1, value_parser = positive_u64)]
         window: u64,
         #[command(flatten)]
         link: LinkArgs,
@@ -942,7 +942,7 @@ enum PredictLaw {
         #[arg(long = "proc", value_parser = duration, default_value = "0s", allow_hyphen_values = true)]
         t_proc: Seconds,
         /// Writes per message (group commit), b.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 1, value_parser = positive_u64)]
         batch: u64,
         /// Print the result as JSON.
         #[arg(long)]
@@ -960,7 +960,7 @@ enum PredictLaw {
         #[arg(long, value_parser = rate, allow_hyphen_values = true)]
         rate: Option<PerSec>,
         /// A window M: prints its throughput, min(M/(RTT + s/B), B/s).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_parser = positive_u64)]
         window: Option<u64>,
         /// Print the result as JSON.
         #[arg(long)]
@@ -1169,6 +1169,15 @@ fn positive_count(s: &str) -> Result<usize, String> {
         Ok(0) => Err(format!("'{s}' must be at least 1")),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("'{s}' is not a whole number of states")),
+    }
+}
+
+/// A count of at least 1 (clap's own range check would print "not in 1..18446744073709551615").
+fn positive_u64(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err(format!("'{s}' must be at least 1")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{s}' is not a whole number")),
     }
 }
 

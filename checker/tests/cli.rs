@@ -98,6 +98,8 @@ fn bad_arguments_get_one_line_naming_the_argument_and_exit_2() {
         ),
         (&["check", "replication", "--ack", "3"], "ack policy"),
         (&["explore", "replication", "--addr", "nowhere"], "--addr"),
+        (&["predict", "replication", "--rtt", "1ms", "--batch", "0"], "at least 1"),
+        (&["predict", "window", "--rtt", "1ms", "--window", "0"], "at least 1"),
     ];
     assert_usage_errors(cases);
 }
