@@ -563,13 +563,15 @@ impl fmt::Display for CheckReport {
             )?;
         }
         writeln!(f)?;
+        // Names line up in a column at least 55 wide, and wider than the longest name.
+        let width = self.properties.iter().map(|p| p.name.chars().count() + 1).fold(55, usize::max);
         for p in &self.properties {
             let mark = match p.verdict {
                 v if v.is_pass() => "ok ",
                 v if v.is_fail() => "FAIL",
                 _ => " ?  ",
             };
-            writeln!(f, "  {mark} {:<10} {:<55} {}", p.expectation, p.name, p.verdict)?;
+            writeln!(f, "  {mark} {:<10} {:<width$} {}", p.expectation, p.name, p.verdict)?;
         }
         if let Some(sem) = self.properties.iter().find_map(|p| p.semantics.as_ref()) {
             writeln!(f, "  (eventually: {sem})")?;
