@@ -1851,6 +1851,11 @@ fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
             outln!("Walk \"{}\" step by step in the web explorer:", p.name);
             outln!("  {command}");
             outln!("  then open http://127.0.0.1:3000/#/steps/{path}");
+            if let Some(c) = p.cycle_from {
+                outln!(
+                    "  (the path ends after one turn of the cycle, which starts after step {c})"
+                );
+            }
         }
     }
 }

@@ -421,6 +421,11 @@ where
                 };
                 let prefix_len = lasso.prefix.len();
                 let has_cycle = !lasso.cycle.is_empty();
+                // The explorer walks the prefix and one turn of the cycle.
+                let actions = lasso.prefix.iter().chain(&lasso.cycle).map(|(a, _)| a);
+                p.explorer_path =
+                    stateright::Path::from_actions(model, lasso.init.clone(), actions)
+                        .map(|path| path.encode(model));
                 let mut steps: Vec<Step> = lasso.prefix.into_iter().map(step).collect();
                 steps.extend(lasso.cycle.into_iter().map(step));
                 p.path = Some(steps);

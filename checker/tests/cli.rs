@@ -378,38 +378,9 @@ fn the_explorer_serves_the_naive_phantom_at_the_path_check_prints() {
         .iter()
         .find(|p| p["name"] == "a phantom deadlock is declared (reachable)")
         .expect("the phantom property");
-    let path = prop["explorer_path"].as_str().expect("an explorer path").to_string();
-    let (parent, last) = path.rsplit_once('/').expect("more than one step");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_inflight"))
-        .args(["explore", "deadlock", "--detector", "naive", "--addr", &addr])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("starts");
-    let _server = Server(child);
-    let mut views = None;
-    for _ in 0..100 {
-        views = http_get(&addr, &format!("/.states/{parent}"));
-        if views.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let views: serde_json::Value =
-        serde_json::from_str(&views.expect("the explorer answers")).expect("JSON");
-    let last: u64 = last.parse().expect("an index");
-    let step = views
-        .as_array()
-        .expect("one view per action")
-        .iter()
-        .find(|v| v["actionIndex"] == last)
-        .expect("the path's last action is offered");
-    let state = step["state"].as_str().expect("the state's text");
+    let path = prop["explorer_path"].as_str().expect("an explorer path");
+    let states = explorer_states(&["deadlock", "--detector", "naive"], &[path]);
+    let state = &states[0];
     assert!(state.contains("DECLARED p0 → p1 → p0"), "{state}");
     assert!(state.contains("r0=p1") && !state.contains("r0=p0"), "site 0 shows no edge: {state}");
 }
@@ -905,4 +876,76 @@ fn a_bounded_check_stops_says_so_and_exits_3_unless_it_finds_a_bug() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let v = json(&o);
     assert_eq!((v["complete"].as_bool(), v["unique_states"].as_u64()), (Some(true), Some(159)));
+}
+
+/// Serves `explore <args>` on a free port, and returns the text of the state each explorer path
+/// (`i0/i1/…`) leads to, as the explorer shows it.
+fn explorer_states(args: &[&str], paths: &[&str]) -> Vec<String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_inflight"))
+        .args([&["explore"], args, &["--addr", &addr]].concat())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    let _server = Server(child);
+    paths
+        .iter()
+        .map(|path| {
+            let (parent, last) = path.rsplit_once('/').expect("more than one step");
+            let mut views = None;
+            for _ in 0..100 {
+                views = http_get(&addr, &format!("/.states/{parent}"));
+                if views.is_some() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let views: serde_json::Value =
+                serde_json::from_str(&views.expect("the explorer answers")).expect("JSON");
+            let last: u64 = last.parse().expect("an index");
+            let view = views
+                .as_array()
+                .expect("one view per action")
+                .iter()
+                .find(|v| v["actionIndex"] == last)
+                .unwrap_or_else(|| panic!("{path}: the last action is not offered"))
+                .clone();
+            view["state"].as_str().expect("the state's text").to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_liveness_cycle_can_be_walked_in_the_explorer() {
+    // The receiver skips a gap and never delivers it: a fair cycle of retransmissions that
+    // never reaches "all delivered". The path is the prefix, then one turn of the cycle.
+    let scenario =
+        ["pipeline", "--fault", "deliver-out-of-order", "--network", "duplicating", "--retransmit"];
+    let o = inflight(&[&["check"], &scenario[..], &["--json"]].concat());
+    let v = json(&o);
+    let prop = v["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["name"] == "all delivered (eventually)")
+        .expect("the liveness property")
+        .clone();
+    assert_eq!(prop["verdict"], "violated");
+    let path = prop["explorer_path"].as_str().expect("an explorer path for the cycle");
+    let steps = prop["path"].as_array().expect("steps").len();
+    let cycle_from = prop["cycle_from"].as_u64().expect("a cycle") as usize;
+    let indices: Vec<&str> = path.split('/').collect();
+    assert_eq!(indices.len(), steps + 1, "the initial state's index, then one per step");
+    // The explorer's state where the cycle starts is the state it ends in.
+    let entry = indices[..=cycle_from].join("/");
+    let states = explorer_states(&scenario, &[&entry, path]);
+    assert_eq!(states[0], states[1], "the cycle closes");
+    assert!(states[1].contains("first_bad: Some"), "{}", states[1]);
+    let text = stdout(&inflight(&[&["check"], &scenario[..]].concat()));
+    assert!(text.contains(&format!("which starts after step {cycle_from}")), "{text}");
 }
