@@ -6,6 +6,7 @@ use inflight_core::Duration;
 use inflight_models::herd::{expected_peak, ratio};
 use inflight_models::herd_sim::{mean_peak, run_once, HerdSetup, PolicyKind};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// Ticks per unit of w's denominator: τ = L·SCALE ticks, s = r·SCALE, so retry times are fine
 /// enough that ties (a discrete artefact) are rare.
@@ -20,7 +21,15 @@ fn setup(clients: u16, r: u64, l: u64, policy: PolicyKind, seed: u64) -> HerdSet
 const WS: [(u64, u64); 7] = [(1, 2), (1, 3), (1, 4), (1, 5), (2, 5), (3, 10), (1, 10)];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 14, ..ProptestConfig::default() })]
+    // 4 standard errors is a false alarm in about 1 comparison in 16,000, so with fresh cases
+    // on every run CI would fail now and then for nothing (it did: N = 11, w = 1/3 once came out
+    // 4.3 SE low, and 0.0 SE on average over 20 other seeds). The cases are pinned so that CI is
+    // reproducible; set PROPTEST_RNG_SEED and remove `rng_seed` to draw others.
+    #![proptest_config(ProptestConfig {
+        cases: 14,
+        rng_seed: RngSeed::Fixed(0x4e5d),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_jittered_mean_peak_agrees_with_the_exact_expectation(

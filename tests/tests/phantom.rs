@@ -10,6 +10,7 @@ use inflight_models::phantom_sim::{run, PhantomExperiment};
 use inflight_models::units::{PerSec, Seconds, Q};
 use num_bigint::BigInt;
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 const TICK: f64 = 1e-6;
 
@@ -50,7 +51,12 @@ fn experiment(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    // Pinned cases, as in herd.rs: a 4-SE test on fresh cases fails now and then for nothing.
+    #![proptest_config(ProptestConfig {
+        cases: 16,
+        rng_seed: RngSeed::Fixed(0x9a16),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn naive_false_positives_follow_model_a_and_confirming_has_none(
@@ -101,7 +107,12 @@ fn unpinned_confirmations_let_phantoms_through_at_the_predicted_rate() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    // Pinned cases, as in herd.rs: a 4-SE test on fresh cases fails now and then for nothing.
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        rng_seed: RngSeed::Fixed(0x9a24),
+        ..ProptestConfig::default()
+    })]
 
     /// The probability is checked, not estimated: uniformization over the core machines' own
     /// state graph gives model A to 1e−12.
