@@ -1065,6 +1065,8 @@ enum FaultArg {
     StoreOutOfOrder,
     /// Replicas keep their log in volatile memory only.
     VolatileLog,
+    /// The primary resends only the newest unacknowledged write.
+    ResendNewestOnly,
 }
 
 impl ReplicationArgs {
@@ -1085,6 +1087,7 @@ impl ReplicationArgs {
                 FaultArg::AckBeforeStore => Fault::AckBeforeStore,
                 FaultArg::StoreOutOfOrder => Fault::StoreOutOfOrder,
                 FaultArg::VolatileLog => Fault::VolatileLog,
+                FaultArg::ResendNewestOnly => Fault::ResendNewestOnly,
             },
         };
         cfg.validate().map_err(|e| format!("invalid replication scenario: {e}"))?;
@@ -1096,6 +1099,12 @@ impl ReplicationArgs {
         let how = match self.fault {
             FaultArg::VolatileLog if self.net.crashes == 0 => {
                 "A replica that does not persist loses its log only in a crash: add --crashes 1."
+            }
+            FaultArg::ResendNewestOnly => {
+                "Only a lost write shows it, as a liveness failure, and only on a network where \
+                 the resends do not pile up against --max-in-network: add --network duplicating \
+                 --lossy --replicas 1 (and keep --window 2 or more: with 1 the only write in \
+                 flight is the newest)."
             }
             _ => GENERIC_HOW,
         };

@@ -145,7 +145,7 @@ impl PipelineCfg {
             NodeActor::new(rx).persistent(persist),
         ];
         let model = ActorModel::new(self, ()).actors(actors);
-        let mut model = network::configure(model, self.network, self.lossy, self.crashes)
+        network::configure(model, self.network, self.lossy, self.crashes)
             .property(Expectation::Always, props::PREFIX, |_, s| {
                 let got = deliveries(s);
                 got.first_bad.is_none() && got.in_order <= sender(s).last()
@@ -155,14 +155,12 @@ impl PipelineCfg {
             })
             .property(Expectation::Sometimes, props::ALL_DELIVERED_REACHABLE, |m, s| {
                 deliveries(s).in_order == m.cfg.messages as Seq
-            });
-        if !self.lossy {
-            model =
-                model.property(Expectation::Eventually, props::ALL_DELIVERED_EVENTUALLY, |m, s| {
-                    deliveries(s).in_order == m.cfg.messages as Seq
-                });
-        }
-        model
+            })
+            // On a lossy network too: losses are faults, assumed finitely many, so
+            // retransmission must still get every message delivered.
+            .property(Expectation::Eventually, props::ALL_DELIVERED_EVENTUALLY, |m, s| {
+                deliveries(s).in_order == m.cfg.messages as Seq
+            })
     }
 }
 

@@ -157,7 +157,7 @@ impl ReplicationCfg {
             }
         });
         let model = ActorModel::new(self, ()).actors(actors);
-        let mut model = network::configure(model, self.network, self.lossy, self.crashes)
+        network::configure(model, self.network, self.lossy, self.crashes)
             .property(Expectation::Always, props::IN_FLIGHT, |m, s| {
                 primary(s).in_flight() <= m.cfg.window as u32
             })
@@ -165,14 +165,12 @@ impl ReplicationCfg {
             .property(Expectation::Always, props::PREFIX, logs_are_prefixes)
             .property(Expectation::Sometimes, props::ALL_COMMITTED_REACHABLE, |m, s| {
                 primary(s).commit() == m.cfg.writes as u32
-            });
-        if !self.lossy {
-            model =
-                model.property(Expectation::Eventually, props::ALL_COMMITTED_EVENTUALLY, |m, s| {
-                    primary(s).commit() == m.cfg.writes as u32
-                });
-        }
-        model
+            })
+            // On a lossy network too: losses are faults, assumed finitely many, so
+            // retransmission must still get every write committed.
+            .property(Expectation::Eventually, props::ALL_COMMITTED_EVENTUALLY, |m, s| {
+                primary(s).commit() == m.cfg.writes as u32
+            })
     }
 }
 

@@ -6,9 +6,10 @@
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::{props, ReplicationCfg, ReplicationModel};
+use inflight_checker::report::{run_check, CheckOptions, Verdict};
 use inflight_checker::testing;
 use inflight_core::replication::{AckPolicy, Fault};
-use stateright::{Checker, Model};
+use stateright::Checker;
 
 fn base() -> ReplicationCfg {
     ReplicationCfg::default()
@@ -90,17 +91,33 @@ fn retransmission_on_a_multiset_network_is_bounded_and_passes() {
 }
 
 #[test]
-fn lossy_models_do_not_claim_liveness() {
-    let cfg = ReplicationCfg {
+fn on_a_lossy_network_a_retransmission_that_never_fills_the_gap_is_a_liveness_failure() {
+    // Losses are faults, assumed finitely many, so every write must still commit. Resending
+    // only the newest write never repairs a lost older one: every safety property holds, and
+    // only the sound `eventually` check sees the writes stall.
+    let lossy = ReplicationCfg {
+        replicas: 1,
         network: NetworkKind::Duplicating,
         lossy: true,
         retransmit: true,
-        replicas: 1,
-        writes: 1,
         ..base()
     };
-    let names: Vec<_> = cfg.into_model().properties().iter().map(|p| p.name).collect();
-    assert!(!names.contains(&props::ALL_COMMITTED_EVENTUALLY));
+    let broken = ReplicationCfg { fault: Fault::ResendNewestOnly, ..lossy };
+    let report =
+        run_check(broken.into_model(), String::new(), CheckOptions::default(), actor_faults);
+    for p in &report.properties {
+        let live = p.name == props::ALL_COMMITTED_EVENTUALLY;
+        assert_eq!(p.verdict.is_pass(), !live, "{}: {}", p.name, p.verdict);
+    }
+    let p = report.property(props::ALL_COMMITTED_EVENTUALLY).expect("property");
+    assert_eq!(p.verdict, Verdict::Violated);
+    let path = p.path.as_ref().expect("a lasso");
+    assert!(p.cycle_from.is_some(), "a cycle, not a dead end");
+    assert!(path.iter().any(|s| s.action.starts_with("Drop")), "a write is lost on the way");
+    // With the same losses, the correct primary commits everything.
+    assert_eq!(assert_all_pass(lossy), 1099);
+    // And stateright's own verdict passes the broken one: only a cycle shows the bug.
+    assert!(check(broken).discovery(props::ALL_COMMITTED_EVENTUALLY).is_none());
 }
 
 #[test]
@@ -157,7 +174,6 @@ fn invalid_configurations_are_rejected_with_a_reason() {
 
 #[test]
 fn reported_counterexamples_are_shortest() {
-    use inflight_checker::report::{run_check, CheckOptions};
     // k = 2 admitting 3: three client writes in a row is the shortest way to break it.
     let cfg = ReplicationCfg { fault: Fault::WindowOffByOne, ..base() };
     let report =

@@ -77,6 +77,11 @@ pub enum Fault {
     StoreOutOfOrder,
     /// The replica keeps its log only in volatile memory: a crash forgets every write.
     VolatileLog,
+    /// On its retransmission timer the primary resends only the newest unacknowledged write,
+    /// not everything a replica lacks: once an older one is lost, the replica rejects every
+    /// resend as a gap and nothing commits again. Only a lossy network shows it, as a liveness
+    /// failure.
+    ResendNewestOnly,
 }
 
 /// A replication group's settings, shared by the primary and validated before use.
@@ -438,8 +443,12 @@ impl<const N: usize> Primary<N> {
         self.armed = false;
         let last = self.window.last();
         let mut lagging = false;
+        let first = |acked: Seq| match self.cfg.fault {
+            Fault::ResendNewestOnly => last.max(acked + 1),
+            _ => acked + 1,
+        };
         for (i, &acked) in self.acked.iter().enumerate() {
-            for seq in acked + 1..=last {
+            for seq in first(acked)..=last {
                 if let Some(value) = self.log.get(seq) {
                     out.send(replica_id(i as u8), Msg::Append { seq, value });
                     lagging = true;
@@ -936,6 +945,17 @@ mod tests {
         assert!(out
             .as_slice()
             .contains(&Effect::SetTimer { timer: Timer::Retransmit, at: now + RTO }));
+    }
+
+    #[test]
+    fn the_resend_newest_only_variant_leaves_the_gap_unfilled() {
+        let now = Instant(100);
+        let broken = Config { fault: Fault::ResendNewestOnly, ..cfg(1, 4, AckPolicy::All) };
+        let mut node = primary_with_writes(broken, 3, Instant(0));
+        let mut out = Out::new();
+        node.on_timer(now, Timer::Retransmit, &mut out);
+        // The replica lacks 1, 2 and 3; only 3 goes out, which it must reject as a gap.
+        assert_eq!(sends(&out), [(NodeId(1), Msg::Append { seq: 3, value: 102 })]);
     }
 
     #[test]
