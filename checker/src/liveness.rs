@@ -34,6 +34,10 @@ pub struct Liveness<S, A> {
     pub property: &'static str,
     /// The counterexample, if the property fails.
     pub counterexample: Option<Lasso<S, A>>,
+    /// States reached just outside the model's boundary (`within_boundary` false), which were
+    /// not explored further. When it is not 0 the verdict covers only the graph inside the
+    /// boundary: a cycle that passes through such states is not seen.
+    pub outside_boundary: usize,
 }
 
 /// A path from the initial state into a cycle that repeats forever.
@@ -202,6 +206,7 @@ where
     let g = explore(model, &conditions, limit)?;
     let inits: Vec<u32> = g.inits.iter().map(|&(ix, _)| ix).collect();
     let fault: Vec<bool> = g.actions.iter().map(is_fault).collect();
+    let outside_boundary = g.expanded.iter().filter(|&&inside| !inside).count();
     Some(
         props
             .iter()
@@ -209,7 +214,8 @@ where
             .map(|(k, p)| {
                 let goal: Vec<bool> = g.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
                 let lasso = find_lasso(&g, &goal, &inits, &fault);
-                Liveness { property: p.name, counterexample: lasso.map(|l| replay(model, &g, l)) }
+                let counterexample = lasso.map(|l| replay(model, &g, l));
+                Liveness { property: p.name, counterexample, outside_boundary }
             })
             .collect(),
     )

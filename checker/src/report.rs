@@ -67,6 +67,16 @@ pub type FaultFn<A> = fn(&A) -> bool;
 pub const LIVENESS_SEMANTICS: &str = "sound on the whole reachable graph: no dead end and no fair \
 cycle avoids the goal, under weak fairness of every action and finitely many crashes and losses";
 
+/// What a sound `eventually` verdict says when the model's boundary cut the graph: `n` states
+/// just beyond it were reached and not explored.
+pub fn bounded_liveness_semantics(n: usize) -> String {
+    let condition = LIVENESS_SEMANTICS.split_once(": ").map_or(LIVENESS_SEMANTICS, |(_, c)| c);
+    format!(
+        "sound only inside the model's boundary (--max-in-network): {condition}; {n} states just \
+         beyond the boundary were not explored, so a cycle through them is not seen"
+    )
+}
+
 /// The semantics of stateright's own `eventually` verdict.
 pub const STATERIGHT_LIVENESS: &str = "stateright 0.31: only dead ends are checked; a cycle \
 that avoids the goal would pass (the graph was too large for the sound check)";
@@ -403,7 +413,10 @@ where
     };
     for v in verdicts {
         let Some(p) = report.properties.iter_mut().find(|p| p.name == v.property) else { continue };
-        p.semantics = Some(LIVENESS_SEMANTICS.into());
+        p.semantics = Some(match v.outside_boundary {
+            0 => LIVENESS_SEMANTICS.into(),
+            n => bounded_liveness_semantics(n),
+        });
         p.explorer_path = None;
         match v.counterexample {
             None => {

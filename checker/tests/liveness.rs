@@ -183,3 +183,36 @@ fn a_model_whose_replay_differs_is_reported_not_trusted() {
     }
     let _ = check_eventually(&Drifting(std::cell::Cell::new(0)), 10, &|_| false);
 }
+
+#[test]
+fn a_verdict_inside_a_boundary_says_that_it_covers_only_the_inside() {
+    use inflight_checker::replication::props;
+    use inflight_checker::report::{run_check, CheckOptions, LIVENESS_SEMANTICS};
+    // Retransmission on a multiset network is bounded by the messages in flight: states with
+    // more are reached but not explored, and a cycle through them could not be seen.
+    let bounded = ReplicationCfg {
+        replicas: 1,
+        window: 2,
+        writes: 2,
+        retransmit: true,
+        max_in_network: Some(4),
+        ..Default::default()
+    };
+    let v = check_eventually(&bounded.into_model(), 1_000_000, &actor_faults).expect("fits");
+    assert!(v[0].outside_boundary > 0);
+    let report =
+        run_check(bounded.into_model(), String::new(), CheckOptions::default(), actor_faults);
+    let p = report.property(props::ALL_COMMITTED_EVENTUALLY).expect("property");
+    let said = p.semantics.as_deref().unwrap_or_default();
+    let n = v[0].outside_boundary;
+    assert!(said.starts_with("sound only inside the model's boundary"), "{said}");
+    assert!(said.contains(&format!("{n} states just beyond the boundary")), "{said}");
+    // Without a boundary the verdict covers the whole graph, and says so.
+    let whole = ReplicationCfg::default();
+    let v = check_eventually(&whole.into_model(), 1_000_000, &actor_faults).expect("fits");
+    assert_eq!(v[0].outside_boundary, 0);
+    let report =
+        run_check(whole.into_model(), String::new(), CheckOptions::default(), actor_faults);
+    let p = report.property(props::ALL_COMMITTED_EVENTUALLY).expect("property");
+    assert_eq!(p.semantics.as_deref(), Some(LIVENESS_SEMANTICS));
+}
