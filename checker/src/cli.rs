@@ -1174,11 +1174,8 @@ impl RunArgs {
 }
 
 fn positive_count(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(0) => Err(format!("'{s}' must be at least 1")),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("'{s}' is not a whole number of states")),
-    }
+    let n = positive_u64(s)?;
+    usize::try_from(n).map_err(|_| format!("'{s}' is more than this machine can count"))
 }
 
 /// A count of at least 1 (clap's own range check would print "not in 1..18446744073709551615").

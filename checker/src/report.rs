@@ -319,7 +319,7 @@ struct Watch<'a> {
     stop: &'a Stop,
 }
 
-/// How often [`watch`] asks whether the search has finished: the reported time is late by at
+/// How often [`Watch`] asks whether the search has finished: the reported time is late by at
 /// most this much.
 const POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
@@ -345,8 +345,8 @@ impl Watch<'_> {
     }
 
     fn show<M: Model, C: Checker<M>>(&self, checker: C, stopped_by: &mut Option<String>) -> C {
-        let (progress, start) = (self.opts.progress, self.start);
         use std::io::{IsTerminal, Write};
+        let (progress, start) = (self.opts.progress, self.start);
         let tty = std::io::stderr().is_terminal();
         let mut shown = false;
         let mut last_line = f64::NEG_INFINITY;
