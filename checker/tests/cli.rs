@@ -19,6 +19,15 @@ fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
 
+/// The first property of a `--json` check report that `pick` accepts.
+fn property(
+    report: &serde_json::Value,
+    pick: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let props = report["properties"].as_array().expect("a list of properties");
+    props.iter().find(|p| pick(p)).cloned().unwrap_or_else(|| panic!("no such property: {report}"))
+}
+
 /// Each command must exit 2 with exactly one line on stderr that contains its needle (the
 /// argument's name, or what is wrong).
 fn assert_usage_errors(cases: &[(&[&str], &str)]) {
@@ -72,11 +81,7 @@ fn check_json_includes_the_counterexample() {
     let o = inflight(&["check", "replication", "--fault", "window-off-by-one", "--json"]);
     assert_eq!(o.status.code(), Some(1));
     let v = json(&o);
-    let p = v["properties"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["verdict"] == "violated"))
-        .cloned()
-        .expect("a violated property");
+    let p = property(&v, |p| p["verdict"] == "violated");
     assert_eq!(p["path"].as_array().map(Vec::len), Some(3));
 }
 
@@ -372,12 +377,7 @@ impl Drop for Server {
 fn the_explorer_serves_the_naive_phantom_at_the_path_check_prints() {
     let o = inflight(&["check", "deadlock", "--detector", "naive", "--json"]);
     let v = json(&o);
-    let prop = v["properties"]
-        .as_array()
-        .expect("properties")
-        .iter()
-        .find(|p| p["name"] == "a phantom deadlock is declared (reachable)")
-        .expect("the phantom property");
+    let prop = property(&v, |p| p["name"] == "a phantom deadlock is declared (reachable)");
     let path = prop["explorer_path"].as_str().expect("an explorer path");
     let states = explorer_states(&["deadlock", "--detector", "naive"], &[path]);
     let state = &states[0];
@@ -504,13 +504,7 @@ fn replay_reruns_a_printed_counterexample_as_a_regression_test() {
     let broken =
         ["check", "replication", "--replicas", "1", "--writes", "2", "--fault", "ack-before-store"];
     let v = json(&inflight(&[&broken[..], &["--json"]].concat()));
-    let prop = v["properties"]
-        .as_array()
-        .expect("properties")
-        .iter()
-        .find(|p| p["verdict"] == "violated")
-        .expect("violated")
-        .clone();
+    let prop = property(&v, |p| p["verdict"] == "violated");
     let path = prop["explorer_path"].as_str().expect("path").to_string();
     // The bug reproduces: exit 1, naming the property and the step.
     let o = inflight(&[&broken[..], &["--replay", &path]].concat());
@@ -932,13 +926,7 @@ fn a_liveness_cycle_can_be_walked_in_the_explorer() {
         ["pipeline", "--fault", "deliver-out-of-order", "--network", "duplicating", "--retransmit"];
     let o = inflight(&[&["check"], &scenario[..], &["--json"]].concat());
     let v = json(&o);
-    let prop = v["properties"]
-        .as_array()
-        .expect("properties")
-        .iter()
-        .find(|p| p["name"] == "all delivered (eventually)")
-        .expect("the liveness property")
-        .clone();
+    let prop = property(&v, |p| p["name"] == "all delivered (eventually)");
     assert_eq!(prop["verdict"], "violated");
     let path = prop["explorer_path"].as_str().expect("an explorer path for the cycle");
     let steps = prop["path"].as_array().expect("steps").len();
