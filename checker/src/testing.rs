@@ -2,6 +2,7 @@
 //! require every property to get the verdict it asks for, or require the checker to catch a
 //! deliberately broken variant with a path that really ends in a violation.
 
+use crate::liveness::check_eventually;
 use crate::report::{run_check, CheckOptions, Describe, FaultFn, STATERIGHT_LIVENESS};
 use stateright::{Checker, Model};
 use std::fmt::Debug;
@@ -69,6 +70,51 @@ where
     path.into_actions()
 }
 
+/// Panics unless the sound liveness check finds a counterexample to the `eventually` property
+/// `property` that really is one: the goal is false in every state along it, and it ends in a
+/// dead end (no action leads anywhere) or a cycle that closes on the state where it starts (and
+/// needs no fault to go round). `faults` are as for [`assert_all_pass`]. Returns the actions: the
+/// path to the cycle, then one turn of it.
+pub fn assert_livelock_caught<M>(
+    model: M,
+    faults: FaultFn<M::Action>,
+    property: &'static str,
+    label: &str,
+) -> Vec<M::Action>
+where
+    M: Model,
+    M::State: Debug + Hash + Eq + Clone,
+    M::Action: Debug + Hash + Eq + Clone,
+{
+    let limit = CheckOptions::default().liveness_limit;
+    let verdicts = check_eventually(&model, limit, &faults)
+        .unwrap_or_else(|| panic!("{label}: too many states to decide `eventually` soundly"));
+    let lasso = verdicts
+        .into_iter()
+        .find(|v| v.property == property)
+        .unwrap_or_else(|| panic!("{label}: no `eventually` property '{property}'"))
+        .counterexample
+        .unwrap_or_else(|| panic!("{label}: the checker missed the livelock behind '{property}'"));
+    let goal = model.property(property).condition;
+    let states =
+        std::iter::once(&lasso.init).chain(lasso.prefix.iter().chain(&lasso.cycle).map(|(_, s)| s));
+    for (i, s) in states.enumerate() {
+        assert!(!goal(&model, s), "{label}: '{property}' holds at step {i} of the counterexample");
+    }
+    let entry = lasso.prefix.last().map_or(&lasso.init, |(_, s)| s);
+    match lasso.cycle.last() {
+        None => assert!(model.next_steps(entry).is_empty(), "{label}: the dead end has a way on"),
+        Some((_, end)) => {
+            assert_eq!(end, entry, "{label}: the cycle does not close");
+            assert!(
+                lasso.cycle.iter().all(|(a, _)| !faults(a)),
+                "{label}: the cycle needs a fault"
+            );
+        }
+    }
+    lasso.prefix.into_iter().chain(lasso.cycle).map(|(a, _)| a).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +152,37 @@ mod tests {
         fn properties(&self) -> Vec<Property<Self>> {
             vec![Property::eventually("finishes", |_, s: &At| s.0 == 2)]
         }
+    }
+
+    #[test]
+    fn the_livelock_helper_returns_a_closed_cycle_that_avoids_the_goal() {
+        let actions = assert_livelock_caught(Detour, |_| false, "finishes", "detour");
+        assert_eq!(actions, [1, 0], "to 1 and back to 0, forever");
+    }
+
+    #[test]
+    #[should_panic(expected = "missed the livelock")]
+    fn the_livelock_helper_fails_a_model_without_one() {
+        struct Finishes;
+        impl Model for Finishes {
+            type State = u8;
+            type Action = u8;
+            fn init_states(&self) -> Vec<u8> {
+                vec![0]
+            }
+            fn actions(&self, s: &u8, out: &mut Vec<u8>) {
+                if *s < 2 {
+                    out.push(s + 1);
+                }
+            }
+            fn next_state(&self, _: &u8, to: u8) -> Option<u8> {
+                Some(to)
+            }
+            fn properties(&self) -> Vec<Property<Self>> {
+                vec![Property::eventually("finishes", |_, s: &u8| *s == 2)]
+            }
+        }
+        assert_livelock_caught(Finishes, |_| false, "finishes", "finishes");
     }
 
     #[test]

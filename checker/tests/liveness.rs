@@ -152,8 +152,9 @@ fn a_receiver_that_drops_the_gap_forever_is_a_liveness_failure() {
         retransmit: true,
         ..Default::default()
     };
-    let v = check_eventually(&cfg.into_model(), 1_000_000, &actor_faults).expect("fits");
-    assert!(v[0].counterexample.is_some());
+    let label = format!("{cfg:?}");
+    let prop = inflight_checker::pipeline::props::ALL_DELIVERED_EVENTUALLY;
+    inflight_checker::testing::assert_livelock_caught(cfg.into_model(), actor_faults, prop, &label);
 }
 
 #[test]
