@@ -412,6 +412,8 @@ enum PipelineFaultArg {
     RedeliverDuplicates,
     /// The receiver delivers on arrival, ignoring gaps.
     DeliverOutOfOrder,
+    /// The sender resends only the newest unacknowledged message.
+    ResendNewestOnly,
 }
 
 impl PipelineArgs {
@@ -423,6 +425,12 @@ impl PipelineArgs {
             {
                 "A duplicate reaches the receiver only on a duplicating network: add --network \
                  duplicating."
+            }
+            PipelineFaultArg::ResendNewestOnly => {
+                "Only a lost message shows it, as a liveness failure, and only on a network where \
+                 the resends do not pile up against --max-in-network: add --network duplicating \
+                 --lossy (and keep --window 2 or more: with 1 the only message in flight is the \
+                 newest)."
             }
             _ => GENERIC_HOW,
         };
@@ -444,6 +452,7 @@ impl PipelineArgs {
                 PipelineFaultArg::WindowOffByOne => F::WindowOffByOne,
                 PipelineFaultArg::RedeliverDuplicates => F::RedeliverDuplicates,
                 PipelineFaultArg::DeliverOutOfOrder => F::DeliverOutOfOrder,
+                PipelineFaultArg::ResendNewestOnly => F::ResendNewestOnly,
             },
         };
         cfg.validate().map_err(|e| format!("invalid pipeline scenario: {e}"))?;

@@ -806,12 +806,13 @@ fn a_broken_variant_the_scenario_cannot_show_says_how_to_show_it() {
     // Each of these passes the default scenario; the note names what shows the bug, and (but
     // for the last, which checker/tests/deadlock.rs runs with the same settings) those
     // settings do catch it.
-    let cases: [(&[&str], &[&str]); 6] = [
+    let cases: [(&[&str], &[&str]); 7] = [
         (&["replication", "--fault", "volatile-log"], &["--crashes", "1"]),
         (
             &["replication", "--fault", "resend-newest-only"],
             &["--network", "duplicating", "--lossy", "--replicas", "1"],
         ),
+        (&["pipeline", "--fault", "resend-newest-only"], &["--network", "duplicating", "--lossy"]),
         (&["pipeline", "--fault", "redeliver-duplicates"], &["--network", "duplicating"]),
         (&["deadlock", "--fault", "sticky-declaration"], &["--detector", "naive"]),
         (&["retry", "--fault", "silent-give-up"], &["--max-attempts", "2"]),

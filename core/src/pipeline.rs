@@ -44,6 +44,10 @@ pub enum Fault {
     RedeliverDuplicates,
     /// The receiver delivers whatever arrives, without waiting for the gap to fill.
     DeliverOutOfOrder,
+    /// The sender's retransmission resends only its newest unacknowledged message, so a lost
+    /// older one is never repaired. Every safety property still holds: only a lossy link shows
+    /// it, as a liveness failure.
+    ResendNewestOnly,
 }
 
 /// The sender's settings.
@@ -307,7 +311,12 @@ impl<const N: usize> Sender<N> {
         if self.window.in_flight() == 0 {
             return;
         }
-        for (seq, &value) in (self.unacked.base() + 1..).zip(self.unacked.entries()) {
+        let entries = self.unacked.entries();
+        let skip = match self.cfg.fault {
+            Fault::ResendNewestOnly => entries.len().saturating_sub(1),
+            _ => 0,
+        };
+        for (seq, &value) in (self.unacked.base() + 1..).zip(entries).skip(skip) {
             out.send(RECEIVER, Msg::Data { seq, value });
         }
         self.arm(now, out);
@@ -689,6 +698,32 @@ mod tests {
             })
             .collect();
         assert_eq!(sent, [Msg::Data { seq: 2, value: 11 }, Msg::Data { seq: 3, value: 12 }]);
+        assert!(out
+            .as_slice()
+            .contains(&Effect::SetTimer { timer: Timer::Retransmit, at: now + RTO }));
+    }
+
+    #[test]
+    fn the_resend_newest_only_variant_leaves_the_gap_unfilled() {
+        let now = Instant(40);
+        let broken = Config { fault: Fault::ResendNewestOnly, ..cfg(4) };
+        let [mut s, _] = P::pair(broken).expect("valid");
+        let mut out = Out::new();
+        for i in 0..3 {
+            s.on_command(Instant(0), Cmd::Send(10 + i), &mut out).expect("room");
+        }
+        let mut out = Out::new();
+        s.on_timer(now, Timer::Retransmit, &mut out);
+        let sent: std::vec::Vec<Msg> = out
+            .as_slice()
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { msg, .. } => Some(*msg),
+                _ => None,
+            })
+            .collect();
+        // The receiver lacks 1, 2 and 3; only 3 goes out, which it can only buffer.
+        assert_eq!(sent, [Msg::Data { seq: 3, value: 12 }]);
         assert!(out
             .as_slice()
             .contains(&Effect::SetTimer { timer: Timer::Retransmit, at: now + RTO }));
