@@ -115,6 +115,38 @@ where
     lasso.prefix.into_iter().chain(lasso.cycle).map(|(a, _)| a).collect()
 }
 
+/// Panics unless a broken variant shows *only* as a livelock that only the sound check sees:
+/// every property but the `eventually` property `property` gets the verdict it asks for (so
+/// the bug breaks no safety property), `property` fails through a fair cycle that
+/// [`assert_livelock_caught`] confirms is real, and stateright's own verdict, which looks only
+/// for dead ends, passes it. `make` builds the model, once per check. Returns the
+/// counterexample's actions, as [`assert_livelock_caught`] does.
+pub fn assert_caught_only_as_cycle<M>(
+    make: impl Fn() -> M,
+    faults: FaultFn<M::Action>,
+    property: &'static str,
+    label: &str,
+) -> Vec<M::Action>
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
+    M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
+{
+    let report = run_check(make(), label.to_string(), CheckOptions::default(), faults);
+    for p in &report.properties {
+        let expected = p.name != property;
+        assert_eq!(p.verdict.is_pass(), expected, "{label}: '{}' {}\n{report}", p.name, p.verdict);
+    }
+    let p = report.property(property).unwrap_or_else(|| panic!("{label}: no '{property}'"));
+    assert!(p.cycle_from.is_some(), "{label}: '{property}' fails at a dead end, not a cycle");
+    let path = assert_livelock_caught(make(), faults, property, label);
+    assert!(
+        check(make()).discovery(property).is_none(),
+        "{label}: stateright's own verdict already catches it, so it needs no sound check"
+    );
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +190,37 @@ mod tests {
     fn the_livelock_helper_returns_a_closed_cycle_that_avoids_the_goal() {
         let actions = assert_livelock_caught(Detour, |_| false, "finishes", "detour");
         assert_eq!(actions, [1, 0], "to 1 and back to 0, forever");
+    }
+
+    #[test]
+    fn a_detour_is_caught_only_as_a_cycle() {
+        let actions = assert_caught_only_as_cycle(|| Detour, |_| false, "finishes", "detour");
+        assert_eq!(actions, [1, 0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "dead end, not a cycle")]
+    fn a_livelock_at_a_dead_end_is_not_only_a_cycle() {
+        struct Stuck;
+        impl Model for Stuck {
+            type State = At;
+            type Action = u8;
+            fn init_states(&self) -> Vec<At> {
+                vec![At(0)]
+            }
+            fn actions(&self, s: &At, out: &mut Vec<u8>) {
+                if s.0 == 0 {
+                    out.extend([1, 2]);
+                }
+            }
+            fn next_state(&self, _: &At, to: u8) -> Option<At> {
+                Some(At(to))
+            }
+            fn properties(&self) -> Vec<Property<Self>> {
+                vec![Property::eventually("finishes", |_, s: &At| s.0 == 2)]
+            }
+        }
+        assert_caught_only_as_cycle(|| Stuck, |_| false, "finishes", "stuck");
     }
 
     #[test]

@@ -598,6 +598,16 @@ mod tests {
         P::Receiver(Receiver::new(Fault::None))
     }
 
+    fn sent(out: &Out) -> std::vec::Vec<Msg> {
+        out.as_slice()
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { msg, .. } => Some(*msg),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn delivered(out: &Out) -> std::vec::Vec<Seq> {
         out.as_slice()
             .iter()
@@ -689,14 +699,7 @@ mod tests {
         s.on_message(now, RECEIVER, Msg::Ack { through: 1 }, &mut out).expect("ok");
         let mut out = Out::new();
         s.on_timer(now, Timer::Retransmit, &mut out);
-        let sent: std::vec::Vec<Msg> = out
-            .as_slice()
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Send { msg, .. } => Some(*msg),
-                _ => None,
-            })
-            .collect();
+        let sent = sent(&out);
         assert_eq!(sent, [Msg::Data { seq: 2, value: 11 }, Msg::Data { seq: 3, value: 12 }]);
         assert!(out
             .as_slice()
@@ -714,14 +717,7 @@ mod tests {
         }
         let mut out = Out::new();
         s.on_timer(now, Timer::Retransmit, &mut out);
-        let sent: std::vec::Vec<Msg> = out
-            .as_slice()
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Send { msg, .. } => Some(*msg),
-                _ => None,
-            })
-            .collect();
+        let sent = sent(&out);
         // The receiver lacks 1, 2 and 3; only 3 goes out, which it can only buffer.
         assert_eq!(sent, [Msg::Data { seq: 3, value: 12 }]);
         assert!(out
