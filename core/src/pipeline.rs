@@ -311,13 +311,14 @@ impl<const N: usize> Sender<N> {
         if self.window.in_flight() == 0 {
             return;
         }
-        let entries = self.unacked.entries();
-        let skip = match self.cfg.fault {
-            Fault::ResendNewestOnly => entries.len().saturating_sub(1),
+        let from = match self.cfg.fault {
+            Fault::ResendNewestOnly => self.window.last(),
             _ => 0,
         };
-        for (seq, &value) in (self.unacked.base() + 1..).zip(entries).skip(skip) {
-            out.send(RECEIVER, Msg::Data { seq, value });
+        for (seq, &value) in (self.unacked.base() + 1..).zip(self.unacked.entries()) {
+            if seq >= from {
+                out.send(RECEIVER, Msg::Data { seq, value });
+            }
         }
         self.arm(now, out);
     }
