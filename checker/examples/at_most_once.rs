@@ -1,0 +1,378 @@
+//! Checking a protocol of your own: an at-most-once request/response.
+//!
+//! A client sends requests 1, 2, …, n one at a time and resends the outstanding one on a timer
+//! until its reply comes. The server executes each request and replies; it remembers the highest
+//! request it executed, so a resent request is answered again without being executed twice.
+//! `--broken` makes it forget: a resend, or a duplicate on the network, is executed again. The
+//! network may reorder and duplicate any message, and with `--lossy` also lose it.
+//!
+//! ```text
+//! cargo run --release -p inflight-checker --example at_most_once                   # holds
+//! cargo run --release -p inflight-checker --example at_most_once -- --broken        # caught
+//! cargo run --release -p inflight-checker --example at_most_once -- --lossy         # holds
+//! cargo run --release -p inflight-checker --example at_most_once -- --lossy --no-resend  # caught
+//! cargo run --release -p inflight-checker --example at_most_once -- --broken --explore
+//! ```
+//!
+//! What it takes, in the order of this file:
+//!
+//! 1. The protocol implements [`inflight_core::Machine`]: handlers for a local command, a peer
+//!    message and a fired timer, each given `now` and an effects sink. No clock, no I/O, no
+//!    allocation: the same code runs in the checker, in the simulator and on a node.
+//! 2. An [`Observer`] is each node's ghost record of the events its application was handed, for
+//!    properties about what the applications saw.
+//! 3. [`NodeActor`] runs each node inside stateright, issuing its script of commands at every
+//!    point a client could; [`network::configure`] adds the network's semantics and losses.
+//! 4. Properties read the machines' states and the ghosts. [`run_check`] runs the check with
+//!    `eventually` decided soundly and returns a report with shortest counterexamples, each
+//!    with its path in the web explorer.
+//!
+//! The tests at the end run with `cargo test --workspace`: a pinned state count, the broken
+//! variant caught, and liveness on a lossy network.
+
+use inflight_checker::adapter::{NodeActor, Observer};
+use inflight_checker::liveness::actor_faults;
+use inflight_checker::network::{self, NetworkBound, NetworkKind};
+use inflight_checker::readable::Readable;
+use inflight_checker::report::{run_check, CheckOptions};
+use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
+use stateright::actor::{ActorModel, ActorModelState};
+use stateright::{Expectation, Model};
+use std::process::ExitCode;
+
+// ---------------------------------------------------------------------------------------------
+// 1. The protocol: plain `no_std`-friendly code against the core's contract.
+
+/// The client's id, and the server's.
+const CLIENT: NodeId = NodeId(0);
+const SERVER: NodeId = NodeId(1);
+/// How long the client waits for a reply before resending. (The checker ignores the value:
+/// a timer may fire in any state. The simulator and a node use it.)
+const RESEND_AFTER: Duration = Duration(100);
+
+/// Messages between the client and the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Msg {
+    /// Execute request `id`.
+    Request { id: u32 },
+    /// Request `id` was executed.
+    Reply { id: u32 },
+}
+
+/// The client's application asks for request `id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Call(u32);
+
+/// The client's one timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Timer {
+    Resend,
+}
+
+/// What the nodes report to their applications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Event {
+    /// Client: the reply to request `id` arrived.
+    Answered(u32),
+    /// Server: request `id` was executed (its side effect happened).
+    Executed(u32),
+}
+
+/// A call refused because another is outstanding; it hands the call back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Busy(Call);
+
+/// Why a message was rejected; the node is left unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rejected {
+    /// A reply to a request that is not outstanding (late or duplicated).
+    Stale,
+    /// A message this role does not take, or from a node that is not its peer.
+    Unexpected,
+}
+
+/// The two roles.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Node {
+    Client {
+        /// The request awaiting its reply.
+        outstanding: Option<u32>,
+        /// Whether it resends (false: the variant that cannot survive a loss).
+        resend: bool,
+    },
+    Server {
+        /// The highest request executed.
+        done: u32,
+        /// Whether resends are recognised (false: the broken variant).
+        dedup: bool,
+    },
+}
+
+impl Machine for Node {
+    type Msg = Msg;
+    type Cmd = Call;
+    type Timer = Timer;
+    type Event = Event;
+    type CmdError = Busy;
+    type MsgError = Rejected;
+    type Durable = Node;
+
+    fn on_start(&mut self, _now: Instant, _out: &mut impl Effects<Self>) {}
+
+    fn on_command(
+        &mut self,
+        now: Instant,
+        call: Call,
+        out: &mut impl Effects<Self>,
+    ) -> Result<(), Busy> {
+        match self {
+            Node::Client { outstanding: outstanding @ None, resend } => {
+                *outstanding = Some(call.0);
+                out.send(SERVER, Msg::Request { id: call.0 });
+                if *resend {
+                    out.set_timer(Timer::Resend, now + RESEND_AFTER);
+                }
+                Ok(())
+            }
+            _ => Err(Busy(call)),
+        }
+    }
+
+    fn on_message(
+        &mut self,
+        _now: Instant,
+        from: NodeId,
+        msg: Msg,
+        out: &mut impl Effects<Self>,
+    ) -> Result<(), Rejected> {
+        match (self, msg) {
+            (Node::Client { outstanding, .. }, Msg::Reply { id }) if from == SERVER => {
+                if *outstanding != Some(id) {
+                    return Err(Rejected::Stale);
+                }
+                *outstanding = None;
+                out.cancel_timer(Timer::Resend);
+                out.emit(Event::Answered(id));
+                Ok(())
+            }
+            (Node::Server { done, dedup }, Msg::Request { id }) if from == CLIENT => {
+                // Requests come one at a time, so anything up to `done` was executed already.
+                if !(*dedup && id <= *done) {
+                    *done = id.max(*done);
+                    out.emit(Event::Executed(id));
+                }
+                out.send(CLIENT, Msg::Reply { id });
+                Ok(())
+            }
+            _ => Err(Rejected::Unexpected),
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, _resend: Timer, out: &mut impl Effects<Self>) {
+        if let Node::Client { outstanding: Some(id), .. } = self {
+            out.send(SERVER, Msg::Request { id: *id });
+            out.set_timer(Timer::Resend, now + RESEND_AFTER);
+        }
+    }
+
+    /// Both roles keep their whole state in storage.
+    fn durable(&self) -> Node {
+        self.clone()
+    }
+
+    fn recover(durable: Node, now: Instant, out: &mut impl Effects<Self>) -> Node {
+        if let Node::Client { outstanding: Some(_), resend: true } = durable {
+            out.set_timer(Timer::Resend, now);
+        }
+        durable
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The ghost: what each node's application saw.
+
+/// On the server: requests executed (bit i: request i) and the first executed twice. On the
+/// client: the last request answered (they are answered in order).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+struct Seen {
+    executed: u32,
+    twice: Option<u32>,
+    answered: u32,
+}
+
+/// Printed in counterexamples and in the explorer: only what was seen.
+impl std::fmt::Debug for Seen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if self.executed != 0 {
+            let ids: Vec<u32> = (0..32).filter(|i| self.executed & (1 << i) != 0).collect();
+            parts.push(format!("executed {ids:?}"));
+        }
+        if let Some(id) = self.twice {
+            parts.push(format!("{id} executed TWICE"));
+        }
+        if self.answered > 0 {
+            parts.push(format!("answered 1..={}", self.answered));
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+impl Observer<Node> for Seen {
+    fn observe(&mut self, event: &Event) {
+        match *event {
+            Event::Executed(id) => {
+                let bit = 1u32.checked_shl(id).unwrap_or(0);
+                if self.executed & bit != 0 && self.twice.is_none() {
+                    self.twice = Some(id);
+                }
+                self.executed |= bit;
+            }
+            Event::Answered(id) => self.answered = id,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. The scenario, turned into a stateright model.
+
+/// A scenario to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cfg {
+    /// Requests the client makes (1 to 31).
+    requests: u32,
+    /// Whether the network may drop any message.
+    lossy: bool,
+    /// The server recognises resends (false: the broken variant).
+    dedup: bool,
+    /// The client resends (false: a variant that only a loss shows).
+    resend: bool,
+}
+
+impl NetworkBound for Cfg {
+    fn max_in_network(&self) -> Option<usize> {
+        None
+    }
+}
+
+type AtMostOnce = ActorModel<NodeActor<Node, Seen>, Cfg>;
+type State = ActorModelState<NodeActor<Node, Seen>>;
+
+/// The properties' names.
+const AT_MOST_ONCE: &str = "no request is executed twice";
+const ANSWERED_EXECUTED: &str = "every answered request was executed";
+const SOME_RUN_ANSWERS_ALL: &str = "all requests answered (reachable)";
+const ALL_ANSWERED: &str = "all requests answered (eventually)";
+
+fn model(cfg: Cfg) -> AtMostOnce {
+    assert!((1..=31).contains(&cfg.requests), "1 to 31 requests");
+    let client = NodeActor::new(Node::Client { outstanding: None, resend: cfg.resend })
+        .with_script((1..=cfg.requests).map(Call));
+    let server = NodeActor::new(Node::Server { done: 0, dedup: cfg.dedup });
+    let model = ActorModel::new(cfg, ()).actors([client, server]);
+    // The client may resend at any moment, so on a multiset network its resends would pile up
+    // without bound. On a duplicating network (a set: any message, any order, any number of
+    // times) a resend adds nothing new, and the server must cope with duplicates anyway.
+    network::configure(model, NetworkKind::Duplicating, cfg.lossy, 0)
+        .property(Expectation::Always, AT_MOST_ONCE, |_, s| executions(s).twice.is_none())
+        .property(Expectation::Always, ANSWERED_EXECUTED, |_, s| {
+            let answered = answered(s);
+            answered == 0 || executions(s).executed & (1 << answered) != 0
+        })
+        .property(Expectation::Sometimes, SOME_RUN_ANSWERS_ALL, |m, s| {
+            answered(s) == m.cfg.requests
+        })
+        .property(Expectation::Eventually, ALL_ANSWERED, |m, s| answered(s) == m.cfg.requests)
+}
+
+/// What the client's application saw answered.
+fn answered(s: &State) -> u32 {
+    s.actor_states[0].ghost.answered
+}
+
+/// What the server's application saw executed.
+fn executions(s: &State) -> &Seen {
+    &s.actor_states[1].ghost
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Checking it.
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let known = ["--broken", "--no-resend", "--lossy", "--explore"];
+    if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
+        eprintln!("unknown argument '{bad}': takes {}", known.join(", "));
+        return ExitCode::from(2);
+    }
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let cfg = Cfg {
+        requests: 3,
+        lossy: has("--lossy"),
+        dedup: !has("--broken"),
+        resend: !has("--no-resend"),
+    };
+    if has("--explore") {
+        let addr = "127.0.0.1:3000";
+        eprintln!("Explorer for {cfg:?} at http://{addr}/ (Ctrl-C stops it)");
+        Readable::new(model(cfg)).checker().serve(addr);
+        return ExitCode::SUCCESS;
+    }
+    let report = run_check(model(cfg), format!("{cfg:?}"), CheckOptions::default(), actor_faults);
+    print!("{report}");
+    for p in report.properties.iter().filter(|p| p.verdict.is_fail()) {
+        if let Some(path) = &p.explorer_path {
+            println!(
+                "\n\"{}\": add --explore and open http://127.0.0.1:3000/#/steps/{path}",
+                p.name
+            );
+        }
+    }
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inflight_checker::testing;
+
+    fn cfg() -> Cfg {
+        Cfg { requests: 3, lossy: false, dedup: true, resend: true }
+    }
+
+    #[test]
+    fn the_correct_protocol_passes_every_property() {
+        let pass =
+            |cfg: Cfg| testing::assert_all_pass(model(cfg), actor_faults, &format!("{cfg:?}"));
+        assert_eq!(pass(cfg()), 22);
+        assert_eq!(pass(Cfg { lossy: true, ..cfg() }), 655);
+        // Without losses nothing needs resending (and on a set network a resend is no new state).
+        assert_eq!(pass(Cfg { resend: false, ..cfg() }), 22);
+    }
+
+    #[test]
+    fn a_server_that_forgets_what_it_executed_is_caught() {
+        let broken = Cfg { dedup: false, ..cfg() };
+        testing::assert_caught(model(broken), AT_MOST_ONCE, "forgetful server");
+        // The shortest counterexample: the client issues request 1, the network delivers it twice.
+        let report = run_check(model(broken), String::new(), CheckOptions::default(), actor_faults);
+        let p = report.property(AT_MOST_ONCE).expect("property");
+        assert_eq!(p.path.as_ref().map(Vec::len), Some(3), "{report}");
+    }
+
+    #[test]
+    fn a_client_that_never_resends_is_caught_when_a_request_is_lost() {
+        let broken = Cfg { lossy: true, resend: false, ..cfg() };
+        let path = testing::assert_livelock_caught(
+            model(broken),
+            actor_faults,
+            ALL_ANSWERED,
+            "client without resends",
+        );
+        assert!(path.iter().any(actor_faults), "a message is lost: {path:?}");
+    }
+}
