@@ -12,6 +12,7 @@
 //! cargo run --release -p inflight-checker --example at_most_once -- --lossy         # holds
 //! cargo run --release -p inflight-checker --example at_most_once -- --lossy --no-resend  # caught
 //! cargo run --release -p inflight-checker --example at_most_once -- --broken --explore
+//! cargo run --release -p inflight-checker --example at_most_once -- --simulate      # 1/RTT
 //! ```
 //!
 //! What it takes, in the order of this file:
@@ -23,12 +24,14 @@
 //!    properties about what the applications saw.
 //! 3. [`NodeActor`] runs each node inside stateright, issuing its script of commands at every
 //!    point a client could; [`network::configure`] adds the network's semantics and losses.
-//! 4. Properties read the machines' states and the ghosts. [`run_check`] runs the check with
+//! 4. The deterministic simulator runs the same machines over links with latency and loss; one
+//!    request at a time meets its law, 1/RTT, exactly.
+//! 5. Properties read the machines' states and the ghosts. [`run_check`] runs the check with
 //!    `eventually` decided soundly and returns a report with shortest counterexamples, each
 //!    with its path in the web explorer.
 //!
-//! The tests at the end run with `cargo test --workspace`: a pinned state count, the broken
-//! variant caught, and liveness on a lossy network.
+//! The tests at the end run with `cargo test --workspace`: pinned state counts, both broken
+//! variants caught, and the simulated rate equal to the law.
 
 use inflight_checker::adapter::{NodeActor, Observer};
 use inflight_checker::liveness::actor_faults;
@@ -36,6 +39,8 @@ use inflight_checker::network::{self, NetworkBound, NetworkKind};
 use inflight_checker::readable::Readable;
 use inflight_checker::report::{run_check, CheckOptions};
 use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
+use inflight_models::units::{self, Q};
+use inflight_models::{laws, sim};
 use stateright::actor::{ActorModel, ActorModelState};
 use stateright::{Expectation, Model};
 use std::process::ExitCode;
@@ -46,9 +51,9 @@ use std::process::ExitCode;
 /// The client's id, and the server's.
 const CLIENT: NodeId = NodeId(0);
 const SERVER: NodeId = NodeId(1);
-/// How long the client waits for a reply before resending. (The checker ignores the value:
-/// a timer may fire in any state. The simulator and a node use it.)
-const RESEND_AFTER: Duration = Duration(100);
+/// How long the client waits for a reply before resending, in ticks. (The checker ignores the
+/// value: a timer may fire in any state. The simulator and a node use it.)
+const RESEND_AFTER: Duration = Duration(250);
 
 /// Messages between the client and the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -296,11 +301,94 @@ fn executions(s: &State) -> &Seen {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Checking it.
+// 4. The same machines in the deterministic simulator, against a law.
+
+/// The simulator's application: calls 1, 2, … back to back, each as soon as the last is answered,
+/// and notes when each answer came.
+struct Caller {
+    next: u32,
+    outstanding: bool,
+    answers: Vec<Instant>,
+}
+
+impl sim::Client<Node> for Caller {
+    fn next(&mut self, _now: Instant) -> Option<(NodeId, Call)> {
+        (!self.outstanding).then_some((CLIENT, Call(self.next)))
+    }
+    fn result(&mut self, _now: Instant, _node: NodeId, result: Result<(), Busy>) {
+        if result.is_ok() {
+            self.outstanding = true;
+            self.next += 1;
+        }
+    }
+    fn on_event(&mut self, now: Instant, _node: NodeId, event: &Event, _machine: &mut Node) {
+        if let Event::Answered(_) = event {
+            self.outstanding = false;
+            self.answers.push(now);
+        }
+    }
+}
+
+/// Runs a client and a server 50 ticks apart each way (1 tick = 1 ms, so RTT = 100 ms) for
+/// `seconds`, losing `loss_ppm` per million messages, and returns when each answer came.
+fn simulate(loss_ppm: u32, seed: u64, seconds: u64) -> Vec<Instant> {
+    let nodes = vec![
+        Node::Client { outstanding: None, resend: true },
+        Node::Server { done: 0, dedup: true },
+    ];
+    let link = sim::LinkSpec { loss_ppm, seed, ..sim::LinkSpec::latency_only(Duration(50)) };
+    let mut caller = Caller { next: 1, outstanding: false, answers: Vec::new() };
+    let mut run = sim::Sim::new(nodes, link, &mut caller);
+    run.run_until(Instant(seconds * 1000), &mut caller);
+    caller.answers
+}
+
+/// Answers per second, exactly: n answers by the n-th answer's time (1 tick = 1 ms).
+fn answer_rate(answers: &[Instant]) -> Option<Q> {
+    let last = answers.last()?.ticks();
+    Some(Q::new((answers.len() as u64 * 1000).into(), last.into()))
+}
+
+/// One request at a time is synchronous replication with a window of 1 (MODELS.md §1):
+/// 1 / RTT, with no serialization or processing time here.
+fn law(rtt: &str) -> Q {
+    let rtt = units::parse_duration(rtt).expect("a duration");
+    let zero = units::parse_duration("0s").expect("a duration");
+    laws::sync_replication(1, &rtt, None, &zero).expect("a feasible law").rate.0
+}
+
+/// With each message lost with probability `p`, a request takes one round trip for the attempt
+/// that gets through both ways (probability q = (1 − p)²) plus one resend timeout for each
+/// attempt before it, a geometric number: by the renewal-reward theorem the long-run rate is
+/// 1 / (RTT + RTO (1 − q) / q). An oracle for this example, not a law the kit ships.
+fn renewal_rate(rtt_s: f64, rto_s: f64, p: f64) -> f64 {
+    let q = (1.0 - p) * (1.0 - p);
+    1.0 / (rtt_s + rto_s * (1.0 - q) / q)
+}
+
+fn print_simulation() {
+    let law = law("100ms");
+    println!("simulated for 100 s, 50 ms each way, resend after 250 ms");
+    println!("(law: 1/RTT = {law}/s, MODELS.md §1; with loss, the stop-and-wait renewal rate)");
+    for loss_ppm in [0, 10_000, 100_000] {
+        let answers = simulate(loss_ppm, 1, 100);
+        let rate = answer_rate(&answers).map_or(0.0, |r| units::to_f64(&r));
+        let p = loss_ppm as f64 / 1e6;
+        println!(
+            "  loss {:>4.1} %: {:>4} answered, {rate:.3}/s (expected {:.3}/s)",
+            p * 100.0,
+            answers.len(),
+            renewal_rate(0.1, RESEND_AFTER.0 as f64 / 1000.0, p)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Checking it.
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let known = ["--broken", "--no-resend", "--lossy", "--explore"];
+    let known = ["--broken", "--no-resend", "--lossy", "--explore", "--simulate"];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
         eprintln!("unknown argument '{bad}': takes {}", known.join(", "));
         return ExitCode::from(2);
@@ -312,6 +400,10 @@ fn main() -> ExitCode {
         dedup: !has("--broken"),
         resend: !has("--no-resend"),
     };
+    if has("--simulate") {
+        print_simulation();
+        return ExitCode::SUCCESS;
+    }
     if has("--explore") {
         let addr = "127.0.0.1:3000";
         eprintln!("Explorer for {cfg:?} at http://{addr}/ (Ctrl-C stops it)");
@@ -352,6 +444,28 @@ mod tests {
         assert_eq!(pass(Cfg { lossy: true, ..cfg() }), 655);
         // Without losses nothing needs resending (and on a set network a resend is no new state).
         assert_eq!(pass(Cfg { resend: false, ..cfg() }), 22);
+    }
+
+    #[test]
+    fn the_simulated_rate_is_one_over_the_round_trip_exactly() {
+        let answers = simulate(0, 1, 10);
+        // One answer every 100 ms; the 100th, at 10 s, is past the end.
+        assert_eq!(answers.len(), 99);
+        assert_eq!(answer_rate(&answers), Some(law("100ms")));
+    }
+
+    #[test]
+    fn with_loss_the_simulated_rate_is_the_stop_and_wait_renewal_rate() {
+        // 10 % loss, eight seeds of 100 s: about 5,000 requests, so the mean cycle's standard
+        // error is about 1.2 %; the seeds are fixed, so the run is the same every time.
+        let p = 0.1;
+        let rates: Vec<f64> = (1..=8)
+            .map(|seed| units::to_f64(&answer_rate(&simulate(100_000, seed, 100)).expect("some")))
+            .collect();
+        let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+        let expected = renewal_rate(0.1, RESEND_AFTER.0 as f64 / 1000.0, p);
+        assert!((mean - expected).abs() < 0.05 * expected, "{rates:?}: {mean} vs {expected}");
+        assert!(mean < units::to_f64(&law("100ms")));
     }
 
     #[test]
