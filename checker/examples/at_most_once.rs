@@ -31,9 +31,10 @@
 //!    `eventually` decided soundly and returns a report with shortest counterexamples, each
 //!    with its path in the web explorer.
 //!
-//! The tests at the end run with `cargo test --workspace`: pinned state counts, both broken
-//! variants caught, the explorer serving the counterexample, frames that round-trip, and the
-//! simulated rate equal to the law.
+//! Its tests are in `checker/tests/at_most_once.rs` (model checks live in `tests/`, which plain
+//! `cargo test` runs): pinned state counts, both broken variants caught, the explorer serving the
+//! counterexample, frames that round-trip, and the simulated rate equal to the law. They compile
+//! this file as a module, which is why the items they use are `pub(crate)`.
 
 use inflight_checker::adapter::{NodeActor, Observer};
 use inflight_checker::liveness::actor_faults;
@@ -55,11 +56,11 @@ const CLIENT: NodeId = NodeId(0);
 const SERVER: NodeId = NodeId(1);
 /// How long the client waits for a reply before resending, in ticks. (The checker ignores the
 /// value: a timer may fire in any state. The simulator and a node use it.)
-const RESEND_AFTER: Duration = Duration(250);
+pub(crate) const RESEND_AFTER: Duration = Duration(250);
 
 /// Messages between the client and the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Msg {
+pub(crate) enum Msg {
     /// Execute request `id`.
     Request { id: u32 },
     /// Request `id` was executed.
@@ -68,17 +69,17 @@ enum Msg {
 
 /// The client's application asks for request `id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct Call(u32);
+pub(crate) struct Call(u32);
 
 /// The client's one timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Timer {
+pub(crate) enum Timer {
     Resend,
 }
 
 /// What the nodes report to their applications.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Event {
+pub(crate) enum Event {
     /// Client: the reply to request `id` arrived.
     Answered(u32),
     /// Server: request `id` was executed (its side effect happened).
@@ -87,11 +88,11 @@ enum Event {
 
 /// A call refused because another is outstanding; it hands the call back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Busy(Call);
+pub(crate) struct Busy(Call);
 
 /// Why a message was rejected; the node is left unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rejected {
+pub(crate) enum Rejected {
     /// A reply to a request that is not outstanding (late or duplicated).
     Stale,
     /// A message this role does not take, or from a node that is not its peer.
@@ -100,7 +101,7 @@ enum Rejected {
 
 /// The two roles.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Node {
+pub(crate) enum Node {
     Client {
         /// The request awaiting its reply.
         outstanding: Option<u32>,
@@ -224,7 +225,7 @@ impl wire::Message for Msg {
 /// On the server: requests executed (bit i: request i) and the first executed twice. On the
 /// client: the last request answered (they are answered in order).
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-struct Seen {
+pub(crate) struct Seen {
     executed: u32,
     twice: Option<u32>,
     answered: u32,
@@ -268,15 +269,15 @@ impl Observer<Node> for Seen {
 
 /// A scenario to check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Cfg {
+pub(crate) struct Cfg {
     /// Requests the client makes (1 to 31).
-    requests: u32,
+    pub(crate) requests: u32,
     /// Whether the network may drop any message.
-    lossy: bool,
+    pub(crate) lossy: bool,
     /// The server recognises resends (false: the broken variant).
-    dedup: bool,
+    pub(crate) dedup: bool,
     /// The client resends (false: a variant that only a loss shows).
-    resend: bool,
+    pub(crate) resend: bool,
 }
 
 impl NetworkBound for Cfg {
@@ -285,16 +286,16 @@ impl NetworkBound for Cfg {
     }
 }
 
-type AtMostOnce = ActorModel<NodeActor<Node, Seen>, Cfg>;
-type State = ActorModelState<NodeActor<Node, Seen>>;
+pub(crate) type AtMostOnce = ActorModel<NodeActor<Node, Seen>, Cfg>;
+pub(crate) type State = ActorModelState<NodeActor<Node, Seen>>;
 
 /// The properties' names.
-const AT_MOST_ONCE: &str = "no request is executed twice";
-const ANSWERED_EXECUTED: &str = "every answered request was executed";
-const SOME_RUN_ANSWERS_ALL: &str = "all requests answered (reachable)";
-const ALL_ANSWERED: &str = "all requests answered (eventually)";
+pub(crate) const AT_MOST_ONCE: &str = "no request is executed twice";
+pub(crate) const ANSWERED_EXECUTED: &str = "every answered request was executed";
+pub(crate) const SOME_RUN_ANSWERS_ALL: &str = "all requests answered (reachable)";
+pub(crate) const ALL_ANSWERED: &str = "all requests answered (eventually)";
 
-fn model(cfg: Cfg) -> AtMostOnce {
+pub(crate) fn model(cfg: Cfg) -> AtMostOnce {
     assert!((1..=31).contains(&cfg.requests), "1 to 31 requests");
     let client = NodeActor::new(Node::Client { outstanding: None, resend: cfg.resend })
         .with_script((1..=cfg.requests).map(Call));
@@ -356,7 +357,7 @@ impl sim::Client<Node> for Caller {
 
 /// Runs a client and a server 50 ticks apart each way (1 tick = 1 ms, so RTT = 100 ms) for
 /// `seconds`, losing `loss_ppm` per million messages, and returns when each answer came.
-fn simulate(loss_ppm: u32, seed: u64, seconds: u64) -> Vec<Instant> {
+pub(crate) fn simulate(loss_ppm: u32, seed: u64, seconds: u64) -> Vec<Instant> {
     let nodes = vec![
         Node::Client { outstanding: None, resend: true },
         Node::Server { done: 0, dedup: true },
@@ -369,14 +370,14 @@ fn simulate(loss_ppm: u32, seed: u64, seconds: u64) -> Vec<Instant> {
 }
 
 /// Answers per second, exactly: n answers by the n-th answer's time (1 tick = 1 ms).
-fn answer_rate(answers: &[Instant]) -> Option<Q> {
+pub(crate) fn answer_rate(answers: &[Instant]) -> Option<Q> {
     let last = answers.last()?.ticks();
     Some(Q::new((answers.len() as u64 * 1000).into(), last.into()))
 }
 
 /// One request at a time is synchronous replication with a window of 1 (MODELS.md §1):
 /// 1 / RTT, with no serialization or processing time here.
-fn law(rtt: &str) -> Q {
+pub(crate) fn law(rtt: &str) -> Q {
     let rtt = units::parse_duration(rtt).expect("a duration");
     let zero = units::parse_duration("0s").expect("a duration");
     laws::sync_replication(1, &rtt, None, &zero).expect("a feasible law").rate.0
@@ -386,7 +387,7 @@ fn law(rtt: &str) -> Q {
 /// that gets through both ways (probability q = (1 − p)²) plus one resend timeout for each
 /// attempt before it, a geometric number: by the renewal-reward theorem the long-run rate is
 /// 1 / (RTT + RTO (1 − q) / q). An oracle for this example, not a law the kit ships.
-fn renewal_rate(rtt_s: f64, rto_s: f64, p: f64) -> f64 {
+pub(crate) fn renewal_rate(rtt_s: f64, rto_s: f64, p: f64) -> f64 {
     let q = (1.0 - p) * (1.0 - p);
     1.0 / (rtt_s + rto_s * (1.0 - q) / q)
 }
@@ -449,138 +450,5 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use inflight_checker::testing;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn frames_round_trip_and_arbitrary_bytes_never_panic(
-            id in any::<u32>(),
-            reply in any::<bool>(),
-            bytes in proptest::collection::vec(any::<u8>(), 0..12),
-        ) {
-            let msg = if reply { Msg::Reply { id } } else { Msg::Request { id } };
-            let mut buf = [0u8; 12];
-            let frame = wire::encode(&msg, &mut buf).expect("fits");
-            prop_assert_eq!(wire::decode::<Msg>(frame), Ok(msg));
-            // Whatever a peer sends is an error or a message, never a panic; a message it
-            // decodes to survives its own round trip. (Postcard accepts a varint padded with
-            // zero groups, so the bytes themselves need not come back.)
-            if let Ok(m) = wire::decode::<Msg>(&bytes) {
-                let mut again = [0u8; 12];
-                let frame = wire::encode(&m, &mut again).expect("fits");
-                prop_assert_eq!(wire::decode::<Msg>(frame), Ok(m));
-            }
-        }
-    }
-
-    fn cfg() -> Cfg {
-        Cfg { requests: 3, lossy: false, dedup: true, resend: true }
-    }
-
-    #[test]
-    fn the_correct_protocol_passes_every_property() {
-        let pass =
-            |cfg: Cfg| testing::assert_all_pass(model(cfg), actor_faults, &format!("{cfg:?}"));
-        assert_eq!(pass(cfg()), 22);
-        assert_eq!(pass(Cfg { lossy: true, ..cfg() }), 655);
-        // Without losses nothing needs resending (and on a set network a resend is no new state).
-        assert_eq!(pass(Cfg { resend: false, ..cfg() }), 22);
-    }
-
-    #[test]
-    fn the_simulated_rate_is_one_over_the_round_trip_exactly() {
-        let answers = simulate(0, 1, 10);
-        // One answer every 100 ms; the 100th, at 10 s, is past the end.
-        assert_eq!(answers.len(), 99);
-        assert_eq!(answer_rate(&answers), Some(law("100ms")));
-    }
-
-    #[test]
-    fn with_loss_the_simulated_rate_is_the_stop_and_wait_renewal_rate() {
-        // 10 % loss, eight seeds of 100 s: about 5,000 requests, so the mean cycle's standard
-        // error is about 1.2 %; the seeds are fixed, so the run is the same every time.
-        let p = 0.1;
-        let rates: Vec<f64> = (1..=8)
-            .map(|seed| units::to_f64(&answer_rate(&simulate(100_000, seed, 100)).expect("some")))
-            .collect();
-        let mean = rates.iter().sum::<f64>() / rates.len() as f64;
-        let expected = renewal_rate(0.1, RESEND_AFTER.0 as f64 / 1000.0, p);
-        assert!((mean - expected).abs() < 0.05 * expected, "{rates:?}: {mean} vs {expected}");
-        assert!(mean < units::to_f64(&law("100ms")));
-    }
-
-    #[test]
-    fn a_server_that_forgets_what_it_executed_is_caught() {
-        let broken = Cfg { dedup: false, ..cfg() };
-        testing::assert_caught(model(broken), AT_MOST_ONCE, "forgetful server");
-        // The shortest counterexample: the client issues request 1, the network delivers it twice.
-        let report = run_check(model(broken), String::new(), CheckOptions::default(), actor_faults);
-        let p = report.property(AT_MOST_ONCE).expect("property");
-        assert_eq!(p.path.as_ref().map(Vec::len), Some(3), "{report}");
-    }
-
-    #[test]
-    fn the_explorer_shows_the_counterexample_at_the_path_the_check_prints() {
-        let broken = Cfg { dedup: false, ..cfg() };
-        let report = run_check(model(broken), String::new(), CheckOptions::default(), actor_faults);
-        let path = report.property(AT_MOST_ONCE).and_then(|p| p.explorer_path.clone());
-        let path = path.expect("an explorer path");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let serve_at = addr.clone();
-        // The server runs until the test process ends.
-        std::thread::spawn(move || Readable::new(model(broken)).checker().serve(serve_at));
-        // The explorer lists the views after a path's parent; the last step picks one.
-        let (parent, last) = path.rsplit_once('/').expect("more than one step");
-        let views = (0..100)
-            .find_map(|_| {
-                let got = http_get(&addr, &format!("/.states/{parent}"));
-                if got.is_none() {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                got
-            })
-            .expect("the explorer answers");
-        let views: serde_json::Value = serde_json::from_str(&views).expect("JSON");
-        let last: u64 = last.parse().expect("an index");
-        let view = views
-            .as_array()
-            .and_then(|v| v.iter().find(|v| v["actionIndex"] == last))
-            .expect("the last step is offered");
-        let state = view["state"].as_str().expect("the state's text");
-        assert!(state.contains("1 executed TWICE"), "{state}");
-    }
-
-    /// The body of a GET, if the answer is 200.
-    fn http_get(addr: &str, path: &str) -> Option<String> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(addr).ok()?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-        let mut text = String::new();
-        s.read_to_string(&mut text).ok()?;
-        let (head, body) = text.split_once("\r\n\r\n")?;
-        head.starts_with("HTTP/1.1 200").then(|| body.to_string())
-    }
-
-    #[test]
-    fn a_client_that_never_resends_is_caught_when_a_request_is_lost() {
-        let broken = Cfg { lossy: true, resend: false, ..cfg() };
-        let path = testing::assert_livelock_caught(
-            model(broken),
-            actor_faults,
-            ALL_ANSWERED,
-            "client without resends",
-        );
-        assert!(path.iter().any(actor_faults), "a message is lost: {path:?}");
     }
 }

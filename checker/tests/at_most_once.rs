@@ -1,0 +1,144 @@
+//! The checks of `examples/at_most_once.rs`, the walk-through of a protocol of one's own: pinned
+//! state counts, both broken variants caught (one by a safety property, one only by liveness on
+//! a lossy network), the explorer serving the counterexample at the path the check prints,
+//! frames that round-trip, and the simulated rate equal to its law.
+
+// The example is compiled here as a module; its `main` is the example's, not the test's.
+#[allow(dead_code)]
+#[path = "../examples/at_most_once.rs"]
+mod example;
+
+use example::*;
+use inflight_checker::liveness::actor_faults;
+use inflight_checker::readable::Readable;
+use inflight_checker::report::{run_check, CheckOptions};
+use inflight_checker::testing;
+use inflight_core::wire;
+use inflight_models::units;
+use proptest::prelude::*;
+use stateright::Model;
+
+proptest! {
+    #[test]
+    fn frames_round_trip_and_arbitrary_bytes_never_panic(
+        id in any::<u32>(),
+        reply in any::<bool>(),
+        bytes in proptest::collection::vec(any::<u8>(), 0..12),
+    ) {
+        let msg = if reply { Msg::Reply { id } } else { Msg::Request { id } };
+        let mut buf = [0u8; 12];
+        let frame = wire::encode(&msg, &mut buf).expect("fits");
+        prop_assert_eq!(wire::decode::<Msg>(frame), Ok(msg));
+        // Whatever a peer sends is an error or a message, never a panic; a message it
+        // decodes to survives its own round trip. (Postcard accepts a varint padded with
+        // zero groups, so the bytes themselves need not come back.)
+        if let Ok(m) = wire::decode::<Msg>(&bytes) {
+            let mut again = [0u8; 12];
+            let frame = wire::encode(&m, &mut again).expect("fits");
+            prop_assert_eq!(wire::decode::<Msg>(frame), Ok(m));
+        }
+    }
+}
+
+fn cfg() -> Cfg {
+    Cfg { requests: 3, lossy: false, dedup: true, resend: true }
+}
+
+#[test]
+fn the_correct_protocol_passes_every_property() {
+    let pass = |cfg: Cfg| testing::assert_all_pass(model(cfg), actor_faults, &format!("{cfg:?}"));
+    assert_eq!(pass(cfg()), 22);
+    assert_eq!(pass(Cfg { lossy: true, ..cfg() }), 655);
+    // Without losses nothing needs resending (and on a set network a resend is no new state).
+    assert_eq!(pass(Cfg { resend: false, ..cfg() }), 22);
+}
+
+#[test]
+fn the_simulated_rate_is_one_over_the_round_trip_exactly() {
+    let answers = simulate(0, 1, 10);
+    // One answer every 100 ms; the 100th, at 10 s, is past the end.
+    assert_eq!(answers.len(), 99);
+    assert_eq!(answer_rate(&answers), Some(law("100ms")));
+}
+
+#[test]
+fn with_loss_the_simulated_rate_is_the_stop_and_wait_renewal_rate() {
+    // 10 % loss, eight seeds of 100 s: about 5,000 requests, so the mean cycle's standard
+    // error is about 1.2 %; the seeds are fixed, so the run is the same every time.
+    let p = 0.1;
+    let rates: Vec<f64> = (1..=8)
+        .map(|seed| units::to_f64(&answer_rate(&simulate(100_000, seed, 100)).expect("some")))
+        .collect();
+    let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+    let expected = renewal_rate(0.1, RESEND_AFTER.0 as f64 / 1000.0, p);
+    assert!((mean - expected).abs() < 0.05 * expected, "{rates:?}: {mean} vs {expected}");
+    assert!(mean < units::to_f64(&law("100ms")));
+}
+
+#[test]
+fn a_server_that_forgets_what_it_executed_is_caught() {
+    let broken = Cfg { dedup: false, ..cfg() };
+    testing::assert_caught(model(broken), AT_MOST_ONCE, "forgetful server");
+    // The shortest counterexample: the client issues request 1, the network delivers it twice.
+    let report = run_check(model(broken), String::new(), CheckOptions::default(), actor_faults);
+    let p = report.property(AT_MOST_ONCE).expect("property");
+    assert_eq!(p.path.as_ref().map(Vec::len), Some(3), "{report}");
+}
+
+#[test]
+fn the_explorer_shows_the_counterexample_at_the_path_the_check_prints() {
+    let broken = Cfg { dedup: false, ..cfg() };
+    let report = run_check(model(broken), String::new(), CheckOptions::default(), actor_faults);
+    let path = report.property(AT_MOST_ONCE).and_then(|p| p.explorer_path.clone());
+    let path = path.expect("an explorer path");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let serve_at = addr.clone();
+    // The server runs until the test process ends.
+    std::thread::spawn(move || Readable::new(model(broken)).checker().serve(serve_at));
+    // The explorer lists the views after a path's parent; the last step picks one.
+    let (parent, last) = path.rsplit_once('/').expect("more than one step");
+    let views = (0..100)
+        .find_map(|_| {
+            let got = http_get(&addr, &format!("/.states/{parent}"));
+            if got.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            got
+        })
+        .expect("the explorer answers");
+    let views: serde_json::Value = serde_json::from_str(&views).expect("JSON");
+    let last: u64 = last.parse().expect("an index");
+    let view = views
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["actionIndex"] == last))
+        .expect("the last step is offered");
+    let state = view["state"].as_str().expect("the state's text");
+    assert!(state.contains("1 executed TWICE"), "{state}");
+}
+
+/// The body of a GET, if the answer is 200.
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+}
+
+#[test]
+fn a_client_that_never_resends_is_caught_when_a_request_is_lost() {
+    let broken = Cfg { lossy: true, resend: false, ..cfg() };
+    let path = testing::assert_livelock_caught(
+        model(broken),
+        actor_faults,
+        ALL_ANSWERED,
+        "client without resends",
+    );
+    assert!(path.iter().any(actor_faults), "a message is lost: {path:?}");
+}
