@@ -69,7 +69,7 @@ pub(crate) enum Msg {
 
 /// The client's application asks for request `id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Call(u32);
+pub(crate) struct Call(pub(crate) u32);
 
 /// The client's one timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,7 +88,7 @@ pub(crate) enum Event {
 
 /// A call refused because another is outstanding; it hands the call back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Busy(Call);
+pub(crate) struct Busy(pub(crate) Call);
 
 /// Why a message was rejected; the node is left unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +98,27 @@ pub(crate) enum Rejected {
     /// A message this role does not take, or from a node that is not its peer.
     Unexpected,
 }
+
+// Errors are small `Copy` enums with `Display` and `core::error::Error`, as in the core, so a
+// host can log them and carry on.
+impl core::fmt::Display for Busy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "call {} refused: another call is outstanding", (self.0).0)
+    }
+}
+
+impl core::error::Error for Busy {}
+
+impl core::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Rejected::Stale => "a reply to a request that is not outstanding",
+            Rejected::Unexpected => "a message this role does not take, or from a stranger",
+        })
+    }
+}
+
+impl core::error::Error for Rejected {}
 
 /// The two roles.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -142,3 +142,35 @@ fn a_client_that_never_resends_is_caught_when_a_request_is_lost() {
     );
     assert!(path.iter().any(actor_faults), "a message is lost: {path:?}");
 }
+
+/// A handler's effects, for unit tests of the machine itself.
+type Out = inflight_core::EffectBuf<Msg, Timer, Event, 8>;
+
+#[test]
+fn every_rejection_leaves_the_node_unchanged_and_does_nothing() {
+    use inflight_core::{Instant, Machine, NodeId};
+    let now = Instant(0);
+    let mut client = Node::Client { outstanding: None, resend: true };
+    let mut out = Out::new();
+    client.on_command(now, Call(1), &mut out).expect("idle");
+    let server = Node::Server { done: 1, dedup: true };
+    let cases = [
+        (client.clone(), NodeId(1), Msg::Reply { id: 2 }, Rejected::Stale),
+        (client.clone(), NodeId(1), Msg::Request { id: 1 }, Rejected::Unexpected),
+        (client.clone(), NodeId(7), Msg::Reply { id: 1 }, Rejected::Unexpected),
+        (server.clone(), NodeId(0), Msg::Reply { id: 1 }, Rejected::Unexpected),
+        (server.clone(), NodeId(7), Msg::Request { id: 2 }, Rejected::Unexpected),
+    ];
+    for (node, from, msg, why) in cases {
+        let mut after = node.clone();
+        let mut out = Out::new();
+        assert_eq!(after.on_message(now, from, msg, &mut out), Err(why), "{msg:?} from {from}");
+        assert_eq!(after, node, "{msg:?} from {from} changed the node");
+        assert!(out.as_slice().is_empty(), "{msg:?} from {from} had effects");
+    }
+    // A refused call hands the call back and changes nothing.
+    let mut busy = client.clone();
+    let mut out = Out::new();
+    assert_eq!(busy.on_command(now, Call(2), &mut out), Err(Busy(Call(2))));
+    assert!(busy == client && out.as_slice().is_empty());
+}
