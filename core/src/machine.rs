@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The address of a node in a protocol group: an index the host assigns (the checker uses actor
 /// indices, the simulator node indices, a firmware its link table).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct NodeId(pub u8);
 
 impl fmt::Debug for NodeId {

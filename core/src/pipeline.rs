@@ -63,6 +63,7 @@ pub struct Config {
 
 /// Why a [`Config`] cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConfigError {
     /// The window is 0 or larger than the buffers (`capacity`).
     Window {
@@ -84,6 +85,7 @@ impl core::error::Error for ConfigError {}
 
 /// Messages on the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Msg {
     /// Sender → receiver: message `seq` carrying `value`.
     Data {
@@ -101,6 +103,7 @@ pub enum Msg {
 
 /// Local commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Cmd {
     /// Send a message with this payload (sender only).
     Send(Value),
@@ -108,6 +111,7 @@ pub enum Cmd {
 
 /// Timer kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Timer {
     /// Sender: resend every unacknowledged message.
     Retransmit,
@@ -115,6 +119,7 @@ pub enum Timer {
 
 /// Events for the application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event {
     /// Receiver: message `seq` is delivered to the application (in order, exactly once).
     Delivered {
@@ -132,6 +137,7 @@ pub enum Event {
 
 /// Why a send was refused. Every variant hands the payload back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum SendError {
     /// M messages are unacknowledged; retry after an ack.
     WindowFull(Value),
@@ -164,6 +170,7 @@ impl core::error::Error for SendError {}
 
 /// Why a message was rejected. The machine's state is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum RecvError {
     /// From a node that is not this one's peer.
     UnknownPeer(NodeId),

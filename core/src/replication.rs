@@ -101,6 +101,7 @@ pub struct Config {
 
 /// Why a [`Config`] cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConfigError {
     /// The replica count is 0 or above [`MAX_REPLICAS`].
     Replicas(u8),
@@ -156,6 +157,7 @@ impl Config {
 
 /// Messages between the primary and its replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Msg {
     /// Primary → replica: store `value` as entry `seq`.
     Append {
@@ -173,6 +175,7 @@ pub enum Msg {
 
 /// Local commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Cmd {
     /// A client write, accepted only by the primary.
     Write(Value),
@@ -180,6 +183,7 @@ pub enum Cmd {
 
 /// Timer kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Timer {
     /// Primary: resend what some replica has not acknowledged.
     Retransmit,
@@ -189,6 +193,7 @@ pub enum Timer {
 
 /// Events for the application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event {
     /// Primary: write `seq` is stored on the replicas the policy requires.
     Committed(Seq),
@@ -198,6 +203,7 @@ pub enum Event {
 
 /// Why a write was refused. Every variant hands the value back: nothing is dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WriteError {
     /// `k` writes are unacknowledged already; retry after a commit.
     WindowFull(Value),
@@ -236,6 +242,7 @@ impl core::error::Error for WriteError {}
 
 /// Why a message was rejected. The machine's state is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum RecvError {
     /// The sender is not a member of this group in the role the message needs.
     UnknownPeer(NodeId),

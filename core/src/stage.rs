@@ -21,6 +21,7 @@ pub type Work = [u32; MAX_STAGES];
 
 /// Messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Msg {
     /// A job moving down the line.
     Job {
@@ -38,6 +39,7 @@ pub enum Msg {
 
 /// The source's commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Cmd {
     /// Start a job with this work.
     Submit(Work),
@@ -45,6 +47,7 @@ pub enum Cmd {
 
 /// Why a command was refused; each hands the command back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum CmdError {
     /// `cap` jobs are outstanding.
     AtCap(Cmd),
@@ -65,6 +68,7 @@ impl core::error::Error for CmdError {}
 
 /// Why a message was rejected (the node is unchanged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum MsgError {
     /// The stage's queue is full.
     QueueFull,
@@ -85,6 +89,7 @@ impl core::error::Error for MsgError {}
 
 /// Events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event {
     /// The source: job `id` went all the way through.
     Completed {
@@ -95,10 +100,12 @@ pub enum Event {
 
 /// Timers: worker `i` of a stage finishes its job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct WorkerDone(pub u8);
 
 /// Why a line cannot be built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConfigError {
     /// No stages, or more than [`MAX_STAGES`].
     Stages,

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 
 /// A point in time, in ticks since an epoch the host chooses.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Instant(pub u64);
 
 /// A span of time in ticks.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Duration(pub u64);
 
 impl Instant {

@@ -32,6 +32,7 @@ pub const MAX_SUBSCRIBERS: usize = 4;
 
 /// The record and its version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Record {
     /// Bumped by every change (wrapping).
     pub version: u32,
@@ -49,6 +50,7 @@ impl Record {
 
 /// Messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Msg {
     /// Resolver → authority: send me the record.
     Query {
@@ -92,6 +94,7 @@ pub enum Policy {
 
 /// Commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Cmd {
     /// At a resolver: read the record (`id` names the read in its answer).
     Read {
@@ -107,6 +110,7 @@ pub enum Cmd {
 
 /// Why a command was refused; each hands the command back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum CmdError {
     /// [`MAX_WAITING`] reads already wait for a fetch.
     Busy(Cmd),
@@ -129,6 +133,7 @@ impl core::error::Error for CmdError {}
 
 /// Why a message was rejected (the node is unchanged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum MsgError {
     /// An answer that is neither awaited nor newer than the cache.
     Stale,
@@ -155,6 +160,7 @@ impl core::error::Error for MsgError {}
 
 /// Events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event {
     /// A resolver answered read `id` with `record`.
     Answered {
@@ -174,6 +180,7 @@ pub enum Event {
 
 /// Timers of a resolver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Timer {
     /// Periodic policy: time to refresh.
     Refresh,

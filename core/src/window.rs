@@ -13,6 +13,7 @@ pub type Seq = u32;
 
 /// Why the window refused an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WindowError {
     /// `limit` sequence numbers are already in flight.
     Full,

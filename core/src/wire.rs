@@ -91,6 +91,7 @@ pub const MAX_FRAME: usize = 176;
 
 /// Why a frame could not be encoded or decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WireError {
     /// The buffer is too small for the encoded message.
     BufferFull,

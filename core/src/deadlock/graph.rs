@@ -14,6 +14,7 @@ pub type Process = u8;
 
 /// Why an edge cannot be put in a graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum GraphError {
     /// A process index at or beyond the graph's capacity `P`.
     TooManyProcesses {
@@ -40,6 +41,7 @@ impl core::error::Error for GraphError {}
 /// Row `p` is the set of processes p waits for, one bit each, so the graph is `4·P` bytes,
 /// inline, and cheap to hash, merge and compare.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct WaitFor<const P: usize> {
     rows: [u32; P],
 }

@@ -174,6 +174,7 @@ pub struct Config {
 
 /// Why a group cannot be built with these capacities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConfigError {
     /// More processes than the graph capacity `P` (or none).
     Processes {
@@ -259,6 +260,7 @@ impl Config {
 
 /// A request a process sends to the site of a resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Op {
     /// Lock the resource, waiting behind its holder if it is held.
     Acquire(Resource),
@@ -268,6 +270,7 @@ pub enum Op {
 
 /// How a site answered a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Outcome {
     /// The resource is the requester's.
     Granted,
@@ -279,6 +282,7 @@ pub enum Outcome {
 
 /// Messages between processes, sites and the detector.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Msg<const P: usize> {
     /// Process → site: request number `seq` of this process.
     Request {
@@ -352,6 +356,7 @@ impl<const P: usize> fmt::Debug for Msg<P> {
 
 /// A process's local commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Cmd {
     /// Lock `resource`; with `patience`, give up waiting after that long.
     Acquire {
@@ -366,6 +371,7 @@ pub enum Cmd {
 
 /// Why a process refused a command; each variant hands the command back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum CmdError {
     /// A request is still outstanding (a process waits for one answer at a time).
     Busy(Cmd),
@@ -395,6 +401,7 @@ impl core::error::Error for CmdError {}
 
 /// Why a message was rejected (the node is left unchanged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum MsgError {
     /// The sender is not in the group, or not a role that sends this message.
     UnexpectedSender(NodeId),
@@ -432,6 +439,7 @@ impl core::error::Error for MsgError {}
 
 /// What a node reports to its application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event<const P: usize> {
     /// The process now holds the resource.
     Acquired(Resource),
@@ -447,6 +455,7 @@ pub enum Event<const P: usize> {
 
 /// Timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Timer {
     /// A waiting process runs out of patience.
     GiveUp,

@@ -98,6 +98,7 @@ pub enum Fault {
 
 /// Why a configuration is unusable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConfigError {
     /// A delay, window, base or cap of 0 ticks, or a cap below the base.
     Delay,
@@ -128,6 +129,7 @@ impl core::error::Error for ConfigError {}
 
 /// Messages between clients and the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Msg {
     /// Client → server: attempt `seq`.
     Request {
@@ -153,6 +155,7 @@ pub enum Msg {
 
 /// Local commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Cmd {
     /// Client: start a request.
     Request,
@@ -164,6 +167,7 @@ pub enum Cmd {
 
 /// Why a command was refused; each variant hands the command back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum CmdError {
     /// The client already has a request in progress.
     Busy(Cmd),
@@ -184,6 +188,7 @@ impl core::error::Error for CmdError {}
 
 /// Why a message was rejected (the node is unchanged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum MsgError {
     /// An answer to an attempt the client no longer waits for, or a request already in service.
     Stale,
@@ -204,6 +209,7 @@ impl core::error::Error for MsgError {}
 
 /// What nodes report to their application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Event {
     /// The request was served after this many attempts.
     Succeeded {
@@ -233,6 +239,7 @@ pub enum Event {
 
 /// Timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Timer {
     /// Client: time to retry.
     Retry,
