@@ -7,6 +7,7 @@ use heapless::Vec;
 
 /// One output of a handler, as recorded by [`EffectBuf`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Effect<Msg, Timer, Event> {
     /// Send `msg` to `to`.
     Send {

@@ -7,12 +7,19 @@ use serde::{Deserialize, Serialize};
 /// The address of a node in a protocol group: an index the host assigns (the checker uses actor
 /// indices, the simulator node indices, a firmware its link table).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct NodeId(pub u8);
 
 impl fmt::Debug for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "n{}", self.0)
+    }
+}
+
+/// Logged as `Debug` and `Display` print it: `n2`.
+#[cfg(feature = "defmt")]
+impl defmt::Format for NodeId {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "n{=u8}", self.0)
     }
 }
 

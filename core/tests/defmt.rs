@@ -42,4 +42,5 @@ fn every_protocol_and_every_error_is_loggable_with_defmt() {
     format::<wire::WireError>();
     format::<WindowError>();
     format::<(NodeId, Instant, Duration)>();
+    format::<inflight_core::effects::EffectOf<replication::Node<8>>>();
 }
