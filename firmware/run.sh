@@ -9,7 +9,8 @@
 # --markdown writes the size table; --json writes every figure, in bytes, as
 # {"<target>": {"<image>": {"flash": n, "ram": n, "stack": n}}, "budget": {...}}.
 #
-# Needs qemu-system-arm, arm-none-eabi-size and the thumbv6m/thumbv7m/thumbv7em targets.
+# Needs qemu-system-arm, arm-none-eabi-size, defmt-print (`cargo install defmt-print`) and the
+# thumbv6m/thumbv7m/thumbv7em targets.
 set -euo pipefail
 
 markdown=""
@@ -33,6 +34,8 @@ cd "$(dirname "$0")"
 # The issue's budget for all protocols in one image, and the ceilings CI enforces today (see
 # budget.env: the figures measured when they were set, plus a little room; they may only go down).
 source ./budget.env
+
+command -v defmt-print >/dev/null || { echo "run.sh needs defmt-print: cargo install defmt-print --locked" >&2; exit 2; }
 
 targets=(thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi)
 machines=(lm3s6965evb mps2-an386 microbit)
@@ -63,6 +66,19 @@ for k in "${!targets[@]}"; do
   # With `panic-location`, a panic also names its file and line.
   out=$(timeout 60 cargo run -q --release --target "$t" --features panic-location --bin panics 2>/dev/null) && { echo "FAIL: a panic exited 0 on ${machines[$k]} (panic-location)"; fail=1; }
   grep -qE 'PANIC at .+:[0-9]+' <<<"$out" || { echo "FAIL: panic-location printed no location on ${machines[$k]}: $out"; fail=1; }
+  # With `defmt`, a node logs core values; decoded on the host, they read as the core prints them.
+  raw=$(mktemp)
+  if timeout 60 cargo run -q --release --target "$t" --features defmt --bin defmt_log >"$raw" 2>/dev/null; then
+    log=$(defmt-print -e "target/$t/release/defmt_log" <"$raw" 2>&1) || true
+    for want in 'INFO  n0: Send { to: n1, msg: Append { seq: 1, value: 7 } }' \
+                'INFO  n0: Emit(Committed(1))' \
+                'WARN  n1: rejected Append { seq: 1, value: 7 } from n9: UnknownPeer(n9)'; do
+      grep -qF "$want" <<<"$log" || { echo "FAIL: the defmt log on ${machines[$k]} lacks '$want':"; echo "$log" | sed 's/^/    /'; fail=1; }
+    done
+  else
+    echo "FAIL: the defmt_log image failed on ${machines[$k]}"; fail=1
+  fi
+  rm -f "$raw"
 done
 
 report() {
