@@ -2,9 +2,10 @@
 //! protocol's messages, commands, timers, events and both error types (all of a machine's
 //! associated types but its state), the wire and window errors, and node ids and time.
 //!
-//! The checks are bounds, so this file fails to compile if a type loses its derive; CI builds
-//! it with `cargo test -p inflight-core --features defmt --test defmt`, and builds the core with
-//! the feature for the thumb targets.
+//! The checks are bounds, so this file fails to compile if a type loses its derive: CI's
+//! `cargo clippy --workspace --all-targets --all-features` compiles it, and
+//! `cargo test -p inflight-core --features defmt --test defmt` runs it. The firmware's
+//! `defmt_log` image builds the feature for the three thumb targets and logs with it.
 #![cfg(feature = "defmt")]
 
 use defmt::Format;
