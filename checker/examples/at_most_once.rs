@@ -19,21 +19,23 @@
 //!
 //! 1. The protocol implements [`inflight_core::Machine`]: handlers for a local command, a peer
 //!    message and a fired timer, each given `now` and an effects sink. No clock, no I/O, no
-//!    allocation: the same code runs in the checker, in the simulator and on a node.
+//!    allocation: the same code runs in the checker, in the simulator and on a node. Its
+//!    messages implement `wire::Message`, so a node sends them as postcard frames.
 //! 2. An [`Observer`] is each node's ghost record of the events its application was handed, for
 //!    properties about what the applications saw.
 //! 3. [`NodeActor`] runs each node inside stateright, issuing its script of commands at every
-//!    point a client could; [`network::configure`] adds the network's semantics and losses.
-//!    Its messages implement `wire::Message`, so a node sends them as postcard frames.
+//!    point a client could; [`network::configure`] adds the network's semantics and losses; the
+//!    properties read the machines' states and the ghosts.
 //! 4. The deterministic simulator runs the same machines over links with latency and loss; one
 //!    request at a time meets its law, 1/RTT, exactly.
-//! 5. Properties read the machines' states and the ghosts. [`run_check`] runs the check with
-//!    `eventually` decided soundly and returns a report with shortest counterexamples, each
-//!    with its path in the web explorer.
+//! 5. [`run_check`] runs the check with `eventually` decided soundly and returns a report with
+//!    shortest counterexamples, each with its path in the web explorer, which `--explore`
+//!    serves.
 //!
 //! Its tests are in `checker/tests/at_most_once.rs` (model checks live in `tests/`, which plain
 //! `cargo test` runs): pinned state counts, both broken variants caught, the explorer serving the
-//! counterexample, frames that round-trip, and the simulated rate equal to the law. They compile
+//! counterexample, rejections that leave a node unchanged, frames that round-trip, and the
+//! simulated rate equal to the law. They compile
 //! this file as a module, which is why the items they use are `pub(crate)`.
 
 use inflight_checker::adapter::{NodeActor, Observer};
@@ -307,15 +309,20 @@ impl NetworkBound for Cfg {
     }
 }
 
+/// The stateright model: both nodes inside [`NodeActor`]s, their ghosts, and the scenario.
 pub(crate) type AtMostOnce = ActorModel<NodeActor<Node, Seen>, Cfg>;
+/// One state of it: each node's machine and ghost, and the messages in flight.
 pub(crate) type State = ActorModelState<NodeActor<Node, Seen>>;
 
-/// The properties' names.
+// The properties' names: two safety properties, then "some run answers every request" and
+// "every run does" (on a lossy network too: losses are assumed finitely many).
 pub(crate) const AT_MOST_ONCE: &str = "no request is executed twice";
 pub(crate) const ANSWERED_EXECUTED: &str = "every answered request was executed";
 pub(crate) const SOME_RUN_ANSWERS_ALL: &str = "all requests answered (reachable)";
 pub(crate) const ALL_ANSWERED: &str = "all requests answered (eventually)";
 
+/// Turns a scenario into the model: a client with its script of calls, a server, the network,
+/// and the four properties.
 pub(crate) fn model(cfg: Cfg) -> AtMostOnce {
     assert!((1..=31).contains(&cfg.requests), "1 to 31 requests");
     let client = NodeActor::new(Node::Client { outstanding: None, resend: cfg.resend })
@@ -390,10 +397,11 @@ pub(crate) fn simulate(loss_ppm: u32, seed: u64, seconds: u64) -> Vec<Instant> {
     caller.answers
 }
 
-/// Answers per second, exactly: n answers by the n-th answer's time (1 tick = 1 ms).
+/// Answers per second, exactly: n answers by the n-th answer's time (1 tick = 1 ms). `None`
+/// without an answer after tick 0.
 pub(crate) fn answer_rate(answers: &[Instant]) -> Option<Q> {
     let last = answers.last()?.ticks();
-    Some(Q::new((answers.len() as u64 * 1000).into(), last.into()))
+    (last > 0).then(|| Q::new((answers.len() as u64 * 1000).into(), last.into()))
 }
 
 /// One request at a time is synchronous replication with a window of 1 (MODELS.md §1):
