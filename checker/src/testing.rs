@@ -147,6 +147,42 @@ where
     path
 }
 
+/// The text of the state that an explorer path (`i0/i1/…`, as a check prints it) leads to, as
+/// the web explorer served at `addr` (such as `127.0.0.1:3000`) shows it. Waits up to 10 s for
+/// the explorer to answer. For tests that a printed path opens the right state.
+pub fn explorer_state(addr: &str, path: &str) -> Result<String, String> {
+    // The explorer lists the views after a path's parent; the path's last index picks one.
+    let (parent, last) = path.rsplit_once('/').ok_or(format!("{path}: not a path of steps"))?;
+    let last: u64 = last.parse().map_err(|_| format!("{path}: '{last}' is not an index"))?;
+    let views = (0..100)
+        .find_map(|_| {
+            let got = http_get(addr, &format!("/.states/{parent}"));
+            if got.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            got
+        })
+        .ok_or(format!("the explorer at {addr} does not answer for {parent}"))?;
+    let views: serde_json::Value =
+        serde_json::from_str(&views).map_err(|e| format!("the explorer's answer: {e}"))?;
+    let view = views
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["actionIndex"] == last))
+        .ok_or(format!("{path}: the last step is not offered"))?;
+    view["state"].as_str().map(str::to_string).ok_or(format!("{path}: no state text"))
+}
+
+/// The body of `GET path` from `addr`, if the answer is 200 OK.
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,36 +99,8 @@ fn the_explorer_shows_the_counterexample_at_the_path_the_check_prints() {
     let serve_at = addr.clone();
     // The server runs until the test process ends.
     std::thread::spawn(move || Readable::new(model(broken)).checker().serve(serve_at));
-    // The explorer lists the views after a path's parent; the last step picks one.
-    let (parent, last) = path.rsplit_once('/').expect("more than one step");
-    let views = (0..100)
-        .find_map(|_| {
-            let got = http_get(&addr, &format!("/.states/{parent}"));
-            if got.is_none() {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            got
-        })
-        .expect("the explorer answers");
-    let views: serde_json::Value = serde_json::from_str(&views).expect("JSON");
-    let last: u64 = last.parse().expect("an index");
-    let view = views
-        .as_array()
-        .and_then(|v| v.iter().find(|v| v["actionIndex"] == last))
-        .expect("the last step is offered");
-    let state = view["state"].as_str().expect("the state's text");
+    let state = testing::explorer_state(&addr, &path).expect("the explorer shows the state");
     assert!(state.contains("1 executed TWICE"), "{state}");
-}
-
-/// The body of a GET, if the answer is 200.
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
 }
 
 #[test]

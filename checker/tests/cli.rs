@@ -1,6 +1,7 @@
 //! The `inflight` binary's contract: exit codes (0 ok, 1 a property failed, 2 bad arguments, 3
 //! a bounded check stopped early without a counterexample), one-line errors that name the argument, and JSON that machines can read.
 
+use inflight_checker::testing;
 use std::process::{Command, Output};
 
 fn inflight(args: &[&str]) -> Output {
@@ -350,17 +351,6 @@ fn predict_phantom_gives_every_report_age_model_and_its_half_life() {
         ),
         (&["predict", "phantom", "--n", "4", "--mu", "20/s", "--delta", "1 parsec"], "--delta"),
     ]);
-}
-
-/// GET `path` from a local server; the body, once the server answers 200.
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
 }
 
 /// Kills the explorer when the test ends, pass or fail.
@@ -894,28 +884,7 @@ fn explorer_states(args: &[&str], paths: &[&str]) -> Vec<String> {
     let _server = Server(child);
     paths
         .iter()
-        .map(|path| {
-            let (parent, last) = path.rsplit_once('/').expect("more than one step");
-            let mut views = None;
-            for _ in 0..100 {
-                views = http_get(&addr, &format!("/.states/{parent}"));
-                if views.is_some() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            let views: serde_json::Value =
-                serde_json::from_str(&views.expect("the explorer answers")).expect("JSON");
-            let last: u64 = last.parse().expect("an index");
-            let view = views
-                .as_array()
-                .expect("one view per action")
-                .iter()
-                .find(|v| v["actionIndex"] == last)
-                .unwrap_or_else(|| panic!("{path}: the last action is not offered"))
-                .clone();
-            view["state"].as_str().expect("the state's text").to_string()
-        })
+        .map(|path| testing::explorer_state(&addr, path).unwrap_or_else(|e| panic!("{e}")))
         .collect()
 }
 
