@@ -188,9 +188,17 @@ mod tests {
     use super::*;
     use stateright::Property;
 
+    /// A model given by its edges: it starts at `At(0)`, may step along any edge from where it
+    /// is, and its goal ("finishes") is `At(2)`.
+    struct Graph(&'static [(u8, u8)]);
+
     /// From `At(0)` the system may finish (`At(2)`, the goal) or detour to `At(1)` and back;
     /// finishing is impossible from `At(1)`, so a fair run may detour forever. No dead end.
-    struct Detour;
+    const DETOUR: Graph = Graph(&[(0, 1), (0, 2), (1, 0)]);
+    /// The same, but `At(1)` is a dead end: no cycle at all.
+    const STUCK: Graph = Graph(&[(0, 1), (0, 2)]);
+    /// 0, 1, 2: every run finishes.
+    const FINISHES: Graph = Graph(&[(0, 1), (1, 2)]);
 
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     struct At(u8);
@@ -201,18 +209,14 @@ mod tests {
         }
     }
 
-    impl Model for Detour {
+    impl Model for Graph {
         type State = At;
         type Action = u8;
         fn init_states(&self) -> Vec<At> {
             vec![At(0)]
         }
         fn actions(&self, s: &At, out: &mut Vec<u8>) {
-            match s.0 {
-                0 => out.extend([1, 2]),
-                1 => out.push(0),
-                _ => {}
-            }
+            out.extend(self.0.iter().filter(|(from, _)| *from == s.0).map(|(_, to)| *to));
         }
         fn next_state(&self, _: &At, to: u8) -> Option<At> {
             Some(At(to))
@@ -224,70 +228,32 @@ mod tests {
 
     #[test]
     fn the_livelock_helper_returns_a_closed_cycle_that_avoids_the_goal() {
-        let actions = assert_livelock_caught(Detour, |_| false, "finishes", "detour");
+        let actions = assert_livelock_caught(DETOUR, |_| false, "finishes", "detour");
         assert_eq!(actions, [1, 0], "to 1 and back to 0, forever");
     }
 
     #[test]
     fn a_detour_is_caught_only_as_a_cycle() {
-        let actions = assert_caught_only_as_cycle(|| Detour, |_| false, "finishes", "detour");
+        let actions = assert_caught_only_as_cycle(|| DETOUR, |_| false, "finishes", "detour");
         assert_eq!(actions, [1, 0]);
     }
 
     #[test]
     #[should_panic(expected = "dead end, not a cycle")]
     fn a_livelock_at_a_dead_end_is_not_only_a_cycle() {
-        struct Stuck;
-        impl Model for Stuck {
-            type State = At;
-            type Action = u8;
-            fn init_states(&self) -> Vec<At> {
-                vec![At(0)]
-            }
-            fn actions(&self, s: &At, out: &mut Vec<u8>) {
-                if s.0 == 0 {
-                    out.extend([1, 2]);
-                }
-            }
-            fn next_state(&self, _: &At, to: u8) -> Option<At> {
-                Some(At(to))
-            }
-            fn properties(&self) -> Vec<Property<Self>> {
-                vec![Property::eventually("finishes", |_, s: &At| s.0 == 2)]
-            }
-        }
-        assert_caught_only_as_cycle(|| Stuck, |_| false, "finishes", "stuck");
+        assert_caught_only_as_cycle(|| STUCK, |_| false, "finishes", "stuck");
     }
 
     #[test]
     #[should_panic(expected = "missed the livelock")]
     fn the_livelock_helper_fails_a_model_without_one() {
-        struct Finishes;
-        impl Model for Finishes {
-            type State = u8;
-            type Action = u8;
-            fn init_states(&self) -> Vec<u8> {
-                vec![0]
-            }
-            fn actions(&self, s: &u8, out: &mut Vec<u8>) {
-                if *s < 2 {
-                    out.push(s + 1);
-                }
-            }
-            fn next_state(&self, _: &u8, to: u8) -> Option<u8> {
-                Some(to)
-            }
-            fn properties(&self) -> Vec<Property<Self>> {
-                vec![Property::eventually("finishes", |_, s: &u8| *s == 2)]
-            }
-        }
-        assert_livelock_caught(Finishes, |_| false, "finishes", "finishes");
+        assert_livelock_caught(FINISHES, |_| false, "finishes", "finishes");
     }
 
     #[test]
     #[should_panic(expected = "VIOLATED")]
     fn a_fair_cycle_that_avoids_the_goal_fails_the_helper_where_stateright_passes_it() {
-        assert!(check(Detour).discovery("finishes").is_none(), "stateright 0.31 passes it");
-        assert_all_pass(Detour, |_| false, "detour");
+        assert!(check(DETOUR).discovery("finishes").is_none(), "stateright 0.31 passes it");
+        assert_all_pass(DETOUR, |_| false, "detour");
     }
 }
