@@ -7,6 +7,12 @@
 //! to the next stage, or back to the source as done. Jobs that find every worker busy wait in a
 //! bounded FIFO queue; a stage refuses a job it has no room for, and the source's cap must not
 //! exceed the queue capacity (checked when the line is built), so no job is ever dropped.
+//!
+//! The source remembers which jobs are outstanding, so a completion it was not waiting for (a
+//! duplicate, or a stranger's) is rejected and changes nothing. The line has no retransmission
+//! and stages keep no record of the jobs they passed on: it assumes links that neither lose nor
+//! duplicate jobs (a bus inside one board, or a reliable transport), and the checker explores it
+//! on such networks (`inflight check stage`).
 
 use crate::machine::{Effects, Machine, NodeId};
 use crate::time::{Duration, Instant};
@@ -18,6 +24,21 @@ pub const MAX_STAGES: usize = 4;
 
 /// A job's work at each stage, in ticks.
 pub type Work = [u32; MAX_STAGES];
+
+/// Deliberately broken variants of the line, so that tests can prove the checker's properties
+/// are able to fail. Nodes built by [`Node::line`] are correct.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Fault {
+    /// The correct line.
+    #[default]
+    None,
+    /// The source's cap check is off by one: it admits `cap + 1` jobs.
+    CapOffByOne,
+    /// When a worker finishes, the stage takes the next waiting job off its queue but never
+    /// starts it: the job is lost.
+    DropQueuedJob,
+}
 
 /// Messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -72,15 +93,18 @@ impl core::error::Error for CmdError {}
 pub enum MsgError {
     /// The stage's queue is full.
     QueueFull,
-    /// A completion the source was not waiting for.
+    /// A message this role does not take (a job sent to the source, a completion to a stage).
     Unexpected,
+    /// A completion for a job that is not outstanding: a duplicate, or a stranger's.
+    UnknownJob,
 }
 
 impl fmt::Display for MsgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             MsgError::QueueFull => "the stage's queue is full",
-            MsgError::Unexpected => "an unexpected message",
+            MsgError::Unexpected => "a message this role does not take",
+            MsgError::UnknownJob => "a completion for a job that is not outstanding",
         })
     }
 }
@@ -127,18 +151,36 @@ impl fmt::Display for ConfigError {
 
 impl core::error::Error for ConfigError {}
 
-/// The source with a concurrency cap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Source {
+/// The source with a concurrency cap. It holds the numbers of its outstanding jobs (at most
+/// `Q`, the stages' queue capacity, which bounds the cap), oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Source<const Q: usize> {
     cap: u32,
-    outstanding: u32,
+    held: heapless::Vec<u32, Q>,
     next_id: u32,
+    fault: Fault,
 }
 
-impl Source {
+impl<const Q: usize> Source<Q> {
     /// Jobs outstanding.
     pub fn outstanding(&self) -> u32 {
-        self.outstanding
+        self.held.len() as u32
+    }
+
+    /// The numbers of the outstanding jobs, oldest first.
+    pub fn outstanding_jobs(&self) -> &[u32] {
+        &self.held
+    }
+
+    /// The number of the last job accepted (jobs are numbered 1, 2, … as they are accepted,
+    /// wrapping after `u32::MAX`).
+    pub fn last_job(&self) -> u32 {
+        self.next_id
+    }
+
+    /// The cap: jobs outstanding at once.
+    pub fn cap(&self) -> u32 {
+        self.cap
     }
 }
 
@@ -148,6 +190,7 @@ pub struct Stage<const W: usize, const Q: usize> {
     index: u8,
     workers: u8,
     last: bool,
+    fault: Fault,
     busy: [Option<(u32, Work)>; W],
     /// Waiting jobs, oldest first.
     queue: heapless::Vec<(u32, Work), Q>,
@@ -155,14 +198,20 @@ pub struct Stage<const W: usize, const Q: usize> {
 
 impl<const W: usize, const Q: usize> fmt::Debug for Stage<W, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let busy = self.busy.iter().flatten().count();
-        write!(
-            f,
-            "stage{}: {busy}/{} busy, {} queued",
-            self.index + 1,
-            self.workers,
-            self.queue.len()
-        )
+        // `stage1: workers [3, _], queue [4]`: the job each worker holds, then the waiting ones.
+        write!(f, "stage{}: workers [", self.index + 1)?;
+        for (i, w) in self.busy[..(self.workers as usize).min(W)].iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            match w {
+                Some((id, _)) => write!(f, "{sep}{id}")?,
+                None => write!(f, "{sep}_")?,
+            }
+        }
+        f.write_str("], queue [")?;
+        for (i, (id, _)) in self.queue.iter().enumerate() {
+            write!(f, "{}{id}", if i == 0 { "" } else { ", " })?;
+        }
+        f.write_str("]")
     }
 }
 
@@ -170,6 +219,12 @@ impl<const W: usize, const Q: usize> Stage<W, Q> {
     /// Workers busy now.
     pub fn busy(&self) -> usize {
         self.busy.iter().flatten().count()
+    }
+
+    /// The numbers of the jobs this stage holds: those its workers are on, then the waiting ones
+    /// oldest first.
+    pub fn jobs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.busy.iter().flatten().chain(self.queue.iter()).map(|&(id, _)| id)
     }
 
     /// Jobs waiting.
@@ -194,7 +249,7 @@ impl<const W: usize, const Q: usize> Stage<W, Q> {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Node<const W: usize, const Q: usize> {
     /// The source.
-    Source(Source),
+    Source(Source<Q>),
     /// A stage.
     Stage(Stage<W, Q>),
 }
@@ -202,7 +257,13 @@ pub enum Node<const W: usize, const Q: usize> {
 impl<const W: usize, const Q: usize> fmt::Debug for Node<W, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Source(s) => write!(f, "source: {}/{} outstanding", s.outstanding, s.cap),
+            Node::Source(s) => {
+                write!(f, "source: {}/{} outstanding [", s.held.len(), s.cap)?;
+                for (i, id) in s.held.iter().enumerate() {
+                    write!(f, "{}{id}", if i == 0 { "" } else { ", " })?;
+                }
+                f.write_str("]")
+            }
             Node::Stage(s) => s.fmt(f),
         }
     }
@@ -214,11 +275,21 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
         workers: &[u8],
         cap: u32,
     ) -> Result<heapless::Vec<Self, { MAX_STAGES + 1 }>, ConfigError> {
+        Self::line_with_fault(workers, cap, Fault::None)
+    }
+
+    /// The nodes of a line as [`Node::line`] builds them, but with a deliberately broken
+    /// variant: for tests that must see the checker catch it.
+    pub fn line_with_fault(
+        workers: &[u8],
+        cap: u32,
+        fault: Fault,
+    ) -> Result<heapless::Vec<Self, { MAX_STAGES + 1 }>, ConfigError> {
         Self::validate(workers, cap)?;
         let mut v = heapless::Vec::new();
-        let _ = v.push(Node::source(cap));
+        let _ = v.push(Node::source(cap, fault));
         for (i, &w) in workers.iter().enumerate() {
-            let _ = v.push(Node::stage(i as u8, w, i + 1 == workers.len()));
+            let _ = v.push(Node::stage(i as u8, w, i + 1 == workers.len(), fault));
         }
         Ok(v)
     }
@@ -229,8 +300,10 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
     pub fn nth(workers: &[u8], cap: u32, i: usize) -> Result<Option<Self>, ConfigError> {
         Self::validate(workers, cap)?;
         Ok(match i {
-            0 => Some(Node::source(cap)),
-            _ => workers.get(i - 1).map(|&w| Node::stage(i as u8 - 1, w, i == workers.len())),
+            0 => Some(Node::source(cap, Fault::None)),
+            _ => workers
+                .get(i - 1)
+                .map(|&w| Node::stage(i as u8 - 1, w, i == workers.len(), Fault::None)),
         })
     }
 
@@ -247,12 +320,13 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
         Ok(())
     }
 
-    fn source(cap: u32) -> Self {
-        Node::Source(Source { cap, outstanding: 0, next_id: 0 })
+    fn source(cap: u32, fault: Fault) -> Self {
+        Node::Source(Source { cap, held: heapless::Vec::new(), next_id: 0, fault })
     }
 
-    fn stage(index: u8, workers: u8, last: bool) -> Self {
-        Node::Stage(Stage { index, workers, last, busy: [None; W], queue: heapless::Vec::new() })
+    fn stage(index: u8, workers: u8, last: bool, fault: Fault) -> Self {
+        let queue = heapless::Vec::new();
+        Node::Stage(Stage { index, workers, last, fault, busy: [None; W], queue })
     }
 
     /// The stage, if this node is one.
@@ -264,7 +338,7 @@ impl<const W: usize, const Q: usize> Node<W, Q> {
     }
 
     /// The source, if this node is it.
-    pub fn as_source(&self) -> Option<&Source> {
+    pub fn as_source(&self) -> Option<&Source<Q>> {
         match self {
             Node::Source(s) => Some(s),
             Node::Stage(_) => None,
@@ -291,13 +365,15 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
         out: &mut impl Effects<Self>,
     ) -> Result<(), CmdError> {
         let Node::Source(s) = self else { return Err(CmdError::NotTheSource(cmd)) };
-        if s.outstanding >= s.cap {
+        let cap = s.cap + (s.fault == Fault::CapOffByOne) as u32;
+        let id = s.next_id.wrapping_add(1);
+        // The cap is at most `Q`, so a full list means the cap is reached.
+        if s.held.len() as u32 >= cap || s.held.push(id).is_err() {
             return Err(CmdError::AtCap(cmd));
         }
+        s.next_id = id;
         let Cmd::Submit(work) = cmd;
-        s.outstanding += 1;
-        s.next_id = s.next_id.wrapping_add(1);
-        out.send(NodeId(1), Msg::Job { id: s.next_id, work });
+        out.send(NodeId(1), Msg::Job { id, work });
         Ok(())
     }
 
@@ -310,10 +386,9 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
     ) -> Result<(), MsgError> {
         match (self, msg) {
             (Node::Source(s), Msg::Done { id }) => {
-                if s.outstanding == 0 {
-                    return Err(MsgError::Unexpected);
-                }
-                s.outstanding -= 1;
+                let k = s.held.iter().position(|&h| h == id).ok_or(MsgError::UnknownJob)?;
+                // `remove`, not `swap_remove`: the list stays oldest first, one order per set.
+                s.held.remove(k);
                 out.emit(Event::Completed { id });
                 Ok(())
             }
@@ -340,7 +415,9 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
         }
         if !st.queue.is_empty() {
             let next = st.queue.remove(0);
-            st.start(w, next, now, out);
+            if st.fault != Fault::DropQueuedJob {
+                st.start(w, next, now, out);
+            }
         }
     }
 
@@ -417,7 +494,65 @@ mod tests {
         let mut out = Out::new();
         assert_eq!(
             line[0].on_message(Instant(0), NodeId(1), Msg::Done { id: 1 }, &mut out),
+            Err(MsgError::UnknownJob)
+        );
+        assert_eq!(
+            line[1].on_message(Instant(0), NodeId(0), Msg::Done { id: 1 }, &mut out),
             Err(MsgError::Unexpected)
         );
+        assert!(out.as_slice().is_empty());
+    }
+
+    #[test]
+    fn a_duplicate_or_unknown_completion_is_rejected_and_changes_nothing() {
+        let mut line = N::line(&[1], 2).expect("valid");
+        let mut out = Out::new();
+        for _ in 0..2 {
+            line[0].on_command(Instant(0), Cmd::Submit([1, 0, 0, 0]), &mut out).expect("room");
+        }
+        let src = &mut line[0];
+        src.on_message(Instant(1), NodeId(1), Msg::Done { id: 2 }, &mut out).expect("outstanding");
+        assert_eq!(src.as_source().expect("the source").outstanding_jobs(), &[1]);
+        let before = src.clone();
+        let mut out = Out::new();
+        for id in [2, 3, 0] {
+            let done = Msg::Done { id };
+            assert_eq!(
+                src.on_message(Instant(2), NodeId(1), done, &mut out),
+                Err(MsgError::UnknownJob)
+            );
+        }
+        assert!(*src == before);
+        assert!(out.as_slice().is_empty());
+        // The cap still counts the one job left: one more is accepted, then the cap refuses.
+        src.on_command(Instant(3), Cmd::Submit([1, 0, 0, 0]), &mut out).expect("room for one");
+        let job = Cmd::Submit([1, 0, 0, 0]);
+        assert_eq!(src.on_command(Instant(3), job, &mut out), Err(CmdError::AtCap(job)));
+        assert_eq!(src.as_source().expect("the source").outstanding_jobs(), &[1, 3]);
+    }
+
+    #[test]
+    fn the_broken_variants_do_what_they_say() {
+        let job = Cmd::Submit([1, 0, 0, 0]);
+        let mut out = Out::new();
+        let mut line = N::line_with_fault(&[1], 1, Fault::CapOffByOne).expect("valid");
+        for _ in 0..2 {
+            line[0].on_command(Instant(0), job, &mut out).expect("the broken cap admits 2");
+        }
+        // Even off by one, a full list of outstanding jobs refuses rather than panics.
+        let mut line = N::line_with_fault(&[1], 2, Fault::CapOffByOne).expect("valid");
+        for _ in 0..2 {
+            line[0].on_command(Instant(0), job, &mut out).expect("room");
+        }
+        assert_eq!(line[0].on_command(Instant(0), job, &mut out), Err(CmdError::AtCap(job)));
+        let mut line = N::line_with_fault(&[1], 2, Fault::DropQueuedJob).expect("valid");
+        let st = &mut line[1];
+        for id in 1..=2 {
+            let msg = Msg::Job { id, work: [1, 0, 0, 0] };
+            st.on_message(Instant(0), NodeId(0), msg, &mut out).expect("accepted");
+        }
+        st.on_timer(Instant(1), WorkerDone(0), &mut out);
+        let jobs: std::vec::Vec<u32> = st.as_stage().expect("a stage").jobs().collect();
+        assert_eq!(jobs, [0u32; 0], "job 2 left the queue but no worker took it");
     }
 }
