@@ -9,6 +9,7 @@ use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::ReplicationCfg;
 use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, FaultFn, Strategy};
+use inflight_checker::stage::StageCfg;
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
 use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated};
 use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
@@ -138,6 +139,18 @@ enum CheckProtocol {
         #[arg(long)]
         json: bool,
     },
+    /// A line of stages fed by a source with a concurrency cap (MODELS.md §3): never more than
+    /// the cap in the line, no job lost or duplicated, every job completed. The line has no
+    /// retransmission, so it is checked on networks that neither lose nor duplicate.
+    Stage {
+        #[command(flatten)]
+        model: StageArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -168,6 +181,13 @@ enum ExploreProtocol {
     Pipeline {
         #[command(flatten)]
         model: PipelineArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// A capped line of stages (same options as `check stage`).
+    Stage {
+        #[command(flatten)]
+        model: StageArgs,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -399,6 +419,109 @@ pub struct PipelineArgs {
     /// Check a deliberately broken variant, to see a property fail.
     #[arg(long, value_enum, default_value_t = PipelineFaultArg::None)]
     fault: PipelineFaultArg,
+}
+
+/// The line of stages.
+#[derive(Args, Debug, Clone)]
+pub struct StageArgs {
+    /// Workers at each stage, in order, separated by commas: 1 to 4 stages of 1 to 4 workers.
+    #[arg(long, value_delimiter = ',', default_values_t = [1u8, 2],
+          value_parser = clap::value_parser!(u8).range(1..=4))]
+    workers: Vec<u8>,
+    /// The source's cap: jobs outstanding at once (1 to 8).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=8))]
+    cap: u8,
+    /// Jobs the source's application submits (1 to 16).
+    #[arg(long, default_value_t = DEFAULT_ITEMS, value_parser = clap::value_parser!(u8).range(1..=16))]
+    jobs: u8,
+    /// Network semantics: ordered (FIFO per pair) or unordered (any order, at most once). The
+    /// line has no retransmission and no deduplication, so a lossy or duplicating network is
+    /// outside what it promises.
+    #[arg(long, default_value = "unordered", value_parser = stage_network)]
+    network: NetworkKind,
+    /// Check a deliberately broken variant, to see a property fail.
+    #[arg(long, value_enum, default_value_t = StageFaultArg::None)]
+    fault: StageFaultArg,
+}
+
+/// `--network` for the line: ordered or unordered.
+fn stage_network(s: &str) -> Result<NetworkKind, String> {
+    match network(s)? {
+        NetworkKind::Duplicating => {
+            Err("the line of stages keeps no record of the jobs it passed \
+                                         on, so it is checked on ordered or unordered networks"
+                .into())
+        }
+        kind => Ok(kind),
+    }
+}
+
+/// Deliberately broken variants of the line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum StageFaultArg {
+    /// The correct line.
+    None,
+    /// The source admits cap + 1 jobs.
+    CapOffByOne,
+    /// A stage takes the next waiting job off its queue and never starts it.
+    DropQueuedJob,
+}
+
+impl StageArgs {
+    /// What to print if the broken variant asked for passes every property.
+    fn unshown(&self) -> Option<String> {
+        let how = match self.fault {
+            StageFaultArg::CapOffByOne if self.jobs <= self.cap => {
+                "The extra job is admitted only when more jobs are submitted than the cap: raise \
+                 --jobs above --cap."
+            }
+            StageFaultArg::DropQueuedJob => {
+                "A job waits in a queue only when it finds every worker of a stage busy: give a \
+                 stage fewer workers than --cap (for example --workers 1,2 --cap 2)."
+            }
+            _ => GENERIC_HOW,
+        };
+        fault_unshown(&self.fault, how)
+    }
+
+    fn cfg(&self) -> Result<StageCfg, String> {
+        use inflight_core::stage::Fault as F;
+        let max = inflight_core::stage::MAX_STAGES;
+        if self.workers.len() > max {
+            return Err(format!(
+                "--workers: {} stages given, a line has 1 to {max}",
+                self.workers.len()
+            ));
+        }
+        let mut workers = [0; inflight_core::stage::MAX_STAGES];
+        workers[..self.workers.len()].copy_from_slice(&self.workers);
+        let cfg = StageCfg {
+            workers,
+            stages: self.workers.len() as u8,
+            cap: self.cap,
+            jobs: self.jobs,
+            network: self.network,
+            fault: match self.fault {
+                StageFaultArg::None => F::None,
+                StageFaultArg::CapOffByOne => F::CapOffByOne,
+                StageFaultArg::DropQueuedJob => F::DropQueuedJob,
+            },
+        };
+        cfg.validate().map_err(|e| format!("invalid stage scenario: {e}"))?;
+        Ok(cfg)
+    }
+
+    fn to_cli(&self) -> String {
+        let workers: Vec<String> = self.workers.iter().map(u8::to_string).collect();
+        format!(
+            "--workers {} --cap {} --jobs {} --network {}{}",
+            workers.join(","),
+            self.cap,
+            self.jobs,
+            self.network,
+            fault_flag(&self.fault)
+        )
+    }
 }
 
 /// Deliberately broken pipelining variants.
@@ -1385,6 +1508,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 ExploreProtocol::Deadlock { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("deadlock ({})", model.to_cli())),
+                ExploreProtocol::Stage { model, serve } => {
+                    serve.serve(model.cfg()?.into_model(), &format!("stage ({})", model.to_cli()))
+                }
             }
         }
         Command::Simulate { protocol } => match *protocol {
@@ -1544,6 +1670,13 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let explore = format!("inflight explore pipeline {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
             check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
+        }
+        CheckProtocol::Stage { model, run, json } => {
+            let cfg = model.cfg()?;
+            let name = format!("stage: {}", model.to_cli());
+            let explore = format!("inflight explore stage {}", model.to_cli());
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
     }
 }

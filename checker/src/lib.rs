@@ -3,6 +3,7 @@
 //! - [`adapter`]: the one generic stateright actor that runs any core [`inflight_core::Machine`].
 //! - [`replication`]: the replication model built from [`replication::ReplicationCfg`].
 //! - [`pipeline`]: the windowed pipelining model built from [`pipeline::PipelineCfg`].
+//! - [`stage`]: the capped line of stages built from [`stage::StageCfg`].
 //! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
 //! - [`shortest`]: shortest counterexamples by breadth-first search (stateright's are not).
 //!
@@ -26,6 +27,7 @@ pub mod replication;
 pub mod report;
 pub mod retry;
 pub mod shortest;
+pub mod stage;
 pub mod testing;
 pub mod timed;
 pub mod timed_protocols;

@@ -88,3 +88,24 @@ where
         model
     }
 }
+
+/// The messages in flight on `network`, each with how many copies of it are in flight (on a
+/// duplicating network, a message that may be delivered again counts once). For properties that
+/// count what the network holds. (stateright 0.31's `Network::iter_all` never ends on an ordered
+/// network and repeats multiset entries, so it is not used.)
+pub fn in_flight<M: Clone + fmt::Debug + Eq + Hash + Ord>(
+    network: &Network<M>,
+) -> Vec<(stateright::actor::Id, stateright::actor::Id, &M, usize)> {
+    match network {
+        Network::UnorderedDuplicating(set, _) => {
+            set.iter().map(|e| (e.src, e.dst, &e.msg, 1)).collect()
+        }
+        Network::UnorderedNonDuplicating(multiset) => {
+            multiset.iter().map(|(e, &n)| (e.src, e.dst, &e.msg, n)).collect()
+        }
+        Network::Ordered(queues) => queues
+            .iter()
+            .flat_map(|(&(src, dst), q)| q.iter().map(move |m| (src, dst, m, 1)))
+            .collect(),
+    }
+}

@@ -911,3 +911,43 @@ fn a_liveness_cycle_can_be_walked_in_the_explorer() {
     let text = stdout(&inflight(&[&["check"], &scenario[..]].concat()));
     assert!(text.contains(&format!("which starts after step {cycle_from}")), "{text}");
 }
+
+#[test]
+fn check_stage_keeps_the_cap_and_shows_a_broken_line_in_the_explorer() {
+    let o = inflight(&["check", "stage"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("132 unique states"), "{}", stdout(&o));
+    // One job too many: the counterexample's last state, served at the path the check prints.
+    let scenario = ["stage", "--fault", "cap-off-by-one"];
+    let v = json(&inflight(&[&["check"], &scenario[..], &["--json"]].concat()));
+    let prop = property(&v, |p| p["name"] == "jobs in the line <= cap");
+    assert_eq!(prop["verdict"], "violated");
+    let path = prop["explorer_path"].as_str().expect("an explorer path");
+    let state = explorer_states(&scenario, &[path]).remove(0);
+    assert!(state.contains("source: 3/2 outstanding [1, 2, 3]"), "{state}");
+    // A variant the scenario cannot show says how; with that setting it is caught.
+    for (unshown, shown, hint) in [
+        (&["--jobs", "2"][..], &["--jobs", "3"][..], "raise --jobs above --cap"),
+        (
+            &["--workers", "2,2", "--fault", "drop-queued-job"],
+            &["--fault", "drop-queued-job"],
+            "--workers 1,2 --cap 2",
+        ),
+    ] {
+        let fault: &[&str] = if unshown.contains(&"--fault") { &[] } else { &scenario[1..] };
+        let o = inflight(&[&["check", "stage"], fault, unshown].concat());
+        assert_eq!(o.status.code(), Some(0), "{unshown:?}: {}", stdout(&o));
+        assert!(stdout(&o).contains(hint), "{unshown:?}: {}", stdout(&o));
+        let o = inflight(&[&["check", "stage"], fault, shown].concat());
+        assert_eq!(o.status.code(), Some(1), "{shown:?}: {}", stdout(&o));
+    }
+    assert_usage_errors(&[
+        (&["check", "stage", "--network", "duplicating"], "ordered or unordered"),
+        (&["check", "stage", "--workers", "1,1,1,1,1"], "--workers"),
+        (&["check", "stage", "--workers", "5"], "--workers"),
+        (&["check", "stage", "--cap", "9"], "--cap"),
+        (&["check", "stage", "--jobs", "0"], "--jobs"),
+        (&["check", "stage", "--fault", "lose-everything"], "--fault"),
+        (&["explore", "stage", "--cap", "0"], "--cap"),
+    ]);
+}

@@ -1,0 +1,117 @@
+//! Model checks of the capped line of stages: pinned state counts, and for each safety property
+//! a deliberately broken variant that the checker must catch. One thread, BFS.
+
+use inflight_checker::liveness::actor_faults;
+use inflight_checker::network::NetworkKind;
+use inflight_checker::report::{run_check, CheckOptions};
+use inflight_checker::stage::{props, StageCfg};
+use inflight_checker::testing;
+use inflight_core::stage::Fault;
+
+fn base() -> StageCfg {
+    StageCfg::default()
+}
+
+fn assert_all_pass(cfg: StageCfg) -> usize {
+    testing::assert_all_pass(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
+}
+
+/// Runs the check as `inflight check stage` does: each property's name, with `Ok` if it got the
+/// verdict it asks for, or else the length of the shortest counterexample.
+fn verdicts(cfg: StageCfg) -> Vec<(String, Result<(), usize>)> {
+    let report =
+        run_check(cfg.into_model(), format!("{cfg:?}"), CheckOptions::default(), actor_faults);
+    report
+        .properties
+        .into_iter()
+        .map(|p| {
+            let steps = p.path.as_ref().map_or(0, Vec::len);
+            (p.name, if p.verdict.is_pass() { Ok(()) } else { Err(steps) })
+        })
+        .collect()
+}
+
+fn expect(pairs: &[(&str, Result<(), usize>)]) -> Vec<(String, Result<(), usize>)> {
+    pairs.iter().map(|(n, v)| (n.to_string(), *v)).collect()
+}
+
+#[test]
+fn state_counts_are_pinned_for_each_network() {
+    let counts: Vec<usize> = [NetworkKind::Ordered, NetworkKind::Unordered]
+        .into_iter()
+        .map(|network| assert_all_pass(StageCfg { network, ..base() }))
+        .collect();
+    assert_eq!(counts, [81, 132]);
+}
+
+#[test]
+fn a_longer_line_with_more_jobs_than_the_cap_passes() {
+    let cfg = StageCfg { workers: [2, 1, 2, 0], stages: 3, cap: 3, jobs: 5, ..base() };
+    assert_eq!(assert_all_pass(cfg), 7935);
+}
+
+#[test]
+fn a_cap_off_by_one_puts_one_job_too_many_in_the_line() {
+    let broken = StageCfg { fault: Fault::CapOffByOne, ..base() };
+    let path = testing::assert_caught(broken.into_model(), props::CAP, &format!("{broken:?}"));
+    assert!(!path.is_empty());
+    // Only the cap breaks, and the shortest way is the source's three submissions in a row.
+    assert_eq!(
+        verdicts(broken),
+        expect(&[
+            (props::CAP, Err(3)),
+            (props::CONSERVED, Ok(())),
+            (props::ALL_COMPLETED_REACHABLE, Ok(())),
+            (props::ALL_COMPLETED_EVENTUALLY, Ok(())),
+        ])
+    );
+    // With no more jobs than the cap, the extra admission never happens.
+    let unshown = StageCfg { jobs: 2, ..broken };
+    assert!(verdicts(unshown).iter().all(|(_, v)| v.is_ok()));
+}
+
+#[test]
+fn a_stage_that_loses_a_queued_job_is_caught_as_safety_and_liveness() {
+    let broken = StageCfg { fault: Fault::DropQueuedJob, ..base() };
+    testing::assert_caught(broken.into_model(), props::CONSERVED, &format!("{broken:?}"));
+    // Shortest: submit, deliver job 1, submit, deliver job 2 (queued behind 1), finish job 1.
+    assert_eq!(
+        verdicts(broken),
+        expect(&[
+            (props::CAP, Ok(())),
+            (props::CONSERVED, Err(5)),
+            (props::ALL_COMPLETED_REACHABLE, Ok(())),
+            (props::ALL_COMPLETED_EVENTUALLY, Err(14)),
+        ])
+    );
+    let path = testing::assert_livelock_caught(
+        broken.into_model(),
+        actor_faults,
+        props::ALL_COMPLETED_EVENTUALLY,
+        &format!("{broken:?}"),
+    );
+    assert!(!path.iter().any(actor_faults), "no loss or crash: the stage itself lost the job");
+    // With two workers at every stage nothing ever queues, and nothing is lost.
+    let unshown = StageCfg { workers: [2, 2, 0, 0], ..broken };
+    assert!(verdicts(unshown).iter().all(|(_, v)| v.is_ok()));
+}
+
+#[test]
+fn unusable_lines_are_refused_with_the_reason() {
+    let cases = [
+        (StageCfg { network: NetworkKind::Duplicating, ..base() }, "does not duplicate"),
+        (StageCfg { stages: 0, ..base() }, "0 stages"),
+        (StageCfg { stages: 5, ..base() }, "5 stages"),
+        (StageCfg { workers: [1, 5, 0, 0], ..base() }, "5 workers"),
+        (StageCfg { workers: [1, 0, 0, 0], ..base() }, "0 workers"),
+        (StageCfg { cap: 0, ..base() }, "a cap of 0"),
+        (StageCfg { cap: 9, ..base() }, "a cap of 9"),
+        (StageCfg { jobs: 0, ..base() }, "0 jobs"),
+        (StageCfg { jobs: 17, ..base() }, "17 jobs"),
+    ];
+    for (cfg, why) in cases {
+        let err = cfg.validate().expect_err(why).to_string();
+        assert!(err.contains(why), "{cfg:?}: '{err}' does not say '{why}'");
+    }
+    assert!(base().validate().is_ok());
+}
