@@ -16,8 +16,16 @@
 //! A read answered by a fetch is reported as not cached. Reads that arrive while a fetch is out
 //! wait for it (up to [`MAX_WAITING`], then the read is refused and handed back); a lost query is
 //! sent again after the `retry` period. Answers are matched by sequence number, and an answer
-//! that is neither awaited nor newer than the cache is rejected as stale, leaving the resolver
-//! unchanged. Versions compare in serial-number arithmetic (RFC 1982), so they may wrap.
+//! that is neither awaited nor newer than the cached entry is rejected as stale, leaving the
+//! resolver unchanged; with nothing cached, only an awaited answer is taken. Versions compare in
+//! serial-number arithmetic (RFC 1982), so they may wrap.
+//!
+//! A resolver's cache is soft state. What it keeps across a crash is where its query numbers
+//! resume: it reserves them in blocks of [`QUERY_BLOCK`] in durable storage, so an answer to a
+//! query sent before the crash never matches a new one, and a read is never answered with an
+//! older record than one answered before the crash (`inflight check ttl --crashes 1` explores
+//! this). A pushed record carries no query number, so a push-policy resolver is checked without
+//! crashes: a push sent before a crash could refill its empty cache with an older record.
 
 use crate::machine::{Effects, Machine, NodeId};
 use crate::time::{Duration, Instant};
@@ -47,6 +55,30 @@ impl Record {
         d != 0 && d < 1 << 31
     }
 }
+
+/// Deliberately broken resolvers, so that tests can prove the checker's properties are able to
+/// fail. [`Node::resolver`] builds a correct one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Fault {
+    /// The correct resolver.
+    #[default]
+    None,
+    /// The resolver caches whatever answer arrives, even one that is neither awaited nor newer
+    /// than its cache: a late answer to an earlier query takes the cache back in time.
+    AcceptStaleAnswers,
+    /// The resolver answers the reads waiting for a fetch but never clears the list, so the next
+    /// fetch answers them again.
+    KeepWaitingReads,
+    /// A recovered resolver numbers its queries from 0 again, so an answer to a query sent
+    /// before the crash passes for the answer to a new one.
+    RestartQueryNumbers,
+}
+
+/// Query numbers a resolver reserves in durable storage at a time: after a crash it numbers
+/// its queries from the end of the last reserved block, so no answer to a query sent before
+/// the crash matches a new one, and storage is written once per this many queries.
+pub const QUERY_BLOCK: u32 = 256;
 
 /// Messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -220,8 +252,14 @@ pub struct Resolver {
     /// The sequence number of the query out, if any.
     fetching: Option<u32>,
     next_seq: u32,
+    /// The first query number of this incarnation.
+    first_seq: u32,
+    /// The end of the block of query numbers reserved in durable storage: every number used so
+    /// far is below it, and a recovered resolver starts there.
+    reserved: u32,
     /// Reads waiting for the fetch.
     waiting: heapless::Vec<u32, MAX_WAITING>,
+    fault: Fault,
 }
 
 impl Resolver {
@@ -230,9 +268,16 @@ impl Resolver {
         self.cache.map(|e| e.record)
     }
 
-    /// Queries started so far (not counting resends), wrapping at 2³².
+    /// Queries started since the resolver started or last recovered (not counting resends),
+    /// wrapping at 2³².
     pub fn queries(&self) -> u32 {
-        self.next_seq
+        self.next_seq.wrapping_sub(self.first_seq)
+    }
+
+    /// Where the resolver would number its next query if it crashed now: the end of the block
+    /// of query numbers it has reserved in durable storage ([`QUERY_BLOCK`]).
+    pub fn resumes_at(&self) -> u32 {
+        self.reserved
     }
 
     /// Reads waiting for a fetch.
@@ -249,8 +294,35 @@ impl Resolver {
         }
     }
 
+    /// A resolver with an empty cache whose queries are numbered from `first_seq`.
+    fn start(
+        authority: NodeId,
+        policy: Policy,
+        retry: Duration,
+        fault: Fault,
+        first_seq: u32,
+    ) -> Self {
+        Resolver {
+            authority,
+            policy,
+            retry: Duration(retry.ticks().max(1)),
+            cache: None,
+            fetching: None,
+            next_seq: first_seq,
+            first_seq,
+            reserved: first_seq,
+            waiting: heapless::Vec::new(),
+            fault,
+        }
+    }
+
     fn fetch(&mut self, now: Instant, out: &mut impl Effects<Node>) {
         let seq = self.next_seq;
+        if seq == self.reserved {
+            // Reserve the next block before the query goes out (durable state is stored before
+            // a step's sends leave).
+            self.reserved = self.reserved.wrapping_add(QUERY_BLOCK);
+        }
         self.next_seq = self.next_seq.wrapping_add(1);
         self.fetching = Some(seq);
         out.send(self.authority, Msg::Query { seq });
@@ -267,12 +339,50 @@ impl Resolver {
 }
 
 /// Either role.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Node {
     /// The authority.
     Authority(Authority),
     /// A resolver.
     Resolver(Resolver),
+}
+
+/// One line a node, for people walking a counterexample: `authority: v1=101, subscribers
+/// [n1]`, `resolver: cache v1=101 until @5, query 256 out, waiting [2]`.
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Authority(a) => {
+                write!(f, "authority: v{}={}", a.record.version, a.record.value)?;
+                if !a.subscribers.is_empty() {
+                    write!(f, ", subscribers {:?}", a.subscribers.as_slice())?;
+                }
+                Ok(())
+            }
+            Node::Resolver(r) => {
+                f.write_str("resolver: ")?;
+                match r.cache {
+                    None => f.write_str("cache empty")?,
+                    Some(Entry { record, expires }) => {
+                        write!(f, "cache v{}={}", record.version, record.value)?;
+                        if let Some(at) = expires {
+                            write!(f, " until {at:?}")?;
+                        }
+                    }
+                }
+                if let Some(seq) = r.fetching {
+                    write!(f, ", query {seq} out")?;
+                }
+                if !r.waiting.is_empty() {
+                    write!(f, ", waiting {:?}", r.waiting.as_slice())?;
+                }
+                if r.fault != Fault::None {
+                    write!(f, " ({:?})", r.fault)?;
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 impl Node {
@@ -287,15 +397,18 @@ impl Node {
     /// A resolver of `authority`'s record under `policy`, sending a lost query again after
     /// `retry` ticks (at least 1).
     pub fn resolver(authority: NodeId, policy: Policy, retry: Duration) -> Self {
-        Node::Resolver(Resolver {
-            authority,
-            policy,
-            retry: Duration(retry.ticks().max(1)),
-            cache: None,
-            fetching: None,
-            next_seq: 0,
-            waiting: heapless::Vec::new(),
-        })
+        Self::resolver_with_fault(authority, policy, retry, Fault::None)
+    }
+
+    /// A resolver as [`Node::resolver`] builds it, but with a deliberately broken variant: for
+    /// tests that must see the checker catch it.
+    pub fn resolver_with_fault(
+        authority: NodeId,
+        policy: Policy,
+        retry: Duration,
+        fault: Fault,
+    ) -> Self {
+        Node::Resolver(Resolver::start(authority, policy, retry, fault, 0))
     }
 
     /// The authority, if this node is it.
@@ -322,7 +435,8 @@ impl Machine for Node {
     type Event = Event;
     type CmdError = CmdError;
     type MsgError = MsgError;
-    /// The authority's record is durable; a resolver's cache is soft state and is lost.
+    /// The authority's record is durable; a resolver's cache is soft state and is lost, and it
+    /// keeps only where its query numbers may resume ([`QUERY_BLOCK`]).
     type Durable = Node;
 
     fn on_start(&mut self, now: Instant, out: &mut impl Effects<Self>) {
@@ -388,7 +502,11 @@ impl Machine for Node {
                     return Err(MsgError::Stranger);
                 }
                 let awaited = r.fetching == Some(seq);
-                let newer = r.cache.is_none_or(|e| record.newer_than(&e.record));
+                // An answer nobody awaits fills the cache only if it is newer than an entry
+                // there: after a crash the cache is empty, and a late answer to a query from
+                // before it may be older than what the resolver answered then.
+                let newer = r.cache.is_some_and(|e| record.newer_than(&e.record))
+                    || r.fault == Fault::AcceptStaleAnswers;
                 if !awaited && !newer {
                     return Err(MsgError::Stale);
                 }
@@ -407,7 +525,9 @@ impl Machine for Node {
                     for &id in &r.waiting {
                         out.emit(Event::Answered { id, record: answer, cached: false });
                     }
-                    r.waiting.clear();
+                    if r.fault != Fault::KeepWaitingReads {
+                        r.waiting.clear();
+                    }
                 }
                 Ok(())
             }
@@ -446,7 +566,12 @@ impl Machine for Node {
     fn durable(&self) -> Node {
         match self {
             Node::Authority(a) => Node::Authority(a.clone()),
-            Node::Resolver(r) => Node::resolver(r.authority, r.policy, r.retry),
+            Node::Resolver(r) => {
+                // What storage holds: the end of the reserved block of query numbers, where the
+                // recovered resolver numbers its next query (0 in the broken variant).
+                let start = if r.fault == Fault::RestartQueryNumbers { 0 } else { r.reserved };
+                Node::Resolver(Resolver::start(r.authority, r.policy, r.retry, r.fault, start))
+            }
         }
     }
 
@@ -543,6 +668,72 @@ mod tests {
             Err(MsgError::Unexpected)
         );
         assert_eq!(a, before);
+    }
+
+    #[test]
+    fn the_broken_variants_do_what_they_say() {
+        let mut r = Node::resolver_with_fault(
+            A,
+            Policy::OnDemand { ttl: Duration(10) },
+            Duration(100),
+            Fault::AcceptStaleAnswers,
+        );
+        let mut out = Out::new();
+        r.on_command(Instant(0), Cmd::Read { id: 1 }, &mut out).expect("read");
+        let rec = Record { version: 5, value: 1 };
+        r.on_message(Instant(1), A, Msg::Answer { seq: 0, record: rec }, &mut out).expect("ok");
+        let old = Record { version: 4, value: 0 };
+        r.on_message(Instant(2), A, Msg::Answer { seq: 0, record: old }, &mut out)
+            .expect("the broken resolver takes a stale answer");
+        assert_eq!(r.as_resolver().and_then(Resolver::cached), Some(old));
+        let mut r =
+            Node::resolver_with_fault(A, Policy::NoCache, Duration(100), Fault::KeepWaitingReads);
+        let mut out = Out::new();
+        for (id, seq) in [(1, 0), (2, 1)] {
+            r.on_command(Instant(0), Cmd::Read { id }, &mut out).expect("read");
+            r.on_message(Instant(1), A, Msg::Answer { seq, record: rec }, &mut out).expect("ok");
+        }
+        assert_eq!(answered(&out), [(1, 5, false), (1, 5, false), (2, 5, false)], "read 1 twice");
+        // The durable part keeps the variant, so a recovered resolver is as broken as before.
+        let mut fresh = Out::new();
+        let back = Node::recover(r.durable(), Instant(2), &mut fresh);
+        assert_eq!(back.durable(), r.durable());
+    }
+
+    #[test]
+    fn a_recovered_resolver_does_not_take_an_answer_to_a_query_from_before_its_crash() {
+        let old = Record { version: 0, value: 100 };
+        let new = Record { version: 1, value: 101 };
+        for (fault, first) in [(Fault::None, QUERY_BLOCK), (Fault::RestartQueryNumbers, 0)] {
+            let policy = Policy::OnDemand { ttl: Duration(10) };
+            let mut r = Node::resolver_with_fault(A, policy, Duration(5), fault);
+            let mut out = Out::new();
+            r.on_command(Instant(0), Cmd::Read { id: 1 }, &mut out).expect("read");
+            r.on_message(Instant(1), A, Msg::Answer { seq: 0, record: new }, &mut out).expect("ok");
+            // A crash; the answer to query 0 that the authority sent earlier is still in flight.
+            let mut r = Node::recover(r.durable(), Instant(2), &mut out);
+            let mut out = Out::new();
+            r.on_command(Instant(3), Cmd::Read { id: 2 }, &mut out).expect("read");
+            assert_eq!(out.as_slice()[0], Effect::Send { to: A, msg: Msg::Query { seq: first } });
+            let late = r.on_message(Instant(4), A, Msg::Answer { seq: 0, record: old }, &mut out);
+            match fault {
+                Fault::None => assert_eq!(late, Err(MsgError::Stale)),
+                _ => assert_eq!(answered(&out), [(2, 0, false)], "the broken resolver goes back"),
+            }
+        }
+        // Storage is written once per block: the durable state moves only when a block starts.
+        let mut r = Node::resolver(A, Policy::NoCache, Duration(5));
+        let mut out = Out::new();
+        let mut writes = 0;
+        for id in 0..2 * QUERY_BLOCK + 1 {
+            let before = r.durable();
+            r.on_command(Instant(0), Cmd::Read { id }, &mut out).expect("read");
+            let answer = Msg::Answer { seq: id, record: new };
+            r.on_message(Instant(0), A, answer, &mut out).expect("awaited");
+            writes += (r.durable() != before) as u32;
+            out = Out::new();
+        }
+        assert_eq!(writes, 3, "blocks starting at queries 0, 256 and 512");
     }
 
     #[test]
