@@ -12,6 +12,7 @@ use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, F
 use inflight_checker::stage::StageCfg;
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
 use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated};
+use inflight_checker::ttl::{PolicyKind, TtlCfg};
 use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
 use inflight_models::laws::{self, Link};
 use inflight_models::units::{self, sig_figs, Bits, BitsPerSec, PerSec, Seconds, Q};
@@ -151,6 +152,19 @@ enum CheckProtocol {
         #[arg(long)]
         json: bool,
     },
+    /// Naming (MODELS.md §5): an authority whose record changes and caching resolvers that
+    /// answer reads under a policy, through every order of queries, resends, answers, pushes,
+    /// losses and crashes: reads never go back in time, each is answered once, and all are
+    /// answered. (Time-to-live itself is a timed matter: `simulate ttl` measures it.)
+    Ttl {
+        #[command(flatten)]
+        model: TtlArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -188,6 +202,13 @@ enum ExploreProtocol {
     Stage {
         #[command(flatten)]
         model: StageArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// An authority and its caching resolvers (same options as `check ttl`).
+    Ttl {
+        #[command(flatten)]
+        model: TtlArgs,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -521,6 +542,150 @@ impl StageArgs {
             self.network,
             fault_flag(&self.fault)
         )
+    }
+}
+
+/// The naming scenario.
+#[derive(Args, Debug, Clone)]
+pub struct TtlArgs {
+    /// How the resolvers keep their cache: on-demand (fetch on a miss; in an untimed model an
+    /// entry never expires), periodic (refresh on a timer), push (the authority pushes every
+    /// change) or no-cache (fetch on every read).
+    #[arg(long, value_enum, default_value_t = TtlPolicyArg::OnDemand)]
+    policy: TtlPolicyArg,
+    /// Resolvers (1 to 3).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
+    resolvers: u8,
+    /// Reads each resolver's application makes (1 to 8).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=8))]
+    reads: u8,
+    /// Changes the authority's application makes to the record (0 to 4).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=4))]
+    changes: u8,
+    /// Periodic policy only: the refreshes each resolver makes, per life (1 to 4) [default: 2].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
+    refreshes: Option<u8>,
+    /// Network semantics: duplicating (any order, any number of times), unordered (any order,
+    /// at most once) or ordered (FIFO per pair). A resolver resends its query on a timer, so
+    /// unordered and ordered networks need --max-in-network.
+    #[arg(long, default_value = "duplicating", value_parser = network)]
+    network: NetworkKind,
+    /// The network may also drop any message (not with --policy push, which never repairs a
+    /// lost push).
+    #[arg(long)]
+    lossy: bool,
+    /// Nodes that may be down at once; a crashed resolver loses its cache and its waiting
+    /// reads (not with --policy push).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=4))]
+    crashes: u8,
+    /// Explore only states with at most this many messages in the network.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    max_in_network: Option<u16>,
+    /// Check a deliberately broken resolver, to see a property fail.
+    #[arg(long, value_enum, default_value_t = TtlFaultArg::None)]
+    fault: TtlFaultArg,
+}
+
+/// A resolver's policy on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum TtlPolicyArg {
+    /// Fetch on a miss.
+    OnDemand,
+    /// Refresh on a timer.
+    Periodic,
+    /// The authority pushes every change.
+    Push,
+    /// Fetch on every read.
+    NoCache,
+}
+
+/// Deliberately broken resolvers.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum TtlFaultArg {
+    /// The correct resolver.
+    None,
+    /// Caches any answer, even a late one older than its cache.
+    AcceptStaleAnswers,
+    /// Never clears the reads it answered, and answers them again.
+    KeepWaitingReads,
+    /// Numbers its queries from 0 again after a crash.
+    RestartQueryNumbers,
+}
+
+impl TtlArgs {
+    /// What to print if the broken resolver asked for passes every property.
+    fn unshown(&self) -> Option<String> {
+        let how = match self.fault {
+            TtlFaultArg::RestartQueryNumbers if self.crashes == 0 => {
+                "Only a crash shows it: add --crashes 1."
+            }
+            TtlFaultArg::KeepWaitingReads => {
+                "A read waits for a fetch after an earlier fetch only when the cache cannot \
+                 answer it: use --policy periodic or --policy no-cache."
+            }
+            TtlFaultArg::AcceptStaleAnswers if self.policy == TtlPolicyArg::NoCache => {
+                "Without a cache every read waits for its own fetch: use --policy on-demand, \
+                 periodic or push."
+            }
+            _ => GENERIC_HOW,
+        };
+        fault_unshown(&self.fault, how)
+    }
+
+    fn cfg(&self) -> Result<TtlCfg, String> {
+        use inflight_core::ttl::Fault as F;
+        if self.refreshes.is_some() && self.policy != TtlPolicyArg::Periodic {
+            return Err("--refreshes applies only with --policy periodic".into());
+        }
+        let cfg = TtlCfg {
+            resolvers: self.resolvers,
+            policy: match self.policy {
+                TtlPolicyArg::OnDemand => PolicyKind::OnDemand,
+                TtlPolicyArg::Periodic => PolicyKind::Periodic,
+                TtlPolicyArg::Push => PolicyKind::Push,
+                TtlPolicyArg::NoCache => PolicyKind::NoCache,
+            },
+            reads: self.reads,
+            changes: self.changes,
+            refreshes: self.refreshes.unwrap_or(2),
+            network: self.network,
+            lossy: self.lossy,
+            crashes: self.crashes,
+            max_in_network: self.max_in_network.map(usize::from),
+            fault: match self.fault {
+                TtlFaultArg::None => F::None,
+                TtlFaultArg::AcceptStaleAnswers => F::AcceptStaleAnswers,
+                TtlFaultArg::KeepWaitingReads => F::KeepWaitingReads,
+                TtlFaultArg::RestartQueryNumbers => F::RestartQueryNumbers,
+            },
+        };
+        cfg.validate().map_err(|e| format!("invalid ttl scenario: {e}"))?;
+        Ok(cfg)
+    }
+
+    fn to_cli(&self) -> String {
+        let policy = self.policy.to_possible_value().map(|v| v.get_name().to_string());
+        let mut s = format!(
+            "--policy {} --resolvers {} --reads {} --changes {}",
+            policy.unwrap_or_default(),
+            self.resolvers,
+            self.reads,
+            self.changes
+        );
+        if let Some(k) = self.refreshes {
+            s += &format!(" --refreshes {k}");
+        }
+        s += &format!(" --network {}", self.network);
+        if self.lossy {
+            s += " --lossy";
+        }
+        if self.crashes > 0 {
+            s += &format!(" --crashes {}", self.crashes);
+        }
+        if let Some(m) = self.max_in_network {
+            s += &format!(" --max-in-network {m}");
+        }
+        s + &fault_flag(&self.fault)
     }
 }
 
@@ -1508,6 +1673,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 ExploreProtocol::Deadlock { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("deadlock ({})", model.to_cli())),
+                ExploreProtocol::Ttl { model, serve } => {
+                    serve.serve(model.cfg()?.into_model(), &format!("ttl ({})", model.to_cli()))
+                }
                 ExploreProtocol::Stage { model, serve } => {
                     serve.serve(model.cfg()?.into_model(), &format!("stage ({})", model.to_cli()))
                 }
@@ -1670,6 +1838,13 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let explore = format!("inflight explore pipeline {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
             check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
+        }
+        CheckProtocol::Ttl { model, run, json } => {
+            let cfg = model.cfg()?;
+            let name = format!("ttl: {}", model.to_cli());
+            let explore = format!("inflight explore ttl {}", model.to_cli());
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
         CheckProtocol::Stage { model, run, json } => {
             let cfg = model.cfg()?;

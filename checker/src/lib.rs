@@ -4,6 +4,7 @@
 //! - [`replication`]: the replication model built from [`replication::ReplicationCfg`].
 //! - [`pipeline`]: the windowed pipelining model built from [`pipeline::PipelineCfg`].
 //! - [`stage`]: the capped line of stages built from [`stage::StageCfg`].
+//! - [`ttl`]: an authority and its caching resolvers built from [`ttl::TtlCfg`].
 //! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
 //! - [`shortest`]: shortest counterexamples by breadth-first search (stateright's are not).
 //!
@@ -31,3 +32,4 @@ pub mod stage;
 pub mod testing;
 pub mod timed;
 pub mod timed_protocols;
+pub mod ttl;

@@ -27,12 +27,24 @@ pub type StageNode = Node<WORKERS, QUEUE>;
 
 /// What the source's application saw: the jobs completed (bit i for job i), and whether any job
 /// completed twice.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Completions {
     /// Bit i is set once job i has completed.
     pub done: u32,
     /// A job that completed a second time, if any.
     pub twice: Option<u32>,
+}
+
+/// `completed [1, 3]`, then `, job 1 TWICE` if so.
+impl std::fmt::Debug for Completions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<u32> = (1..32).filter(|&i| self.done & (1 << i) != 0).collect();
+        write!(f, "completed {ids:?}")?;
+        if let Some(id) = self.twice {
+            write!(f, ", job {id} TWICE")?;
+        }
+        Ok(())
+    }
 }
 
 impl Observer<StageNode> for Completions {

@@ -1,0 +1,130 @@
+//! Model checks of an authority and its caching resolvers: pinned state counts for each policy,
+//! and for each safety property a deliberately broken resolver that the checker must catch. One
+//! thread, BFS.
+
+use inflight_checker::liveness::actor_faults;
+use inflight_checker::network::NetworkKind;
+use inflight_checker::report::{run_check, CheckOptions};
+use inflight_checker::testing;
+use inflight_checker::ttl::{props, PolicyKind, TtlCfg};
+use inflight_core::ttl::Fault;
+
+fn base() -> TtlCfg {
+    TtlCfg::default()
+}
+
+fn assert_all_pass(cfg: TtlCfg) -> usize {
+    testing::assert_all_pass(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
+}
+
+/// Runs the check as `inflight check ttl` does: the properties that did not get the verdict
+/// they ask for, each with its shortest counterexample's length.
+fn failures(cfg: TtlCfg) -> Vec<(String, usize)> {
+    let report =
+        run_check(cfg.into_model(), format!("{cfg:?}"), CheckOptions::default(), actor_faults);
+    report
+        .properties
+        .into_iter()
+        .filter(|p| !p.verdict.is_pass())
+        .map(|p| (p.name, p.path.as_ref().map_or(0, Vec::len)))
+        .collect()
+}
+
+fn failed(pairs: &[(&str, usize)]) -> Vec<(String, usize)> {
+    pairs.iter().map(|(n, k)| (n.to_string(), *k)).collect()
+}
+
+const POLICIES: [PolicyKind; 4] =
+    [PolicyKind::OnDemand, PolicyKind::Periodic, PolicyKind::Push, PolicyKind::NoCache];
+
+#[test]
+fn state_counts_are_pinned_for_each_policy() {
+    let counts: Vec<usize> =
+        POLICIES.into_iter().map(|policy| assert_all_pass(TtlCfg { policy, ..base() })).collect();
+    assert_eq!(counts, [38, 447, 311, 110]);
+    // The resends pile up on an unordered network, so it needs a bound.
+    let unordered = TtlCfg { network: NetworkKind::Unordered, max_in_network: Some(4), ..base() };
+    let counts: Vec<usize> = POLICIES
+        .into_iter()
+        .map(|policy| assert_all_pass(TtlCfg { policy, ..unordered }))
+        .collect();
+    assert_eq!(counts, [218, 3064, 762, 905]);
+}
+
+#[test]
+fn lost_queries_and_answers_are_sent_again_until_every_read_is_answered() {
+    let counts: Vec<usize> = [PolicyKind::OnDemand, PolicyKind::Periodic, PolicyKind::NoCache]
+        .into_iter()
+        .map(|policy| assert_all_pass(TtlCfg { policy, lossy: true, ..base() }))
+        .collect();
+    assert_eq!(counts, [146, 4538, 1354]);
+}
+
+#[test]
+fn a_crashed_resolver_never_answers_older_than_before_its_crash() {
+    let counts: Vec<usize> = [PolicyKind::OnDemand, PolicyKind::NoCache]
+        .into_iter()
+        .map(|policy| assert_all_pass(TtlCfg { policy, crashes: 1, ..base() }))
+        .collect();
+    assert_eq!(counts, [1056, 1458]);
+    // Numbering queries from 0 again after the crash: the answer to query 0 from before it
+    // passes for the answer to the new query 0.
+    let broken = TtlCfg { crashes: 1, fault: Fault::RestartQueryNumbers, ..base() };
+    let path =
+        testing::assert_caught(broken.into_model(), props::MONOTONIC, &format!("{broken:?}"));
+    assert!(path.iter().any(actor_faults), "only a crash shows it");
+    assert_eq!(failures(broken), failed(&[(props::MONOTONIC, 9)]));
+    assert!(failures(TtlCfg { crashes: 0, ..broken }).is_empty(), "without a crash it is correct");
+}
+
+#[test]
+fn a_resolver_that_takes_stale_answers_goes_back_in_time() {
+    for policy in [PolicyKind::OnDemand, PolicyKind::Periodic, PolicyKind::Push] {
+        let broken = TtlCfg { policy, fault: Fault::AcceptStaleAnswers, ..base() };
+        testing::assert_caught(broken.into_model(), props::MONOTONIC, &format!("{broken:?}"));
+        // A read, its query delivered before and after a change (the duplicating network
+        // delivers it twice), the newer answer, then the older one, and a second read.
+        assert_eq!(failures(broken), failed(&[(props::MONOTONIC, 7)]), "{policy:?}");
+    }
+}
+
+#[test]
+fn a_resolver_that_keeps_answered_reads_answers_them_twice() {
+    for policy in [PolicyKind::Periodic, PolicyKind::NoCache] {
+        let broken = TtlCfg { policy, fault: Fault::KeepWaitingReads, ..base() };
+        testing::assert_caught(broken.into_model(), props::ONCE, &format!("{broken:?}"));
+        assert_eq!(failures(broken), failed(&[(props::ONCE, 6)]), "{policy:?}");
+    }
+    // On demand, an entry never expires in an untimed model, so no read waits twice.
+    assert!(failures(TtlCfg { fault: Fault::KeepWaitingReads, ..base() }).is_empty());
+}
+
+#[test]
+fn push_subscribers_end_on_the_last_change() {
+    let push = TtlCfg { policy: PolicyKind::Push, changes: 2, ..base() };
+    assert_eq!(assert_all_pass(push), 1556);
+    let report =
+        run_check(push.into_model(), format!("{push:?}"), CheckOptions::default(), actor_faults);
+    assert!(report.property(props::CONVERGED).is_some(), "push is checked for convergence");
+}
+
+#[test]
+fn unusable_scenarios_are_refused_with_the_reason() {
+    let cases = [
+        (TtlCfg { network: NetworkKind::Unordered, ..base() }, "pile up"),
+        (TtlCfg { network: NetworkKind::Ordered, ..base() }, "pile up"),
+        (TtlCfg { policy: PolicyKind::Push, lossy: true, ..base() }, "never repaired"),
+        (TtlCfg { policy: PolicyKind::Push, crashes: 1, ..base() }, "older record"),
+        (TtlCfg { resolvers: 0, ..base() }, "0 resolvers"),
+        (TtlCfg { resolvers: 4, ..base() }, "4 resolvers"),
+        (TtlCfg { reads: 0, ..base() }, "0 reads"),
+        (TtlCfg { reads: 9, ..base() }, "9 reads"),
+        (TtlCfg { changes: 5, ..base() }, "5 changes"),
+        (TtlCfg { refreshes: 0, ..base() }, "0 refreshes"),
+        (TtlCfg { crashes: 3, ..base() }, "3 crashes"),
+    ];
+    for (cfg, why) in cases {
+        let err = cfg.validate().expect_err(why).to_string();
+        assert!(err.contains(why), "{cfg:?}: '{err}' does not say '{why}'");
+    }
+}
