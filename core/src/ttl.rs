@@ -24,8 +24,10 @@
 //! resume: it reserves them in blocks of [`QUERY_BLOCK`] in durable storage, so an answer to a
 //! query sent before the crash never matches a new one, and a read is never answered with an
 //! older record than one answered before the crash (`inflight check ttl --crashes 1` explores
-//! this). A pushed record carries no query number, so a push-policy resolver is checked without
-//! crashes: a push sent before a crash could refill its empty cache with an older record.
+//! this). A pushed record carries no query number, so a push-policy resolver, which subscribes
+//! and fetches the record once when it starts, answers reads from pushed records only after that
+//! fetch's answer: a push still in flight from before a crash may be older than what it answered
+//! then.
 
 use crate::machine::{Effects, Machine, NodeId};
 use crate::time::{Duration, Instant};
@@ -73,6 +75,10 @@ pub enum Fault {
     /// A recovered resolver numbers its queries from 0 again, so an answer to a query sent
     /// before the crash passes for the answer to a new one.
     RestartQueryNumbers,
+    /// A push-policy resolver answers reads from a pushed record before an answer to its own
+    /// query confirms it: after a crash, a push sent before the crash may be older than what
+    /// the resolver answered then.
+    TrustUnconfirmedPush,
 }
 
 /// Query numbers a resolver reserves in durable storage at a time: after a crash it numbers
@@ -259,6 +265,9 @@ pub struct Resolver {
     reserved: u32,
     /// Reads waiting for the fetch.
     waiting: heapless::Vec<u32, MAX_WAITING>,
+    /// Whether an answer to one of this life's queries has arrived: until then a push-policy
+    /// resolver does not answer reads from pushed records, which may predate a crash.
+    confirmed: bool,
     fault: Fault,
 }
 
@@ -289,6 +298,9 @@ impl Resolver {
         let e = self.cache?;
         match (self.policy, e.expires) {
             (Policy::NoCache, _) => None,
+            (Policy::Push, _) if !self.confirmed && self.fault != Fault::TrustUnconfirmedPush => {
+                None
+            }
             (Policy::OnDemand { .. }, Some(at)) if now >= at => None,
             _ => Some(e.record),
         }
@@ -312,6 +324,7 @@ impl Resolver {
             first_seq,
             reserved: first_seq,
             waiting: heapless::Vec::new(),
+            confirmed: false,
             fault,
         }
     }
@@ -443,7 +456,13 @@ impl Machine for Node {
         let Node::Resolver(r) = self else { return };
         match r.policy {
             Policy::Periodic { .. } => out.set_timer(Timer::Refresh, now),
-            Policy::Push => out.send(r.authority, Msg::Subscribe),
+            Policy::Push => {
+                // Subscribe, and fetch the record once: pushes fill the cache, but reads are
+                // answered from it only after this query's answer confirms it (a push still in
+                // flight from before a crash may be older than what was answered then).
+                out.send(r.authority, Msg::Subscribe);
+                r.fetch(now, out);
+            }
             Policy::OnDemand { .. } | Policy::NoCache => {}
         }
     }
@@ -519,6 +538,7 @@ impl Machine for Node {
                     r.store(now, best);
                 }
                 if awaited {
+                    r.confirmed = true;
                     r.fetching = None;
                     out.cancel_timer(Timer::Retry);
                     let answer = r.cache.map_or(record, |e| e.record);
@@ -829,7 +849,14 @@ mod tests {
         let mut p = Node::resolver(A, Policy::Push, Duration(10));
         let mut out = Out::new();
         p.on_start(Instant(0), &mut out);
-        assert_eq!(out.as_slice(), &[Effect::Send { to: A, msg: Msg::Subscribe }]);
+        assert_eq!(
+            out.as_slice(),
+            &[
+                Effect::Send { to: A, msg: Msg::Subscribe },
+                Effect::Send { to: A, msg: Msg::Query { seq: 0 } },
+                Effect::SetTimer { timer: Timer::Retry, at: Instant(10) },
+            ]
+        );
         let v2 = Record { version: 2, value: 2 };
         p.on_message(Instant(1), A, Msg::Push { record: v2 }, &mut out).expect("newer");
         let before = p.clone();
@@ -839,6 +866,16 @@ mod tests {
             Err(MsgError::Stale)
         );
         assert_eq!(p, before);
+        // Until its own query is answered, the pushed record does not answer reads: the read
+        // waits, and the answer (older than the push here) answers it with the newer push.
+        let mut out = Out::new();
+        p.on_command(Instant(3), Cmd::Read { id: 1 }, &mut out).expect("read");
+        assert_eq!(answered(&out), []);
+        p.on_message(Instant(4), A, Msg::Answer { seq: 0, record: v1 }, &mut out).expect("awaited");
+        assert_eq!(answered(&out), [(1, 2, false)]);
+        let mut out = Out::new();
+        p.on_command(Instant(5), Cmd::Read { id: 2 }, &mut out).expect("read");
+        assert_eq!(answered(&out), [(2, 2, true)], "confirmed: reads come from the cache");
     }
 
     #[test]
