@@ -575,7 +575,7 @@ pub struct TtlArgs {
     #[arg(long)]
     lossy: bool,
     /// Nodes that may be down at once; a crashed resolver loses its cache and its waiting
-    /// reads (not with --policy push).
+    /// reads.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=4))]
     crashes: u8,
     /// Explore only states with at most this many messages in the network.
@@ -610,6 +610,8 @@ enum TtlFaultArg {
     KeepWaitingReads,
     /// Numbers its queries from 0 again after a crash.
     RestartQueryNumbers,
+    /// Push: answers reads from pushed records before its own query confirms them.
+    TrustUnconfirmedPush,
 }
 
 impl TtlArgs {
@@ -622,6 +624,9 @@ impl TtlArgs {
             TtlFaultArg::KeepWaitingReads => {
                 "A read waits for a fetch after an earlier fetch only when the cache cannot \
                  answer it: use --policy periodic or --policy no-cache."
+            }
+            TtlFaultArg::TrustUnconfirmedPush => {
+                "Only a push from before a crash shows it: use --policy push --crashes 1."
             }
             TtlFaultArg::AcceptStaleAnswers if self.policy == TtlPolicyArg::NoCache => {
                 "Without a cache every read waits for its own fetch: use --policy on-demand, \
@@ -657,6 +662,7 @@ impl TtlArgs {
                 TtlFaultArg::AcceptStaleAnswers => F::AcceptStaleAnswers,
                 TtlFaultArg::KeepWaitingReads => F::KeepWaitingReads,
                 TtlFaultArg::RestartQueryNumbers => F::RestartQueryNumbers,
+                TtlFaultArg::TrustUnconfirmedPush => F::TrustUnconfirmedPush,
             },
         };
         cfg.validate().map_err(|e| format!("invalid ttl scenario: {e}"))?;

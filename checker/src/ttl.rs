@@ -209,14 +209,6 @@ impl TtlCfg {
                     .into(),
             ));
         }
-        if self.policy == PolicyKind::Push && self.crashes > 0 {
-            return Err(CfgError(
-                "a pushed record carries no query number, so a push sent before a resolver's \
-                 crash could refill its empty cache with an older record: push is checked \
-                 without crashes (the other policies take them)"
-                    .into(),
-            ));
-        }
         Ok(())
     }
 
@@ -269,15 +261,17 @@ impl TtlCfg {
             _ => model,
         };
         // A periodic resolver's refresh timer never stops: explore its first refreshes in each
-        // incarnation, and as many incarnations that query as crashes allowed. (Replaces the
-        // network bound `configure` set, so it keeps that too.)
+        // life. A resolver that recovers and queries again starts a new block of query numbers:
+        // explore as many such lives as crashes allowed. (Replaces the network bound
+        // `configure` set, so it keeps that too.)
         model.within_boundary(|cfg, s| {
-            let incarnations = QUERY_BLOCK * (cfg.crashes as u32 + 1);
+            let lives = QUERY_BLOCK * (cfg.crashes as u32 + 1);
             cfg.max_in_network.is_none_or(|max| s.network.len() <= max)
-                && (cfg.policy != PolicyKind::Periodic
-                    || resolvers_of(s).all(|r| {
-                        r.queries() <= cfg.refreshes as u32 && r.resumes_at() <= incarnations
-                    }))
+                && resolvers_of(s).all(|r| {
+                    r.resumes_at() <= lives
+                        && (cfg.policy != PolicyKind::Periodic
+                            || r.queries() <= cfg.refreshes as u32)
+                })
         })
     }
 }
