@@ -147,6 +147,25 @@ where
     path
 }
 
+/// Runs the check `inflight check` runs and returns the properties that did not get the
+/// verdict they ask for, each with the length of its counterexample (shortest for `always`;
+/// the path to the cycle and one turn of it for `eventually`). Empty when all pass. For tests
+/// that pin exactly which properties a broken variant breaks, and how soon.
+pub fn failures<M>(model: M, faults: FaultFn<M::Action>, label: &str) -> Vec<(String, usize)>
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
+    M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
+{
+    let report = run_check(model, label.to_string(), CheckOptions::default(), faults);
+    report
+        .properties
+        .into_iter()
+        .filter(|p| !p.verdict.is_pass())
+        .map(|p| (p.name, p.path.as_ref().map_or(0, Vec::len)))
+        .collect()
+}
+
 /// The text of the state that an explorer path (`i0/i1/…`, as a check prints it) leads to, as
 /// the web explorer served at `addr` (such as `127.0.0.1:3000`) shows it. Waits up to 10 s for
 /// the explorer to answer. For tests that a printed path opens the right state.

@@ -17,17 +17,8 @@ fn assert_all_pass(cfg: TtlCfg) -> usize {
     testing::assert_all_pass(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
 }
 
-/// Runs the check as `inflight check ttl` does: the properties that did not get the verdict
-/// they ask for, each with its shortest counterexample's length.
 fn failures(cfg: TtlCfg) -> Vec<(String, usize)> {
-    let report =
-        run_check(cfg.into_model(), format!("{cfg:?}"), CheckOptions::default(), actor_faults);
-    report
-        .properties
-        .into_iter()
-        .filter(|p| !p.verdict.is_pass())
-        .map(|p| (p.name, p.path.as_ref().map_or(0, Vec::len)))
-        .collect()
+    testing::failures(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
 }
 
 fn failed(pairs: &[(&str, usize)]) -> Vec<(String, usize)> {
