@@ -430,6 +430,47 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
     }
 }
 
+/// Job numbers, shifted down together so that the timed checker's states repeat (a line that
+/// runs forever numbers its jobs without end). The source needs the numbers from its oldest
+/// outstanding job on, or only its counter when none is out; a stage needs the jobs it holds, or
+/// nothing.
+impl<const W: usize, const Q: usize> crate::rebase::Rebase for Node<W, Q> {
+    fn low_water(&self) -> crate::Seq {
+        match self {
+            Node::Source(s) => s.held.iter().min().map_or(s.next_id, |&id| id.saturating_sub(1)),
+            Node::Stage(st) => st.jobs().min().map_or(crate::Seq::MAX, |id| id.saturating_sub(1)),
+        }
+    }
+
+    fn rebase(&mut self, by: crate::Seq) {
+        let shift = |id: &mut u32| *id -= by.min(*id);
+        match self {
+            Node::Source(s) => {
+                shift(&mut s.next_id);
+                s.held.iter_mut().for_each(shift);
+            }
+            Node::Stage(st) => {
+                st.busy.iter_mut().flatten().for_each(|(id, _)| shift(id));
+                st.queue.iter_mut().for_each(|(id, _)| shift(id));
+            }
+        }
+    }
+}
+
+impl crate::rebase::Rebase for Msg {
+    fn low_water(&self) -> crate::Seq {
+        match *self {
+            Msg::Job { id, .. } | Msg::Done { id } => id.saturating_sub(1),
+        }
+    }
+
+    fn rebase(&mut self, by: crate::Seq) {
+        match self {
+            Msg::Job { id, .. } | Msg::Done { id } => *id -= by.min(*id),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,6 +514,39 @@ mod tests {
             ]
         );
         assert_eq!(st.as_stage().expect("a stage").queued(), 1);
+    }
+
+    #[test]
+    fn rebasing_shifts_every_job_number_and_keeps_the_line_equivalent() {
+        use crate::rebase::Rebase;
+        let mut line = N::line(&[1], 2).expect("valid");
+        let mut out = Out::new();
+        for _ in 0..2 {
+            line[0].on_command(Instant(0), Cmd::Submit([3, 0, 0, 0]), &mut out).expect("room");
+        }
+        for id in 1..=2 {
+            let job = Msg::Job { id, work: [3, 0, 0, 0] };
+            line[1].on_message(Instant(0), NodeId(0), job, &mut out).expect("taken");
+        }
+        // Job 1 is done; job 2 is at the stage; the source waits for it.
+        line[1].on_timer(Instant(3), WorkerDone(0), &mut out);
+        line[0].on_message(Instant(5), NodeId(1), Msg::Done { id: 1 }, &mut out).expect("out");
+        let low = line.iter().map(Rebase::low_water).min().expect("nodes");
+        assert_eq!(low, 1, "job 2 is the oldest anything holds");
+        for n in line.iter_mut() {
+            n.rebase(low);
+        }
+        assert_eq!(line[0].as_source().expect("source").outstanding_jobs(), &[1]);
+        assert_eq!(line[0].as_source().expect("source").last_job(), 1);
+        let held: std::vec::Vec<u32> = line[1].as_stage().expect("stage").jobs().collect();
+        assert_eq!(held, [1]);
+        let mut msg = Msg::Done { id: 2 };
+        assert_eq!(msg.low_water(), 1);
+        msg.rebase(1);
+        assert_eq!(msg, Msg::Done { id: 1 });
+        // An idle stage asks for nothing, and a job numbered 0 from a peer does not underflow.
+        assert_eq!(N::line(&[1], 1).expect("valid")[1].low_water(), crate::Seq::MAX);
+        assert_eq!(Msg::Job { id: 0, work: [0; 4] }.low_water(), 0);
     }
 
     #[test]
