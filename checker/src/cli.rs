@@ -11,7 +11,7 @@ use inflight_checker::replication::ReplicationCfg;
 use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, FaultFn, Strategy};
 use inflight_checker::stage::StageCfg;
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
-use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated};
+use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated, StageSaturated};
 use inflight_checker::ttl::{PolicyKind, TtlCfg};
 use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
 use inflight_models::laws::{self, Link};
@@ -148,6 +148,12 @@ enum CheckProtocol {
         model: StageArgs,
         #[command(flatten)]
         run: RunArgs,
+        #[command(flatten)]
+        timed: TimedArgs,
+        /// With --timed: ticks of work a job takes at each stage, in order, separated by commas
+        /// (1 to 16 each) [default: 1 at every stage].
+        #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..=16))]
+        work: Vec<u32>,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -1806,7 +1812,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
                     "replication (timed): --replicas {} --window {} --ack {:?}",
                     cfg.replicas, cfg.window, cfg.ack
                 );
-                return check_timed(&p, &timed, cfg.window, "commits", what, json);
+                let law = |c: &TimedCfg| window_law(c, cfg.window);
+                return check_timed(&p, &timed, law, "commits", what, json);
             }
             let name = format!("replication: {}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
@@ -1838,7 +1845,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
                 let cfg = model.cfg()?;
                 let p = PipelineSaturated { window: cfg.window };
                 let what = format!("pipeline (timed): --window {}", cfg.window);
-                return check_timed(&p, &timed, cfg.window, "deliveries", what, json);
+                let law = |c: &TimedCfg| window_law(c, cfg.window);
+                return check_timed(&p, &timed, law, "deliveries", what, json);
             }
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
@@ -1852,8 +1860,63 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
             check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
-        CheckProtocol::Stage { model, run, json } => {
+        CheckProtocol::Stage { model, run, timed, work, json } => {
+            let untimed = [
+                (model.jobs != DEFAULT_ITEMS, "--jobs"),
+                (model.network != NetworkKind::Unordered, "--network"),
+                (model.fault != StageFaultArg::None, "--fault"),
+                (timed.serialize.is_some(), "--serialize"),
+                (timed.capacity.is_some(), "--capacity"),
+            ]
+            .into_iter()
+            .find_map(first_given);
+            let given = timed.given().or((!work.is_empty()).then_some("--work"));
+            match (timed.timed, untimed.or(run.given()), given) {
+                (true, Some(flag), _) => {
+                    return Err(format!(
+                        "{flag} does not apply with --timed, which explores the correct line, \
+                         always saturated, with link latency and jitter only, in one thread (of \
+                         the scenario's options it uses --workers, --cap and --work)"
+                    ))
+                }
+                (false, _, Some(flag)) => {
+                    return Err(format!(
+                        "{flag} applies only with --timed (the exact best and worst throughput)"
+                    ))
+                }
+                _ => {}
+            }
             let cfg = model.cfg()?;
+            if timed.timed {
+                if work.len() > cfg.line().len() {
+                    return Err(format!(
+                        "--work: {} stages' work given, the line has {}",
+                        work.len(),
+                        cfg.line().len()
+                    ));
+                }
+                let mut per_stage = [1u32; inflight_core::stage::MAX_STAGES];
+                per_stage[..work.len()].copy_from_slice(&work);
+                for w in per_stage.iter_mut().skip(cfg.line().len()) {
+                    *w = 0;
+                }
+                let p = StageSaturated {
+                    workers: cfg.workers,
+                    stages: cfg.stages,
+                    cap: cfg.cap,
+                    work: per_stage,
+                };
+                let shown: Vec<String> =
+                    per_stage[..cfg.line().len()].iter().map(u32::to_string).collect();
+                let what = format!(
+                    "stage (timed): --workers {} --cap {} --work {}",
+                    model.workers.iter().map(u8::to_string).collect::<Vec<_>>().join(","),
+                    cfg.cap,
+                    shown.join(",")
+                );
+                let law = |c: &TimedCfg| stage_law(c, &p);
+                return check_timed(&p, &timed, law, "jobs", what, json);
+            }
             let name = format!("stage: {}", model.to_cli());
             let explore = format!("inflight explore stage {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
@@ -2015,10 +2078,70 @@ fn check_window(cfg: inflight_checker::batch::BatchCfg, json: bool) -> Result<Ex
 
 /// Runs the timed model, computes best and worst long-run throughput with verified
 /// certificates, and compares them with the law of MODELS.md §1–2.
+/// A law's exact best and worst long-run throughput for a timed check, and how it is written.
+struct TimedLaw {
+    best: num_rational::Ratio<i64>,
+    worst: num_rational::Ratio<i64>,
+    /// The formulas, as printed: `best … = …, worst … = …`.
+    text: String,
+    /// Where the law comes from.
+    source: &'static str,
+}
+
+/// MODELS.md §1-2 for a window of `window`: a slot is held for L' = 2L (+ σ), the link carries
+/// c (or 1/σ) per tick.
+fn window_law(cfg: &TimedCfg, window: u16) -> TimedLaw {
+    use num_rational::Ratio;
+    let (l, j) = (cfg.latency as i64, cfg.jitter as i64);
+    let (sigma, cap) = match cfg.link {
+        LinkLimit::None => (0, None),
+        LinkLimit::Capacity(c) => (0, Some(Ratio::new(c as i64, 1))),
+        LinkLimit::Serialize(s) => (s as i64, Some(Ratio::new(1, s as i64))),
+    };
+    let bound = |slot: i64| {
+        let w = Ratio::new(window as i64, slot);
+        cap.map_or(w, |c| w.min(c))
+    };
+    let best = bound(2 * l + sigma);
+    let worst = if cfg.eager { bound(2 * (l + j) + sigma) } else { Ratio::new(0, 1) };
+    let text = format!(
+        "best min(M/(2L+σ), c) = {best}, worst {} = {worst}",
+        if cfg.eager { "min(M/(2(L+J)+σ), c)" } else { "(free sender)" }
+    );
+    TimedLaw { best, worst, text, source: "MODELS.md §2" }
+}
+
+/// MODELS.md §3 for the closed line: X(C) = min(C/R0, min rᵢ/wᵢ) jobs per tick, exact for
+/// deterministic work, with R0 = (k + 1)L + Σ wᵢ the zero-load round trip over k stages (k + 1
+/// hops). The best schedule takes every hop in L ticks; the worst an eager source meets takes
+/// every hop in L + J; a free source may submit nothing.
+fn stage_law(cfg: &TimedCfg, p: &StageSaturated) -> TimedLaw {
+    use num_rational::Ratio;
+    let k = p.line().len() as i64;
+    let work: i64 = p.work[..p.line().len()].iter().map(|&w| w as i64).sum();
+    let bottleneck = p
+        .line()
+        .iter()
+        .zip(p.work)
+        .map(|(&r, w)| Ratio::new(r as i64, w as i64))
+        .min()
+        .unwrap_or_else(|| Ratio::new(0, 1));
+    let x = |hop: i64| Ratio::new(p.cap as i64, (k + 1) * hop + work).min(bottleneck);
+    let (l, j) = (cfg.latency as i64, cfg.jitter as i64);
+    let best = x(l);
+    let worst = if cfg.eager { x(l + j) } else { Ratio::new(0, 1) };
+    let text = format!(
+        "best min(C/R0, min rᵢ/wᵢ) with R0 = (k+1)L + Σwᵢ = {}: {best}, worst {} = {worst}",
+        (k + 1) * l + work,
+        if cfg.eager { "min(C/((k+1)(L+J) + Σwᵢ), min rᵢ/wᵢ)" } else { "(free source)" }
+    );
+    TimedLaw { best, worst, text, source: "MODELS.md §3" }
+}
+
 fn check_timed<P>(
     protocol: &P,
     args: &TimedArgs,
-    window: u16,
+    law: impl FnOnce(&TimedCfg) -> TimedLaw,
     unit: &str,
     what: String,
     json: bool,
@@ -2040,19 +2163,8 @@ where
     let elapsed = start.elapsed().as_secs_f64();
     let best_ok = verify(&x.graph, &t.best, Side::Max).is_ok();
     let worst_ok = verify(&x.graph, &t.worst, Side::Min).is_ok();
-    // The law: a window slot is held for L' = 2L (+ σ); the link carries c (or 1/σ) per tick.
-    let (l, j) = (cfg.latency as i64, cfg.jitter as i64);
-    let (sigma, cap) = match cfg.link {
-        LinkLimit::None => (0, None),
-        LinkLimit::Capacity(c) => (0, Some(Ratio::new(c as i64, 1))),
-        LinkLimit::Serialize(s) => (s as i64, Some(Ratio::new(1, s as i64))),
-    };
-    let bound = |slot: i64| {
-        let w = Ratio::new(window as i64, slot);
-        cap.map_or(w, |c| w.min(c))
-    };
-    let law_best = bound(2 * l + sigma);
-    let law_worst = if cfg.eager { bound(2 * (l + j) + sigma) } else { Ratio::new(0, 1) };
+    let law = law(&cfg);
+    let (law_best, law_worst) = (law.best, law.worst);
     let agrees = t.best.mean == law_best && t.worst.mean == law_worst;
     if json {
         let v = json!({
@@ -2062,7 +2174,7 @@ where
             "elapsed_s": elapsed,
             "best": { "per_tick": t.best.mean.to_string(), "certificate_verified": best_ok, "witness_cycle_ticks": t.best.cycle.len() },
             "worst": { "per_tick": t.worst.mean.to_string(), "certificate_verified": worst_ok, "witness_cycle_ticks": t.worst.cycle.len() },
-            "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": "MODELS.md §1-2" },
+            "law": { "best": law_best.to_string(), "worst": law_worst.to_string(), "source": law.source },
             "agrees_with_law": agrees,
         });
         outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
@@ -2091,8 +2203,9 @@ where
         outln!("  best  long-run throughput: {}  [{}]", f(&t.best.mean), ok(best_ok));
         outln!("  worst long-run throughput: {}  [{}]", f(&t.worst.mean), ok(worst_ok));
         outln!(
-            "  law (MODELS.md §2): best min(M/(2L+σ), c) = {law_best}, worst {} = {law_worst}: {}",
-            if cfg.eager { "min(M/(2(L+J)+σ), c)" } else { "(free sender)" },
+            "  law ({}): {}: {}",
+            law.source,
+            law.text,
             if agrees { "agrees" } else { "DIFFERS" }
         );
     }

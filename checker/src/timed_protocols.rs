@@ -1,7 +1,7 @@
 //! The protocols of `inflight-core` as [`TimedProtocol`]s: which application runs on which node.
 
 use crate::timed::TimedProtocol;
-use inflight_core::{pipeline, replication, NodeId};
+use inflight_core::{pipeline, replication, stage, NodeId};
 
 /// Capacity of the timed pipeline's buffers (the largest window).
 pub const PIPE_CAP: usize = 16;
@@ -86,5 +86,52 @@ impl TimedProtocol for ReplicationSaturated {
 
     fn payload(&self, msg: &replication::Msg) -> bool {
         matches!(msg, replication::Msg::Append { .. })
+    }
+}
+
+/// A capped source whose application submits a job whenever the cap allows, and its line of
+/// stages, every job taking `work[i]` ticks at stage i; a completion is a job back at the
+/// source. The closed loop of MODELS.md §3.
+#[derive(Clone, Copy, Debug)]
+pub struct StageSaturated {
+    /// Workers at each stage; the first `stages` entries are used.
+    pub workers: [u8; stage::MAX_STAGES],
+    /// Stages in the line.
+    pub stages: u8,
+    /// The cap C.
+    pub cap: u8,
+    /// Ticks of work each job takes at each stage (at least 1).
+    pub work: stage::Work,
+}
+
+impl StageSaturated {
+    /// The workers of the line's stages.
+    pub fn line(&self) -> &[u8] {
+        &self.workers[..(self.stages as usize).min(stage::MAX_STAGES)]
+    }
+}
+
+impl TimedProtocol for StageSaturated {
+    type M = stage::Node<{ crate::stage::WORKERS }, { crate::stage::QUEUE }>;
+
+    fn nodes(&self) -> Vec<Self::M> {
+        match stage::Node::line(self.line(), self.cap as u32) {
+            Ok(line) => line.into_iter().collect(),
+            Err(e) => panic!("invalid timed line: {e}"),
+        }
+    }
+
+    fn command(&self, node: NodeId) -> Option<stage::Cmd> {
+        (node == NodeId(0)).then_some(stage::Cmd::Submit(self.work))
+    }
+
+    fn reward(&self, event: &stage::Event) -> u32 {
+        u32::from(matches!(event, stage::Event::Completed { .. }))
+    }
+
+    fn on_event(&self, _event: &stage::Event, _machine: &mut Self::M) {}
+
+    fn payload(&self, msg: &stage::Msg) -> bool {
+        matches!(msg, stage::Msg::Job { .. })
     }
 }

@@ -949,7 +949,26 @@ fn check_stage_keeps_the_cap_and_shows_a_broken_line_in_the_explorer() {
         (&["check", "stage", "--jobs", "0"], "--jobs"),
         (&["check", "stage", "--fault", "lose-everything"], "--fault"),
         (&["explore", "stage", "--cap", "0"], "--cap"),
+        (&["check", "stage", "--work", "3"], "--work"),
+        (&["check", "stage", "--timed", "--jobs", "5"], "--jobs"),
+        (&["check", "stage", "--timed", "--serialize", "2"], "--serialize"),
+        (&["check", "stage", "--timed", "--work", "1,1,1"], "--work"),
+        (&["check", "stage", "--timed", "--work", "0"], "--work"),
     ]);
+    // Timed: the exact best and worst over every delay, beside MODELS.md §3.
+    let timed = ["check", "stage", "--timed", "--eager", "--latency", "2", "--jitter", "1"];
+    let line = ["--workers", "1,2", "--cap", "4", "--work", "3,5", "--json"];
+    let o = inflight(&[&timed[..], &line[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(
+        (v["best"]["per_tick"].as_str(), v["worst"]["per_tick"].as_str()),
+        (Some("2/7"), Some("4/17"))
+    );
+    assert_eq!(
+        (v["agrees_with_law"].as_bool(), v["law"]["source"].as_str()),
+        (Some(true), Some("MODELS.md §3"))
+    );
 }
 
 #[test]

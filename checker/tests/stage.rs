@@ -90,3 +90,53 @@ fn unusable_lines_are_refused_with_the_reason() {
     }
     assert!(base().validate().is_ok());
 }
+
+/// MODELS.md §3, computed here on its own: min(C/R0, min rᵢ/wᵢ) jobs per tick with R0 =
+/// (k + 1)·hop + Σ wᵢ.
+fn closed_line_law(workers: &[u8], cap: u8, work: &[u32], hop: i64) -> num_rational::Ratio<i64> {
+    use num_rational::Ratio;
+    let k = workers.len() as i64;
+    let r0 = (k + 1) * hop + work.iter().map(|&w| w as i64).sum::<i64>();
+    let bottleneck = workers.iter().zip(work).map(|(&r, &w)| Ratio::new(r as i64, w as i64)).min();
+    Ratio::new(cap as i64, r0).min(bottleneck.expect("a stage"))
+}
+
+#[test]
+fn the_timed_line_meets_the_closed_loop_law_exactly_over_every_delay() {
+    use inflight_checker::batch::LinkLimit;
+    use inflight_checker::graph::{self, verify, Side};
+    use inflight_checker::timed::{Timed, TimedCfg};
+    use inflight_checker::timed_protocols::StageSaturated;
+    // Below, at and above the knee C* = R0 · min rᵢ/wᵢ; one to three stages; with jitter the
+    // best schedule takes every hop in L ticks and the worst in L + J.
+    /// Workers, cap, work per stage, L, J.
+    type Line = (&'static [u8], u8, &'static [u32], u8, u8);
+    let cases: [Line; 9] = [
+        (&[1], 1, &[3], 2, 0),
+        (&[1, 2], 2, &[3, 5], 2, 0),
+        (&[1, 2], 4, &[3, 5], 2, 0),
+        (&[1, 2], 6, &[3, 5], 2, 0),
+        (&[2, 1], 3, &[2, 3], 1, 0),
+        (&[1, 1, 1], 2, &[1, 2, 1], 1, 1),
+        (&[1, 2], 4, &[3, 5], 2, 1),
+        (&[1], 3, &[2], 1, 2),
+        (&[2], 3, &[3], 1, 1),
+    ];
+    for (workers, cap, work, latency, jitter) in cases {
+        let mut p =
+            StageSaturated { workers: [0; 4], stages: workers.len() as u8, cap, work: [0; 4] };
+        p.workers[..workers.len()].copy_from_slice(workers);
+        p.work[..work.len()].copy_from_slice(work);
+        let cfg = TimedCfg { latency, jitter, link: LinkLimit::None, eager: true };
+        let x = Timed::new(&p, cfg).expect("valid").extract().expect("finite");
+        let t = graph::throughput(&x.graph).expect("cycles");
+        assert!(
+            verify(&x.graph, &t.best, Side::Max).is_ok()
+                && verify(&x.graph, &t.worst, Side::Min).is_ok()
+        );
+        let label = format!("{workers:?} C={cap} w={work:?} L={latency} J={jitter}");
+        assert_eq!(t.best.mean, closed_line_law(workers, cap, work, latency as i64), "{label}");
+        let slowest = closed_line_law(workers, cap, work, (latency + jitter) as i64);
+        assert_eq!(t.worst.mean, slowest, "{label}");
+    }
+}
