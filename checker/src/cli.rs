@@ -142,7 +142,8 @@ enum CheckProtocol {
     },
     /// A line of stages fed by a source with a concurrency cap (MODELS.md §3): never more than
     /// the cap in the line, no job lost or duplicated, every job completed. The line has no
-    /// retransmission, so it is checked on networks that neither lose nor duplicate.
+    /// retransmission, so it is checked on networks that neither lose nor duplicate. With
+    /// --timed: the exact best and worst throughput over every delay, beside §3's law.
     Stage {
         #[command(flatten)]
         model: StageArgs,
@@ -225,7 +226,8 @@ enum ExploreProtocol {
 #[derive(Args, Debug)]
 struct TimedArgs {
     /// Explore under a global tick clock and report exact best/worst long-run throughput (the
-    /// application always has more to send; uses --window, --replicas, --ack).
+    /// application always has more to send; uses --window, --replicas and --ack, or for a line
+    /// of stages --workers, --cap and --work).
     #[arg(long)]
     timed: bool,
     /// Ticks per hop, L ≥ 1 (a round trip is 2L) [default: 2].
