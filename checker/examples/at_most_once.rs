@@ -38,7 +38,7 @@
 //! simulated rate equal to the law. They compile
 //! this file as a module, which is why the items they use are `pub(crate)`.
 
-use inflight_checker::adapter::{NodeActor, Observer};
+use inflight_checker::adapter::{NodeActor, Observer, SeenIds};
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::{self, NetworkBound, NetworkKind};
 use inflight_checker::readable::Readable;
@@ -245,12 +245,12 @@ impl wire::Message for Msg {
 // ---------------------------------------------------------------------------------------------
 // 2. The ghost: what each node's application saw.
 
-/// On the server: requests executed (bit i: request i) and the first executed twice. On the
-/// client: the last request answered (they are answered in order).
+/// On the server: requests executed, and the first executed twice (`SeenIds`, the kit's record
+/// of numbered things seen). On the client: the last request answered (they are answered in
+/// order).
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Seen {
-    executed: u32,
-    twice: Option<u32>,
+    executed: SeenIds,
     answered: u32,
 }
 
@@ -258,11 +258,11 @@ pub(crate) struct Seen {
 impl std::fmt::Debug for Seen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut parts = Vec::new();
-        if self.executed != 0 {
-            let ids: Vec<u32> = (0..32).filter(|i| self.executed & (1 << i) != 0).collect();
+        if !self.executed.is_empty() {
+            let ids: Vec<u32> = self.executed.ids().collect();
             parts.push(format!("executed {ids:?}"));
         }
-        if let Some(id) = self.twice {
+        if let Some(id) = self.executed.twice() {
             parts.push(format!("{id} executed TWICE"));
         }
         if self.answered > 0 {
@@ -275,13 +275,7 @@ impl std::fmt::Debug for Seen {
 impl Observer<Node> for Seen {
     fn observe(&mut self, event: &Event) {
         match *event {
-            Event::Executed(id) => {
-                let bit = 1u32.checked_shl(id).unwrap_or(0);
-                if self.executed & bit != 0 && self.twice.is_none() {
-                    self.twice = Some(id);
-                }
-                self.executed |= bit;
-            }
+            Event::Executed(id) => self.executed.record(id),
             Event::Answered(id) => self.answered = id,
         }
     }
@@ -333,10 +327,12 @@ pub(crate) fn model(cfg: Cfg) -> AtMostOnce {
     // without bound. On a duplicating network (a set: any message, any order, any number of
     // times) a resend adds nothing new, and the server must cope with duplicates anyway.
     network::configure(model, NetworkKind::Duplicating, cfg.lossy, 0)
-        .property(Expectation::Always, AT_MOST_ONCE, |_, s| executions(s).twice.is_none())
+        .property(Expectation::Always, AT_MOST_ONCE, |_, s| {
+            executions(s).executed.twice().is_none()
+        })
         .property(Expectation::Always, ANSWERED_EXECUTED, |_, s| {
             let answered = answered(s);
-            answered == 0 || executions(s).executed & (1 << answered) != 0
+            answered == 0 || executions(s).executed.contains(answered)
         })
         .property(Expectation::Sometimes, SOME_RUN_ANSWERS_ALL, |m, s| {
             answered(s) == m.cfg.requests

@@ -61,6 +61,62 @@ impl<M: Machine> Observer<M> for () {
     fn observe(&mut self, _event: &M::Event) {}
 }
 
+/// A ghost's record of numbered things an application saw (jobs completed, reads answered,
+/// requests executed): which of the numbers 0 to 31 it saw, and the first it saw twice. Numbers
+/// from 32 on are not recorded, so a model keeps its numbering below that.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct SeenIds {
+    bits: u32,
+    twice: Option<u32>,
+}
+
+impl SeenIds {
+    /// Records that `id` was seen.
+    pub fn record(&mut self, id: u32) {
+        let bit = 1u32.checked_shl(id).unwrap_or(0);
+        if self.bits & bit != 0 && self.twice.is_none() {
+            self.twice = Some(id);
+        }
+        self.bits |= bit;
+    }
+
+    /// Whether `id` was seen.
+    pub fn contains(&self, id: u32) -> bool {
+        self.bits & 1u32.checked_shl(id).unwrap_or(0) != 0
+    }
+
+    /// Whether every number 1 ..= `n` was seen.
+    pub fn all_up_to(&self, n: u32) -> bool {
+        (1..=n).all(|id| self.contains(id))
+    }
+
+    /// The first number seen a second time, if any.
+    pub fn twice(&self) -> Option<u32> {
+        self.twice
+    }
+
+    /// Whether nothing was seen.
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0
+    }
+
+    /// The numbers seen, in order.
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..32).filter(|&id| self.contains(id))
+    }
+}
+
+/// `[1, 3]`, then ` (2 TWICE)` if a number was seen twice.
+impl Debug for SeenIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.ids()).finish()?;
+        match self.twice {
+            Some(id) => write!(f, " ({id} TWICE)"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A node under the checker: its initial machine, the client commands it will receive in order,
 /// and whether its durable state is saved for crash recovery. `G` is the application's ghost
 /// record of events.
@@ -293,5 +349,23 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeenIds;
+
+    #[test]
+    fn seen_ids_keep_each_number_once_and_the_first_seen_twice() {
+        let mut seen = SeenIds::default();
+        assert!(seen.is_empty() && !seen.all_up_to(1) && seen.all_up_to(0));
+        for id in [2, 1, 2, 3, 1, 40] {
+            seen.record(id);
+        }
+        assert_eq!(seen.ids().collect::<Vec<_>>(), [1, 2, 3], "40 is past the record");
+        assert_eq!(seen.twice(), Some(2), "the first number seen again");
+        assert!(seen.all_up_to(3) && !seen.all_up_to(4) && !seen.contains(40));
+        assert_eq!(format!("{seen:?}"), "[1, 2, 3] (2 TWICE)");
     }
 }

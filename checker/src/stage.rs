@@ -8,7 +8,7 @@
 //! none duplicated). The line has no retransmission and its stages keep no record of the jobs
 //! they passed on, so it is checked on networks that neither lose nor duplicate.
 
-use crate::adapter::{NodeActor, Observer};
+use crate::adapter::{NodeActor, Observer, SeenIds};
 use crate::network::{self, NetworkBound, NetworkKind};
 use crate::replication::CfgError;
 use inflight_core::stage::{Cmd, Event, Fault, Msg, Node, Source, MAX_STAGES};
@@ -25,36 +25,24 @@ pub const MAX_JOBS: u8 = 16;
 /// The node type the stage model runs.
 pub type StageNode = Node<WORKERS, QUEUE>;
 
-/// What the source's application saw: the jobs completed (bit i for job i), and whether any job
-/// completed twice.
+/// What the source's application saw: the jobs completed, and the first completed twice.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Completions {
-    /// Bit i is set once job i has completed.
-    pub done: u32,
-    /// A job that completed a second time, if any.
-    pub twice: Option<u32>,
+    /// The jobs completed.
+    pub done: SeenIds,
 }
 
-/// `completed [1, 3]`, then `, job 1 TWICE` if so.
+/// `completed [1, 3]`, then ` (1 TWICE)` if so.
 impl std::fmt::Debug for Completions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<u32> = (1..32).filter(|&i| self.done & (1 << i) != 0).collect();
-        write!(f, "completed {ids:?}")?;
-        if let Some(id) = self.twice {
-            write!(f, ", job {id} TWICE")?;
-        }
-        Ok(())
+        write!(f, "completed {:?}", self.done)
     }
 }
 
 impl Observer<StageNode> for Completions {
     fn observe(&mut self, event: &Event) {
         let Event::Completed { id } = *event;
-        let bit = 1u32.checked_shl(id).unwrap_or(0);
-        if self.done & bit != 0 && self.twice.is_none() {
-            self.twice = Some(id);
-        }
-        self.done |= bit;
+        self.done.record(id);
     }
 }
 
@@ -171,18 +159,14 @@ impl StageCfg {
                 in_line(s).iter().sum::<u32>() <= m.cfg.cap as u32
             })
             .property(Expectation::Always, props::CONSERVED, |_, s| conserved(s))
-            .property(Expectation::Sometimes, props::ALL_COMPLETED_REACHABLE, |m, s| {
-                completions(s).done == all_jobs(m.cfg.jobs)
-            })
-            .property(Expectation::Eventually, props::ALL_COMPLETED_EVENTUALLY, |m, s| {
-                completions(s).done == all_jobs(m.cfg.jobs)
-            })
+            .property(Expectation::Sometimes, props::ALL_COMPLETED_REACHABLE, all_completed)
+            .property(Expectation::Eventually, props::ALL_COMPLETED_EVENTUALLY, all_completed)
     }
 }
 
-/// The bitmask of jobs 1 ..= `jobs`.
-fn all_jobs(jobs: u8) -> u32 {
-    ((1u64 << (jobs as u32 + 1)) - 2) as u32
+/// [`props::ALL_COMPLETED_EVENTUALLY`].
+fn all_completed(m: &StageModel, s: &StageState) -> bool {
+    completions(s).done.all_up_to(m.cfg.jobs as u32)
 }
 
 /// The source's state (actor 0).
@@ -222,11 +206,11 @@ fn conserved(s: &StageState) -> bool {
     let (src, seen) = (source(s), completions(s));
     let count = in_line(s);
     let outstanding = |id: u32| src.outstanding_jobs().contains(&id);
-    seen.twice.is_none()
+    seen.done.twice().is_none()
         && count[0] == 0
         && (1..=MAX_JOBS as u32).all(|id| {
             let submitted = id <= src.last_job();
-            let completed = seen.done & (1 << id) != 0;
+            let completed = seen.done.contains(id);
             let expected = (submitted && !completed) as u32;
             count[id as usize] == expected && outstanding(id) == (expected == 1)
         })

@@ -10,7 +10,7 @@
 //! must answer every read in the end, losses included; with push, every subscriber must end on
 //! the last change.
 
-use crate::adapter::{NodeActor, Observer};
+use crate::adapter::{NodeActor, Observer, SeenIds};
 use crate::network::{self, NetworkBound, NetworkKind};
 use crate::replication::CfgError;
 use inflight_core::ttl::{
@@ -27,31 +27,25 @@ pub const MAX_READS: u8 = 8;
 /// The most changes the authority's application may make.
 pub const MAX_CHANGES: u8 = 4;
 
-/// What a resolver's application was answered: the reads answered (bit i for read i), the first
-/// read answered twice, the newest version answered, and the first answer older than an
-/// earlier one.
+/// What a resolver's application was answered: the reads answered (and the first answered
+/// twice), the newest version answered, and the first answer older than an earlier one.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Answers {
-    /// Bit i is set once read i has been answered.
-    pub answered: u16,
-    /// A read answered a second time, if any.
-    pub twice: Option<u32>,
+    /// The reads answered.
+    pub answered: SeenIds,
     /// The newest record answered so far.
     pub newest: Option<Record>,
     /// The first answer older than one before it: (the version answered before, the older one).
     pub went_back: Option<(u32, u32)>,
 }
 
-/// `answered [1, 2], newest v1`, then `, read 1 TWICE` or `, WENT BACK v1 -> v0` if so.
+/// `answered [1, 2], newest v1`, with ` (1 TWICE)` after the list or `, WENT BACK v1 -> v0` at
+/// the end if so.
 impl std::fmt::Debug for Answers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<u32> = (1..16).filter(|&i| self.answered & (1 << i) != 0).collect();
-        write!(f, "answered {ids:?}")?;
+        write!(f, "answered {:?}", self.answered)?;
         if let Some(n) = self.newest {
             write!(f, ", newest v{}", n.version)?;
-        }
-        if let Some(id) = self.twice {
-            write!(f, ", read {id} TWICE")?;
         }
         if let Some((from, to)) = self.went_back {
             write!(f, ", WENT BACK v{from} -> v{to}")?;
@@ -63,11 +57,7 @@ impl std::fmt::Debug for Answers {
 impl Observer<Node> for Answers {
     fn observe(&mut self, event: &Event) {
         let Event::Answered { id, record, .. } = *event else { return };
-        let bit = 1u16.checked_shl(id).unwrap_or(0);
-        if self.answered & bit != 0 && self.twice.is_none() {
-            self.twice = Some(id);
-        }
-        self.answered |= bit;
+        self.answered.record(id);
         match self.newest {
             Some(n) if n.newer_than(&record) => {
                 self.went_back = self.went_back.or(Some((n.version, record.version)));
@@ -234,7 +224,7 @@ impl TtlCfg {
                 answers(s).all(|a| a.went_back.is_none())
             })
             .property(Expectation::Always, props::ONCE, |_, s| {
-                answers(s).all(|a| a.twice.is_none())
+                answers(s).all(|a| a.answered.twice().is_none())
             })
             .property(Expectation::Sometimes, props::ALL_ANSWERED_REACHABLE, all_answered);
         // A crash takes the reads waiting at the resolver with it, so with crashes the goal is
@@ -278,8 +268,7 @@ impl TtlCfg {
 
 /// [`props::ALL_ANSWERED_EVENTUALLY`].
 fn all_answered(m: &TtlModel, s: &TtlState) -> bool {
-    let all = ((1u32 << (m.cfg.reads as u32 + 1)) - 2) as u16;
-    answers(s).all(|a| a.answered == all)
+    answers(s).all(|a| a.answered.all_up_to(m.cfg.reads as u32))
 }
 
 /// The authority's state (actor 0).
