@@ -11,7 +11,7 @@
 use crate::adapter::{NodeActor, Observer, SeenIds};
 use crate::network::{self, NetworkBound, NetworkKind};
 use crate::replication::CfgError;
-use inflight_core::stage::{Cmd, Event, Fault, Msg, Node, Source, MAX_STAGES};
+use inflight_core::stage::{Cmd, ConfigError, Event, Fault, Msg, Node, Source, MAX_STAGES};
 use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
 
@@ -113,15 +113,12 @@ impl StageCfg {
 
     /// Checks that the line can be built.
     pub fn validate(&self) -> Result<(), CfgError> {
-        if self.stages == 0 || self.stages as usize > MAX_STAGES {
-            return Err(CfgError(format!("{} stages: a line has 1 to {MAX_STAGES}", self.stages)));
-        }
-        if let Some(&w) = self.line().iter().find(|&&w| w == 0 || w as usize > WORKERS) {
-            return Err(CfgError(format!("{w} workers: the model takes 1 to {WORKERS} a stage")));
-        }
-        if self.cap == 0 || self.cap as usize > QUEUE {
-            return Err(CfgError(format!("a cap of {}: the model takes 1 to {QUEUE}", self.cap)));
-        }
+        self.nodes().map(|_| ())
+    }
+
+    /// The core nodes of the line. The core checks the line (stages, workers, cap); this says
+    /// what is wrong in the model's own numbers, and adds what only the model limits.
+    fn nodes(&self) -> Result<Vec<StageNode>, CfgError> {
         if self.jobs == 0 || self.jobs > MAX_JOBS {
             return Err(CfgError(format!("{} jobs: the model takes 1 to {MAX_JOBS}", self.jobs)));
         }
@@ -132,18 +129,29 @@ impl StageCfg {
                     .into(),
             ));
         }
-        StageNode::line_with_fault(self.line(), self.cap as u32, self.fault)
-            .map(|_| ())
-            .map_err(|e| CfgError(e.to_string()))
+        let stages = || CfgError(format!("{} stages: a line has 1 to {MAX_STAGES}", self.stages));
+        if self.stages as usize > MAX_STAGES {
+            return Err(stages()); // `line()` would cut the list short
+        }
+        let line = StageNode::line_with_fault(self.line(), self.cap as u32, self.fault);
+        let line = line.map_err(|e| match e {
+            ConfigError::Stages => stages(),
+            ConfigError::Workers => {
+                let bad = self.line().iter().find(|&&w| w == 0 || w as usize > WORKERS);
+                let w = bad.copied().unwrap_or_default();
+                CfgError(format!("{w} workers: the model takes 1 to {WORKERS} a stage"))
+            }
+            ConfigError::Cap => {
+                CfgError(format!("a cap of {}: the model takes 1 to {QUEUE}", self.cap))
+            }
+        })?;
+        Ok(line.into_iter().collect())
     }
 
     /// Builds the stateright model. Panics on an invalid configuration (call
     /// [`StageCfg::validate`] first where the input is untrusted).
     pub fn into_model(self) -> StageModel {
-        if let Err(e) = self.validate() {
-            panic!("invalid stage config: {e}");
-        }
-        let line = match StageNode::line_with_fault(self.line(), self.cap as u32, self.fault) {
+        let line = match self.nodes() {
             Ok(line) => line,
             Err(e) => panic!("invalid stage config: {e}"),
         };
