@@ -1863,30 +1863,28 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
         CheckProtocol::Stage { model, run, timed, work, json } => {
+            let link = [
+                (timed.serialize.is_some(), "--serialize"),
+                (timed.capacity.is_some(), "--capacity"),
+            ];
+            if let Some(flag) = link.into_iter().find_map(first_given) {
+                return Err(format!(
+                    "{flag} does not apply to a line of stages: its timed law (MODELS.md §3) \
+                     takes link latency and jitter only"
+                ));
+            }
             let untimed = [
                 (model.jobs != DEFAULT_ITEMS, "--jobs"),
                 (model.network != NetworkKind::Unordered, "--network"),
                 (model.fault != StageFaultArg::None, "--fault"),
-                (timed.serialize.is_some(), "--serialize"),
-                (timed.capacity.is_some(), "--capacity"),
             ]
             .into_iter()
             .find_map(first_given);
-            let given = timed.given().or((!work.is_empty()).then_some("--work"));
-            match (timed.timed, untimed.or(run.given()), given) {
-                (true, Some(flag), _) => {
-                    return Err(format!(
-                        "{flag} does not apply with --timed, which explores the correct line, \
-                         always saturated, with link latency and jitter only, in one thread (of \
-                         the scenario's options it uses --workers, --cap and --work)"
-                    ))
-                }
-                (false, _, Some(flag)) => {
-                    return Err(format!(
-                        "{flag} applies only with --timed (the exact best and worst throughput)"
-                    ))
-                }
-                _ => {}
+            timed.check_options(untimed.or(run.given()), "--workers, --cap and --work")?;
+            if !timed.timed && !work.is_empty() {
+                return Err(
+                    "--work applies only with --timed (the exact best and worst throughput)".into(),
+                );
             }
             let cfg = model.cfg()?;
             if timed.timed {
