@@ -61,6 +61,17 @@ pub trait NetworkBound {
     fn max_in_network(&self) -> Option<usize>;
 }
 
+/// Whether `s` has no more messages in its network than `cfg` allows: the boundary
+/// [`configure`] sets, for a model that adds bounds of its own to it.
+pub fn within_network_bound<C, A>(cfg: &C, s: &stateright::actor::ActorModelState<A>) -> bool
+where
+    C: NetworkBound,
+    A: stateright::actor::Actor,
+    A::Msg: Ord,
+{
+    cfg.max_in_network().is_none_or(|max| s.network.len() <= max)
+}
+
 /// Applies the network options every actor model shares: semantics, loss, crashes, and the
 /// in-flight bound.
 pub fn configure<A, C>(
@@ -82,8 +93,7 @@ where
         .lossy_network(if lossy { LossyNetwork::Yes } else { LossyNetwork::No })
         .max_crashes(crashes as usize);
     if bounded {
-        model
-            .within_boundary(|cfg, s| cfg.max_in_network().is_none_or(|max| s.network.len() <= max))
+        model.within_boundary(|cfg, s| within_network_bound(cfg, s))
     } else {
         model
     }
@@ -95,17 +105,12 @@ where
 /// network and repeats multiset entries, so it is not used.)
 pub fn in_flight<M: Clone + fmt::Debug + Eq + Hash + Ord>(
     network: &Network<M>,
-) -> Vec<(stateright::actor::Id, stateright::actor::Id, &M, usize)> {
+) -> Vec<(&M, usize)> {
     match network {
-        Network::UnorderedDuplicating(set, _) => {
-            set.iter().map(|e| (e.src, e.dst, &e.msg, 1)).collect()
-        }
+        Network::UnorderedDuplicating(set, _) => set.iter().map(|e| (&e.msg, 1)).collect(),
         Network::UnorderedNonDuplicating(multiset) => {
-            multiset.iter().map(|(e, &n)| (e.src, e.dst, &e.msg, n)).collect()
+            multiset.iter().map(|(e, &n)| (&e.msg, n)).collect()
         }
-        Network::Ordered(queues) => queues
-            .iter()
-            .flat_map(|(&(src, dst), q)| q.iter().map(move |m| (src, dst, m, 1)))
-            .collect(),
+        Network::Ordered(queues) => queues.values().flatten().map(|m| (m, 1)).collect(),
     }
 }

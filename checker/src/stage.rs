@@ -201,7 +201,7 @@ pub fn in_line(s: &StageState) -> [u32; MAX_JOBS as usize + 1] {
     for st in s.actor_states.iter().filter_map(|a| a.machine.as_stage()) {
         st.jobs().for_each(|id| add(id, 1));
     }
-    for (_, _, msg, n) in network::in_flight(&s.network) {
+    for (msg, n) in network::in_flight(&s.network) {
         match *msg {
             Msg::Job { id, .. } | Msg::Done { id } => add(id, n as u32),
         }

@@ -252,11 +252,11 @@ impl TtlCfg {
         };
         // A periodic resolver's refresh timer never stops: explore its first refreshes in each
         // life. A resolver that recovers and queries again starts a new block of query numbers:
-        // explore as many such lives as crashes allowed. (Replaces the network bound
-        // `configure` set, so it keeps that too.)
+        // explore as many such lives as crashes allowed. (This replaces the boundary `configure`
+        // set, so it keeps the network bound too.)
         model.within_boundary(|cfg, s| {
             let lives = QUERY_BLOCK * (cfg.crashes as u32 + 1);
-            cfg.max_in_network.is_none_or(|max| s.network.len() <= max)
+            network::within_network_bound(cfg, s)
                 && resolvers_of(s).all(|r| {
                     r.resumes_at() <= lives
                         && (cfg.policy != PolicyKind::Periodic
