@@ -147,23 +147,29 @@ where
     path
 }
 
-/// Runs the check `inflight check` runs and returns the properties that did not get the
-/// verdict they ask for, each with the length of its counterexample (shortest for `always`;
-/// the path to the cycle and one turn of it for `eventually`). Empty when all pass. For tests
-/// that pin exactly which properties a broken variant breaks, and how soon.
-pub fn failures<M>(model: M, faults: FaultFn<M::Action>, label: &str) -> Vec<(String, usize)>
-where
+/// Panics unless exactly the properties in `expected` fail the check `inflight check` runs,
+/// each with a counterexample of the given length (shortest for `always`; the path to the
+/// cycle and one turn of it for `eventually`), and every other property gets the verdict it
+/// asks for. `&[]` requires every property to pass. For tests that pin which properties a
+/// broken variant breaks, and how soon; failures print the report.
+pub fn assert_failures<M>(
+    model: M,
+    faults: FaultFn<M::Action>,
+    label: &str,
+    expected: &[(&str, usize)],
+) where
     M: Model + Send + Sync + 'static,
     M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
     M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
 {
     let report = run_check(model, label.to_string(), CheckOptions::default(), faults);
-    report
+    let failed: Vec<(&str, usize)> = report
         .properties
-        .into_iter()
+        .iter()
         .filter(|p| !p.verdict.is_pass())
-        .map(|p| (p.name, p.path.as_ref().map_or(0, Vec::len)))
-        .collect()
+        .map(|p| (p.name.as_str(), p.path.as_ref().map_or(0, Vec::len)))
+        .collect();
+    assert_eq!(failed, expected, "{label}: failed properties and their path lengths\n{report}");
 }
 
 /// The text of the state that an explorer path (`i0/i1/…`, as a check prints it) leads to, as

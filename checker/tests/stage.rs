@@ -15,12 +15,10 @@ fn assert_all_pass(cfg: StageCfg) -> usize {
     testing::assert_all_pass(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
 }
 
-fn failures(cfg: StageCfg) -> Vec<(String, usize)> {
-    testing::failures(cfg.into_model(), actor_faults, &format!("{cfg:?}"))
-}
-
-fn failed(pairs: &[(&str, usize)]) -> Vec<(String, usize)> {
-    pairs.iter().map(|(n, k)| (n.to_string(), *k)).collect()
+/// Requires exactly `expected` to fail, with those counterexample lengths (see
+/// [`testing::assert_failures`]).
+fn assert_failures(cfg: StageCfg, expected: &[(&str, usize)]) {
+    testing::assert_failures(cfg.into_model(), actor_faults, &format!("{cfg:?}"), expected);
 }
 
 #[test]
@@ -44,10 +42,10 @@ fn a_cap_off_by_one_puts_one_job_too_many_in_the_line() {
     let path = testing::assert_caught(broken.into_model(), props::CAP, &format!("{broken:?}"));
     assert!(!path.is_empty());
     // Only the cap breaks, and the shortest way is the source's three submissions in a row.
-    assert_eq!(failures(broken), failed(&[(props::CAP, 3)]));
+    assert_failures(broken, &[(props::CAP, 3)]);
     // With no more jobs than the cap, the extra admission never happens.
     let unshown = StageCfg { jobs: 2, ..broken };
-    assert!(failures(unshown).is_empty());
+    assert_failures(unshown, &[]);
 }
 
 #[test]
@@ -55,10 +53,7 @@ fn a_stage_that_loses_a_queued_job_is_caught_as_safety_and_liveness() {
     let broken = StageCfg { fault: Fault::DropQueuedJob, ..base() };
     testing::assert_caught(broken.into_model(), props::CONSERVED, &format!("{broken:?}"));
     // Shortest: submit, deliver job 1, submit, deliver job 2 (queued behind 1), finish job 1.
-    assert_eq!(
-        failures(broken),
-        failed(&[(props::CONSERVED, 5), (props::ALL_COMPLETED_EVENTUALLY, 14)])
-    );
+    assert_failures(broken, &[(props::CONSERVED, 5), (props::ALL_COMPLETED_EVENTUALLY, 14)]);
     let path = testing::assert_livelock_caught(
         broken.into_model(),
         actor_faults,
@@ -68,7 +63,7 @@ fn a_stage_that_loses_a_queued_job_is_caught_as_safety_and_liveness() {
     assert!(!path.iter().any(actor_faults), "no loss or crash: the stage itself lost the job");
     // With two workers at every stage nothing ever queues, and nothing is lost.
     let unshown = StageCfg { workers: [2, 2, 0, 0], ..broken };
-    assert!(failures(unshown).is_empty());
+    assert_failures(unshown, &[]);
 }
 
 #[test]
