@@ -258,11 +258,10 @@ pub struct Resolver {
     /// The sequence number of the query out, if any.
     fetching: Option<u32>,
     next_seq: u32,
-    /// The first query number of this incarnation.
+    /// The first query number of this life. The numbers it has used, `first_seq ..
+    /// next_seq`, are covered by whole blocks of [`QUERY_BLOCK`] reserved in durable storage
+    /// (see [`Resolver::resumes_at`]).
     first_seq: u32,
-    /// The end of the block of query numbers reserved in durable storage: every number used so
-    /// far is below it, and a recovered resolver starts there.
-    reserved: u32,
     /// Reads waiting for the fetch.
     waiting: heapless::Vec<u32, MAX_WAITING>,
     /// Whether an answer to one of this life's queries has arrived: until then a push-policy
@@ -283,10 +282,13 @@ impl Resolver {
         self.next_seq.wrapping_sub(self.first_seq)
     }
 
-    /// Where the resolver would number its next query if it crashed now: the end of the block
-    /// of query numbers it has reserved in durable storage ([`QUERY_BLOCK`]).
+    /// Where the resolver would number its next query if it crashed now: the end of the blocks
+    /// of [`QUERY_BLOCK`] query numbers this life has reserved in durable storage, one block
+    /// from its first query on, another each time the numbers reach the end of one. Durable
+    /// state changes, and storage is written, only when a query starts a block.
     pub fn resumes_at(&self) -> u32 {
-        self.reserved
+        let blocks = self.queries().div_ceil(QUERY_BLOCK);
+        self.first_seq.wrapping_add(blocks.wrapping_mul(QUERY_BLOCK))
     }
 
     /// Reads waiting for a fetch.
@@ -322,7 +324,6 @@ impl Resolver {
             fetching: None,
             next_seq: first_seq,
             first_seq,
-            reserved: first_seq,
             waiting: heapless::Vec::new(),
             confirmed: false,
             fault,
@@ -331,11 +332,6 @@ impl Resolver {
 
     fn fetch(&mut self, now: Instant, out: &mut impl Effects<Node>) {
         let seq = self.next_seq;
-        if seq == self.reserved {
-            // Reserve the next block before the query goes out (durable state is stored before
-            // a step's sends leave).
-            self.reserved = self.reserved.wrapping_add(QUERY_BLOCK);
-        }
         self.next_seq = self.next_seq.wrapping_add(1);
         self.fetching = Some(seq);
         out.send(self.authority, Msg::Query { seq });
@@ -587,9 +583,9 @@ impl Machine for Node {
         match self {
             Node::Authority(a) => Node::Authority(a.clone()),
             Node::Resolver(r) => {
-                // What storage holds: the end of the reserved block of query numbers, where the
+                // What storage holds: the end of the reserved blocks of query numbers, where the
                 // recovered resolver numbers its next query (0 in the broken variant).
-                let start = if r.fault == Fault::RestartQueryNumbers { 0 } else { r.reserved };
+                let start = if r.fault == Fault::RestartQueryNumbers { 0 } else { r.resumes_at() };
                 Node::Resolver(Resolver::start(r.authority, r.policy, r.retry, r.fault, start))
             }
         }
