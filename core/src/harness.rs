@@ -695,19 +695,20 @@ mod tests {
             }
         }
 
-        /// The harness finds the off-by-one window from random bytes: the check can fail.
-        #[test]
-        fn random_bytes_find_the_broken_window(seed in any::<u64>()) {
+    }
+
+    /// The harness finds the off-by-one window from random bytes: the check can fail. Fixed
+    /// seeds, so the run is reproducible: with a fresh seed each run, 2,000 tries missed about
+    /// one seed in 3,000 (the median seed needs 140 tries, the 99th percentile 980).
+    #[test]
+    fn random_bytes_find_the_broken_window() {
+        for seed in 0..256 {
             let mut rng = crate::rng::SplitMix64::new(seed);
-            let mut found = false;
-            for _ in 0..2_000 {
+            let found = (0..10_000).any(|_| {
                 let input: Vec<u8> = (0..64).map(|_| rng.next_u64() as u8).collect();
-                if drive::<Broken>(&input).is_err() {
-                    found = true;
-                    break;
-                }
-            }
-            prop_assert!(found);
+                drive::<Broken>(&input).is_err()
+            });
+            assert!(found, "seed {seed}: 10,000 random inputs never broke the window");
         }
     }
 }
