@@ -79,6 +79,13 @@ pub enum Fault {
     /// query confirms it: after a crash, a push sent before the crash may be older than what
     /// the resolver answered then.
     TrustUnconfirmedPush,
+    /// An on-demand resolver never finds its entry expired: it answers from it long after the
+    /// TTL has run out, and never fetches again. Only time shows it (`inflight check ttl
+    /// --timed`).
+    IgnoreExpiry,
+    /// An on-demand resolver still answers from its entry in the tick the entry expires: it
+    /// lives one tick longer than the TTL. Only time shows it.
+    ExpiryOffByOne,
 }
 
 /// Query numbers a resolver reserves in durable storage at a time: after a crash it numbers
@@ -303,8 +310,18 @@ impl Resolver {
             (Policy::Push, _) if !self.confirmed && self.fault != Fault::TrustUnconfirmedPush => {
                 None
             }
-            (Policy::OnDemand { .. }, Some(at)) if now >= at => None,
+            (Policy::OnDemand { .. }, Some(at)) if self.expired(now, at) => None,
             _ => Some(e.record),
+        }
+    }
+
+    /// Whether an entry that expires at `at` has expired at `now`: from `at` on, since an entry
+    /// lives the TTL and no longer (and wrongly in the timing faults).
+    fn expired(&self, now: Instant, at: Instant) -> bool {
+        match self.fault {
+            Fault::IgnoreExpiry => false,
+            Fault::ExpiryOffByOne => now > at,
+            _ => now >= at,
         }
     }
 
@@ -644,6 +661,43 @@ mod tests {
         r.on_command(Instant(15), Cmd::Read { id: 4 }, &mut out).expect("read");
         assert_eq!(answered(&out), [(3, 3, true)], "expired at 15: fetches");
         assert_eq!(r.as_resolver().expect("resolver").waiting(), 1);
+    }
+
+    #[test]
+    fn the_timing_faults_serve_past_the_ttl() {
+        let rec = Record { version: 3, value: 7 };
+        let fill = |fault| {
+            let mut r = Node::resolver_with_fault(
+                A,
+                Policy::OnDemand { ttl: Duration(10) },
+                Duration(100),
+                fault,
+            );
+            let mut out = Out::new();
+            r.on_command(Instant(0), Cmd::Read { id: 1 }, &mut out).expect("read");
+            r.on_message(Instant(5), A, Msg::Answer { seq: 0, record: rec }, &mut out)
+                .expect("awaited");
+            r
+        };
+        // Ignore expiry: at 15 the entry has expired, yet the read is answered from it, and
+        // nothing is fetched.
+        let mut r = fill(Fault::IgnoreExpiry);
+        let mut out = Out::new();
+        r.on_command(Instant(15), Cmd::Read { id: 2 }, &mut out).expect("read");
+        assert_eq!(answered(&out), [(2, 3, true)]);
+        assert_eq!(out.as_slice().len(), 1, "no query: {:?}", out.as_slice());
+        // Off by one: still answered from the entry at 15, but not at 16.
+        let mut r = fill(Fault::ExpiryOffByOne);
+        let mut out = Out::new();
+        r.on_command(Instant(15), Cmd::Read { id: 2 }, &mut out).expect("read");
+        r.on_command(Instant(16), Cmd::Read { id: 3 }, &mut out).expect("read");
+        assert_eq!(answered(&out), [(2, 3, true)]);
+        assert_eq!(r.as_resolver().expect("resolver").waiting(), 1);
+        // The correct resolver fetches at 15.
+        let mut r = fill(Fault::None);
+        let mut out = Out::new();
+        r.on_command(Instant(15), Cmd::Read { id: 2 }, &mut out).expect("read");
+        assert_eq!(answered(&out), []);
     }
 
     #[test]
