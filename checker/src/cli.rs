@@ -10,6 +10,7 @@ use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::ReplicationCfg;
 use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, FaultFn, Strategy};
 use inflight_checker::stage::StageCfg;
+use inflight_checker::staleness::StalenessCfg;
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
 use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated, StageSaturated};
 use inflight_checker::ttl::{PolicyKind, TtlCfg};
@@ -162,7 +163,9 @@ enum CheckProtocol {
     /// Naming (MODELS.md §5): an authority whose record changes and caching resolvers that
     /// answer reads under a policy, through every order of queries, resends, answers, pushes,
     /// losses and crashes: reads never go back in time, each is answered once, and all are
-    /// answered. (Time-to-live itself is a timed matter: `simulate ttl` measures it.)
+    /// answered. With --timed: how stale a read can be at worst, over every delay, held to the
+    /// bound derived for the policy. (How often a read is stale is MODELS.md §5's law, which
+    /// `simulate ttl` measures.)
     Ttl {
         #[command(flatten)]
         model: TtlArgs,
@@ -592,6 +595,26 @@ pub struct TtlArgs {
     /// Check a deliberately broken resolver, to see a property fail.
     #[arg(long, value_enum, default_value_t = TtlFaultArg::None)]
     fault: TtlFaultArg,
+    /// How stale a read can be: one resolver under a tick clock, every message delay in
+    /// [L, L + J] and every moment of every read and change explored, against the worst case
+    /// derived for the policy (uses --policy, --changes and --fault of the options above).
+    #[arg(long)]
+    timed: bool,
+    /// With --timed: θ, the TTL (on-demand) or the refresh period (periodic), in ticks
+    /// [default: 4; for periodic, the longest round trip 2(L + J) if that is longer].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=32))]
+    ttl: Option<u8>,
+    /// With --timed: ticks per hop, L [default: 2].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=8))]
+    latency: Option<u8>,
+    /// With --timed: extra ticks any message may take, J: every delay in [L, L + J] is
+    /// explored [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=4))]
+    jitter: Option<u8>,
+    /// With --timed: the last tick explored [default: 2(θ + 2(L + J)), twice what the worst
+    /// case needs].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
+    horizon: Option<u16>,
 }
 
 /// A resolver's policy on the command line.
@@ -620,12 +643,27 @@ enum TtlFaultArg {
     RestartQueryNumbers,
     /// Push: answers reads from pushed records before its own query confirms them.
     TrustUnconfirmedPush,
+    /// On demand: never finds its entry expired, and answers from it long after the TTL.
+    IgnoreExpiry,
+    /// On demand: still answers from an entry in the tick it expires (one tick too long).
+    ExpiryOffByOne,
 }
 
 impl TtlArgs {
     /// What to print if the broken resolver asked for passes every property.
     fn unshown(&self) -> Option<String> {
+        let timing = matches!(self.fault, TtlFaultArg::IgnoreExpiry | TtlFaultArg::ExpiryOffByOne);
         let how = match self.fault {
+            _ if timing && !self.timed => {
+                "Without a clock a TTL never runs out: only --timed shows it."
+            }
+            _ if timing && self.policy != TtlPolicyArg::OnDemand => {
+                "It is an on-demand resolver's fault: use --policy on-demand."
+            }
+            _ if !timing && self.timed => {
+                "It breaks what the order of messages shows, not how stale a read is: check \
+                 without --timed."
+            }
             TtlFaultArg::RestartQueryNumbers if self.crashes == 0 => {
                 "Only a crash shows it: add --crashes 1."
             }
@@ -645,19 +683,86 @@ impl TtlArgs {
         fault_unshown(&self.fault, how)
     }
 
-    fn cfg(&self) -> Result<TtlCfg, String> {
+    fn fault(&self) -> inflight_core::ttl::Fault {
         use inflight_core::ttl::Fault as F;
+        match self.fault {
+            TtlFaultArg::None => F::None,
+            TtlFaultArg::AcceptStaleAnswers => F::AcceptStaleAnswers,
+            TtlFaultArg::KeepWaitingReads => F::KeepWaitingReads,
+            TtlFaultArg::RestartQueryNumbers => F::RestartQueryNumbers,
+            TtlFaultArg::TrustUnconfirmedPush => F::TrustUnconfirmedPush,
+            TtlFaultArg::IgnoreExpiry => F::IgnoreExpiry,
+            TtlFaultArg::ExpiryOffByOne => F::ExpiryOffByOne,
+        }
+    }
+
+    fn policy(&self) -> PolicyKind {
+        match self.policy {
+            TtlPolicyArg::OnDemand => PolicyKind::OnDemand,
+            TtlPolicyArg::Periodic => PolicyKind::Periodic,
+            TtlPolicyArg::Push => PolicyKind::Push,
+            TtlPolicyArg::NoCache => PolicyKind::NoCache,
+        }
+    }
+
+    /// The first option of the timed check that was given, if any.
+    fn timed_given(&self) -> Option<&'static str> {
+        [
+            (self.ttl.is_some(), "--ttl"),
+            (self.latency.is_some(), "--latency"),
+            (self.jitter.is_some(), "--jitter"),
+            (self.horizon.is_some(), "--horizon"),
+        ]
+        .into_iter()
+        .find_map(first_given)
+    }
+
+    /// The timed scenario (`--timed`).
+    fn timed_cfg(&self) -> Result<StalenessCfg, String> {
+        let untimed = [
+            (self.resolvers != 1, "--resolvers"),
+            (self.reads != 2, "--reads"),
+            (self.refreshes.is_some(), "--refreshes"),
+            (self.network != NetworkKind::Duplicating, "--network"),
+            (self.lossy, "--lossy"),
+            (self.crashes > 0, "--crashes"),
+            (self.max_in_network.is_some(), "--max-in-network"),
+        ];
+        if let Some(flag) = untimed.into_iter().find_map(first_given) {
+            return Err(format!(
+                "{flag} does not apply with --timed, which explores one resolver that reads at \
+                 any tick, on a network that neither loses, duplicates nor crashes (of the \
+                 options above it uses only --policy, --changes and --fault)"
+            ));
+        }
+        let (latency, jitter) = (self.latency.unwrap_or(2), self.jitter.unwrap_or(1));
+        let theta = match self.policy {
+            TtlPolicyArg::Periodic => 4.max(2 * (latency + jitter)),
+            _ => 4,
+        };
+        let cfg = StalenessCfg {
+            policy: self.policy(),
+            ttl: self.ttl.unwrap_or(theta),
+            latency,
+            jitter,
+            changes: self.changes,
+            horizon: self.horizon,
+            fault: self.fault(),
+        };
+        cfg.validate().map_err(|e| format!("invalid timed ttl scenario: {e}"))?;
+        Ok(cfg)
+    }
+
+    fn cfg(&self) -> Result<TtlCfg, String> {
+        if let Some(flag) = self.timed_given() {
+            return Err(format!("{flag} applies only with --timed (how stale a read can be)"));
+        }
         if self.refreshes.is_some() && self.policy != TtlPolicyArg::Periodic {
             return Err("--refreshes applies only with --policy periodic".into());
         }
         let cfg = TtlCfg {
             resolvers: self.resolvers,
-            policy: match self.policy {
-                TtlPolicyArg::OnDemand => PolicyKind::OnDemand,
-                TtlPolicyArg::Periodic => PolicyKind::Periodic,
-                TtlPolicyArg::Push => PolicyKind::Push,
-                TtlPolicyArg::NoCache => PolicyKind::NoCache,
-            },
+            policy: self.policy(),
             reads: self.reads,
             changes: self.changes,
             refreshes: self.refreshes.unwrap_or(2),
@@ -665,13 +770,7 @@ impl TtlArgs {
             lossy: self.lossy,
             crashes: self.crashes,
             max_in_network: self.max_in_network.map(usize::from),
-            fault: match self.fault {
-                TtlFaultArg::None => F::None,
-                TtlFaultArg::AcceptStaleAnswers => F::AcceptStaleAnswers,
-                TtlFaultArg::KeepWaitingReads => F::KeepWaitingReads,
-                TtlFaultArg::RestartQueryNumbers => F::RestartQueryNumbers,
-                TtlFaultArg::TrustUnconfirmedPush => F::TrustUnconfirmedPush,
-            },
+            fault: self.fault(),
         };
         cfg.validate().map_err(|e| format!("invalid ttl scenario: {e}"))?;
         Ok(cfg)
@@ -679,6 +778,19 @@ impl TtlArgs {
 
     fn to_cli(&self) -> String {
         let policy = self.policy.to_possible_value().map(|v| v.get_name().to_string());
+        if self.timed {
+            let cfg = self.timed_cfg().unwrap_or_default();
+            return format!(
+                "--timed --policy {} --changes {} --ttl {} --latency {} --jitter {} --horizon {}{}",
+                policy.unwrap_or_default(),
+                cfg.changes,
+                cfg.ttl,
+                cfg.latency,
+                cfg.jitter,
+                cfg.horizon(),
+                fault_flag(&self.fault)
+            );
+        }
         let mut s = format!(
             "--policy {} --resolvers {} --reads {} --changes {}",
             policy.unwrap_or_default(),
@@ -1687,6 +1799,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 ExploreProtocol::Deadlock { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("deadlock ({})", model.to_cli())),
+                ExploreProtocol::Ttl { model, serve } if model.timed => serve
+                    .serve(model.timed_cfg()?.into_model(), &format!("ttl ({})", model.to_cli())),
                 ExploreProtocol::Ttl { model, serve } => {
                     serve.serve(model.cfg()?.into_model(), &format!("ttl ({})", model.to_cli()))
                 }
@@ -1819,7 +1933,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("replication: {}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
             check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
         }
         CheckProtocol::Retry { model, run, json } => {
@@ -1827,7 +1941,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("retry: {}", model.to_cli());
             let explore = format!("inflight explore retry {}", model.to_cli());
             let highlight = [inflight_checker::retry::props::HERD];
-            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown() };
+            let hints =
+                Hints { explore, highlight: &highlight, unshown: model.unshown(), preface: None };
             check(cfg.into_model(), name, &run, json, |_| false, hints)
         }
         CheckProtocol::Deadlock { model, run, json } => {
@@ -1835,7 +1950,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("deadlock: {}", model.to_cli());
             let explore = format!("inflight explore deadlock {}", model.to_cli());
             let highlight = [inflight_checker::deadlock::props::PHANTOM_REACHABLE];
-            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown() };
+            let hints =
+                Hints { explore, highlight: &highlight, unshown: model.unshown(), preface: None };
             check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
         CheckProtocol::Pipeline { model, run, timed, json } => {
@@ -1852,14 +1968,23 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
             check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
+        }
+        CheckProtocol::Ttl { model, run, json } if model.timed => {
+            let cfg = model.timed_cfg()?;
+            let name = format!("ttl: {}", model.to_cli());
+            let explore = format!("inflight explore ttl {}", model.to_cli());
+            let highlight = [inflight_checker::staleness::props::BOUND_REACHED];
+            let preface = Some(staleness_preface(&cfg));
+            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
+            check(cfg.into_model(), name, &run, json, |_| false, hints)
         }
         CheckProtocol::Ttl { model, run, json } => {
             let cfg = model.cfg()?;
             let name = format!("ttl: {}", model.to_cli());
             let explore = format!("inflight explore ttl {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
             check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
         CheckProtocol::Stage { model, run, timed, work, json } => {
@@ -1919,7 +2044,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("stage: {}", model.to_cli());
             let explore = format!("inflight explore stage {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown() };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
             check(cfg.into_model(), name, &run, json, actor_faults, hints)
         }
     }
@@ -1933,6 +2058,27 @@ struct Hints<'a> {
     highlight: &'a [&'a str],
     /// Printed if a broken variant passes every property (see [`fault_unshown`]).
     unshown: Option<String>,
+    /// What the properties are checked against: printed before the report, and added to the
+    /// JSON as `bound`.
+    preface: Option<(serde_json::Value, String)>,
+}
+
+/// The worst staleness a timed ttl check is held to.
+fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
+    let formula = inflight_checker::staleness::formula(cfg.policy);
+    let ticks = cfg.bound();
+    let text = format!(
+        "worst case derived for this policy (inflight_checker::staleness::bound, from MODELS.md \
+         §5's policies): a read is at most {formula} = {} ticks stale, with θ = {}, L = {}, J = \
+         {}; explored up to tick {}",
+        ticks.map_or("?".into(), |t| t.to_string()),
+        cfg.ttl,
+        cfg.latency,
+        cfg.jitter,
+        cfg.horizon()
+    );
+    let value = json!({ "ticks": ticks, "formula": formula, "horizon": cfg.horizon() });
+    (value, text)
 }
 
 fn check<M>(
@@ -1982,16 +2128,22 @@ where
     };
     let report = run_check(model, name, opts, faults);
     // A broken variant that passes everything: the scenario did not reach the bug.
-    let Hints { explore, highlight, unshown } = hints;
+    let Hints { explore, highlight, unshown, preface } = hints;
     let unshown = unshown.filter(|_| report.passed());
     if json {
         let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
         value["passed"] = json!(report.passed());
+        if let Some((bound, _)) = &preface {
+            value["bound"] = bound.clone();
+        }
         if let Some(note) = &unshown {
             value["note"] = json!(note);
         }
         outln!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
+        if let Some((_, text)) = &preface {
+            outln!("{text}");
+        }
         out!("{report}");
         if let Some(note) = &unshown {
             outln!("note: {note}");

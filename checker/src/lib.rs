@@ -5,6 +5,7 @@
 //! - [`pipeline`]: the windowed pipelining model built from [`pipeline::PipelineCfg`].
 //! - [`stage`]: the capped line of stages built from [`stage::StageCfg`].
 //! - [`ttl`]: an authority and its caching resolvers built from [`ttl::TtlCfg`].
+//! - [`staleness`]: how stale a read can be, over every delay, from [`staleness::StalenessCfg`].
 //! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
 //! - [`shortest`]: shortest counterexamples by breadth-first search (stateright's are not).
 //!
@@ -29,6 +30,7 @@ pub mod report;
 pub mod retry;
 pub mod shortest;
 pub mod stage;
+pub mod staleness;
 pub mod testing;
 pub mod timed;
 pub mod timed_protocols;

@@ -4,8 +4,9 @@
 //!
 //! stateright has no clock, so a cached entry never expires here and a timer may fire at any
 //! moment: the model explores the orders in which queries, resends, answers, pushes and changes
-//! arrive, not how stale a TTL lets a read be (that is MODELS.md §5's law, which `inflight
-//! simulate ttl` measures on the same machines). What ordering alone can break: a resolver must
+//! arrive, not how stale a TTL lets a read be: how often a read is stale is MODELS.md §5's law,
+//! which `inflight simulate ttl` measures on the same machines, and how stale it can be at worst
+//! is checked under a clock by [`crate::staleness`]. What ordering alone can break: a resolver must
 //! never answer an older record than one it answered before, must answer each read once, and
 //! must answer every read in the end, losses included; with push, every subscriber must end on
 //! the last change.

@@ -1005,3 +1005,38 @@ fn check_ttl_keeps_reads_monotonic_across_a_crash_and_walks_the_broken_one() {
         (&["explore", "ttl", "--changes", "5"], "--changes"),
     ]);
 }
+
+#[test]
+fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() {
+    // On demand, θ = 4, L = 2, J = 1: at most θ + L + J − 1 = 6 ticks stale, and 6 is reached.
+    let v = json(&inflight(&["check", "ttl", "--timed", "--json"]));
+    assert_eq!((v["passed"].as_bool(), v["bound"]["ticks"].as_u64()), (Some(true), Some(6)));
+    assert_eq!(v["bound"]["formula"], "θ + L + J − 1");
+    // Push races its subscription: L + 2J.
+    let o = inflight(&["check", "ttl", "--timed", "--policy", "push", "--jitter", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("at most L + 2J = 6 ticks stale"), "{}", stdout(&o));
+    // Serving an expired entry is caught, and the explorer opens the stale read.
+    let scenario = ["ttl", "--timed", "--fault", "ignore-expiry"];
+    let o = inflight(&[&["check"], &scenario[..], &["--json"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let prop = property(&json(&o), |p| p["name"] == "no read is staler than the bound");
+    assert_eq!(prop["verdict"], "violated");
+    let path = prop["explorer_path"].as_str().expect("an explorer path");
+    let state = explorer_states(&scenario, &[path]).remove(0);
+    assert!(state.contains("worst read so far 7 tick(s) stale"), "{state}");
+    // Without a clock the timing faults cannot show, and the check says where they do.
+    let o = inflight(&["check", "ttl", "--fault", "expiry-off-by-one"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("only --timed shows it"), "{}", stdout(&o));
+    let o = inflight(&["check", "ttl", "--timed", "--fault", "expiry-off-by-one"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert_usage_errors(&[
+        (&["check", "ttl", "--ttl", "3"], "--ttl applies only with --timed"),
+        (&["check", "ttl", "--timed", "--crashes", "1"], "--crashes does not apply"),
+        (&["check", "ttl", "--timed", "--policy", "periodic", "--ttl", "5"], "2(L + J) = 6"),
+        (&["check", "ttl", "--timed", "--horizon", "2"], "horizon 2"),
+        (&["check", "ttl", "--timed", "--latency", "0"], "--latency"),
+        (&["explore", "ttl", "--timed", "--changes", "4"], "4 changes"),
+    ]);
+}
