@@ -116,7 +116,7 @@ pub fn bound(policy: PolicyKind, ttl: u8, latency: u8, jitter: u8) -> Option<u32
     let (t, l, j) = (u32::from(ttl), u32::from(latency), u32::from(jitter));
     match policy {
         PolicyKind::NoCache => Some(l + j),
-        PolicyKind::OnDemand => Some(t + l + j - 1),
+        PolicyKind::OnDemand => Some((t + l + j).saturating_sub(1)),
         PolicyKind::Periodic if t >= 2 * (l + j) => Some(t + l + 2 * j),
         PolicyKind::Periodic => None,
         PolicyKind::Push => Some(l + 2 * j),
