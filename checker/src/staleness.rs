@@ -23,7 +23,7 @@
 use crate::report::Describe;
 use crate::ttl::PolicyKind;
 use inflight_core::ttl::{Cmd, Event, Fault, Msg, Node, Policy, Timer};
-use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
+use inflight_core::{Duration, Effect, EffectBuf, Instant, Machine, NodeId};
 use stateright::{Model, Property};
 use std::collections::HashSet;
 use std::fmt::{self, Write as _};
@@ -250,51 +250,31 @@ pub struct StalenessModel {
     pub cfg: StalenessCfg,
 }
 
-/// Collects one handler's effects.
-#[derive(Default)]
-struct Fx {
-    sends: Vec<(NodeId, Msg)>,
-    set: Vec<(Timer, u64)>,
-    cancel: Vec<Timer>,
-    events: Vec<Event>,
-}
-
-impl Effects<Node> for Fx {
-    fn send(&mut self, to: NodeId, msg: Msg) {
-        self.sends.push((to, msg));
-    }
-    fn set_timer(&mut self, timer: Timer, at: Instant) {
-        self.set.push((timer, at.ticks()));
-    }
-    fn cancel_timer(&mut self, timer: Timer) {
-        self.cancel.push(timer);
-    }
-    fn emit(&mut self, event: Event) {
-        self.events.push(event);
-    }
-    fn random(&mut self, _bound: u32) {}
-}
+/// One handler's effects, applied in the order the handler made them.
+type Fx = EffectBuf<Msg, Timer, Event, 16>;
 
 impl StalenessModel {
-    /// Applies a handler's effects: sends become flights of age 0, timers go to the table, and
-    /// each read answered raises the worst staleness seen.
-    fn apply(&self, s: &mut StalenessState, from: NodeId, fx: Fx) {
-        for t in fx.cancel {
-            s.timers.retain(|(x, _)| *x != t);
-        }
-        for (t, at) in fx.set {
-            s.timers.retain(|(x, _)| *x != t);
-            s.timers.push((t, at.min(u64::from(u16::MAX)) as u16));
-        }
-        s.timers.sort();
-        // Two nodes: a message goes to the node that did not send it.
-        s.flights.extend(fx.sends.into_iter().map(|(_, m)| (0, from, m)));
-        s.flights.sort();
-        for e in fx.events {
-            if let Event::Answered { record, .. } = e {
-                s.worst = s.worst.max(staleness(s, record.version));
+    /// Applies a handler's effects in order: sends become flights of age 0, timers go to the
+    /// table, and each read answered raises the worst staleness seen.
+    fn apply(&self, s: &mut StalenessState, from: NodeId, mut fx: Fx) {
+        assert_eq!(fx.overflowed(), 0, "a handler made more effects than the model collects");
+        for effect in fx.drain() {
+            match effect {
+                // Two nodes: a message goes to the node that did not send it.
+                Effect::Send { msg, .. } => s.flights.push((0, from, msg)),
+                Effect::SetTimer { timer, at } => {
+                    s.timers.retain(|(t, _)| *t != timer);
+                    s.timers.push((timer, at.ticks().min(u64::from(u16::MAX)) as u16));
+                }
+                Effect::CancelTimer(timer) => s.timers.retain(|(t, _)| *t != timer),
+                Effect::Emit(Event::Answered { record, .. }) => {
+                    s.worst = s.worst.max(staleness(s, record.version));
+                }
+                Effect::Emit(Event::Changed { .. }) | Effect::Random { .. } => {}
             }
         }
+        s.timers.sort();
+        s.flights.sort();
     }
 
     fn resend_period(&self) -> Duration {
