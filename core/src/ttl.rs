@@ -17,7 +17,9 @@
 //! wait for it (up to [`MAX_WAITING`], then the read is refused and handed back); a lost query is
 //! sent again after the `retry` period. Answers are matched by sequence number, and an answer
 //! that is neither awaited nor newer than the cached entry is rejected as stale, leaving the
-//! resolver unchanged; with nothing cached, only an awaited answer is taken. Versions compare in
+//! resolver unchanged; with nothing cached, only an answer to one of its own queries since it
+//! last started is taken (an earlier one than the awaited query included, so that a periodic
+//! resolver refreshing faster than the round trip still fills its cache). Versions compare in
 //! serial-number arithmetic (RFC 1982), so they may wrap.
 //!
 //! A resolver's cache is soft state. What it keeps across a crash is where its query numbers
@@ -180,7 +182,8 @@ impl core::error::Error for CmdError {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum MsgError {
-    /// An answer that is neither awaited nor newer than the cache.
+    /// An answer that is neither awaited nor newer than the cache (nor, into an empty cache, an
+    /// answer to one of the resolver's queries since it last started).
     Stale,
     /// From a node that is not this resolver's authority.
     Stranger,
@@ -534,29 +537,35 @@ impl Machine for Node {
                     return Err(MsgError::Stranger);
                 }
                 let awaited = r.fetching == Some(seq);
-                // An answer nobody awaits fills the cache only if it is newer than an entry
-                // there: after a crash the cache is empty, and a late answer to a query from
+                // An answer to an earlier query of this life (a periodic refresh sent another
+                // before it came back) may fill an empty cache: it was asked after any crash, so
+                // it is no older than what the resolver answered before one. Taking only the
+                // awaited answer would leave a resolver that refreshes faster than the round
+                // trip empty, and its reads waiting, for ever.
+                let ours = seq.wrapping_sub(r.first_seq) < r.queries();
+                let fills = ours && r.cache.is_none();
+                // Otherwise an answer nobody awaits is taken only if it is newer than the
+                // cache: after a crash the cache is empty, and a late answer to a query from
                 // before it may be older than what the resolver answered then.
                 let newer = r.cache.is_some_and(|e| record.newer_than(&e.record))
                     || r.fault == Fault::AcceptStaleAnswers;
-                if !awaited && !newer {
+                if !awaited && !newer && !fills {
                     return Err(MsgError::Stale);
                 }
-                if newer || awaited {
-                    // An awaited answer restarts the TTL even if the record is unchanged.
-                    let best = match r.cache {
-                        Some(e) if !newer => e.record,
-                        _ => record,
-                    };
-                    r.store(now, best);
-                }
+                // An awaited answer restarts the TTL even if the record is unchanged.
+                let best = match r.cache {
+                    Some(e) if !newer => e.record,
+                    _ => record,
+                };
+                r.store(now, best);
+                r.confirmed |= ours;
                 if awaited {
-                    r.confirmed = true;
                     r.fetching = None;
                     out.cancel_timer(Timer::Retry);
-                    let answer = r.cache.map_or(record, |e| e.record);
+                }
+                if awaited || fills {
                     for &id in &r.waiting {
-                        out.emit(Event::Answered { id, record: answer, cached: false });
+                        out.emit(Event::Answered { id, record: best, cached: false });
                     }
                     if r.fault != Fault::KeepWaitingReads {
                         r.waiting.clear();
@@ -698,6 +707,34 @@ mod tests {
         let mut out = Out::new();
         r.on_command(Instant(15), Cmd::Read { id: 2 }, &mut out).expect("read");
         assert_eq!(answered(&out), []);
+    }
+
+    #[test]
+    fn a_refresh_faster_than_the_round_trip_still_fills_the_cache() {
+        // Refresh every 3 ticks over a round trip of 4: each answer comes back after the next
+        // query went out. The answer to query 0 must still fill the empty cache and answer the
+        // read waiting for it, or the resolver never answers anything.
+        let mut r = Node::resolver(A, Policy::Periodic { every: Duration(3) }, Duration(100));
+        let mut out = Out::new();
+        r.on_timer(Instant(0), Timer::Refresh, &mut out);
+        r.on_command(Instant(1), Cmd::Read { id: 1 }, &mut out).expect("read");
+        r.on_timer(Instant(3), Timer::Refresh, &mut out);
+        let mut out = Out::new();
+        let rec = Record { version: 2, value: 9 };
+        r.on_message(Instant(4), A, Msg::Answer { seq: 0, record: rec }, &mut out)
+            .expect("an earlier query of this life");
+        assert_eq!(answered(&out), [(1, 2, false)]);
+        let res = r.as_resolver().expect("resolver");
+        assert_eq!((res.cached(), res.waiting()), (Some(rec), 0));
+        // Query 1 is still awaited; an answer to no query of this life is still stale.
+        let mut out = Out::new();
+        let older = Record { version: 1, value: 8 };
+        let before = r.clone();
+        assert_eq!(
+            r.on_message(Instant(5), A, Msg::Answer { seq: 7, record: older }, &mut out),
+            Err(MsgError::Stale)
+        );
+        assert_eq!(r, before);
     }
 
     #[test]
