@@ -601,7 +601,7 @@ pub struct TtlArgs {
     #[arg(long)]
     timed: bool,
     /// With --timed: θ, the TTL (on-demand) or the refresh period (periodic), in ticks
-    /// [default: 4; for periodic, the longest round trip 2(L + J) if that is longer].
+    /// [default: 4].
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=32))]
     ttl: Option<u8>,
     /// With --timed: ticks per hop, L [default: 2].
@@ -736,13 +736,9 @@ impl TtlArgs {
             ));
         }
         let (latency, jitter) = (self.latency.unwrap_or(2), self.jitter.unwrap_or(1));
-        let theta = match self.policy {
-            TtlPolicyArg::Periodic => 4.max(2 * (latency + jitter)),
-            _ => 4,
-        };
         let cfg = StalenessCfg {
             policy: self.policy(),
-            ttl: self.ttl.unwrap_or(theta),
+            ttl: self.ttl.unwrap_or(4),
             latency,
             jitter,
             changes: self.changes,
@@ -2071,7 +2067,7 @@ fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
         "worst case derived for this policy (inflight_checker::staleness::bound, from MODELS.md \
          §5's policies): a read is at most {formula} = {} ticks stale, with θ = {}, L = {}, J = \
          {}; explored up to tick {}",
-        ticks.map_or("?".into(), |t| t.to_string()),
+        ticks,
         cfg.ttl,
         cfg.latency,
         cfg.jitter,

@@ -91,8 +91,7 @@ impl std::error::Error for StalenessCfgError {}
 
 /// The worst staleness, in ticks, of a read from a correct resolver under `policy`, with TTL or
 /// refresh period θ = `ttl`, L = `latency` ticks per hop and J = `jitter`, over every delay in
-/// [L, L + J] and every moment of reads and changes. `None` for a periodic resolver refreshing
-/// faster than the longest round trip, for which no bound is derived here.
+/// [L, L + J] and every moment of reads and changes.
 ///
 /// Derived here from the policies of MODELS.md §5 (which gives the probability of a stale read
 /// under Poisson changes, not its worst age) and the resolver's contract in `inflight_core::ttl`;
@@ -104,22 +103,23 @@ impl std::error::Error for StalenessCfgError {}
 /// - **no cache**: the read waiting for the answer gets it at r: r − s = d₂ ≤ L + J.
 /// - **on demand**: the entry serves reads at ticks r … r + θ − 1 (it has expired at r + θ):
 ///   θ + d₂ − 1 ≤ θ + L + J − 1. (Reads waiting for the fetch get L + J, which is no more.)
-/// - **periodic**, θ ≥ 2(L + J) (each answer arrives before the next refresh): query k goes out
-///   at kθ, and its record serves reads until answer k + 1 arrives at (k + 1)θ + d₁′ + d₂′,
-///   including a read in that tick before the delivery: θ + d₁′ + d₂′ − d₁ ≤ θ + L + 2J.
+/// - **periodic**: query k goes out at kθ, and the resolver takes the answer to any query it
+///   sent (newer than its cache, or into an empty one), so the record read at a_k serves reads
+///   until the next answer arrives, at the latest answer k + 1 at (k + 1)θ + d₁′ + d₂′, including
+///   a read in that tick before the delivery: θ + d₁′ + d₂′ − d₁ ≤ θ + L + 2J. This holds for
+///   every θ ≥ 1: a refresh faster than the round trip only sends queries sooner.
 /// - **push**: a change is pushed at once and arrives within L + J, but one made after the
 ///   resolver's first query was answered and before its subscription reached the authority is
 ///   pushed only when the subscription arrives (at most L + J after the start), so it reaches
 ///   the resolver at most 2(L + J) after the start, while the query was answered at L at the
 ///   earliest: L + 2J.
-pub fn bound(policy: PolicyKind, ttl: u8, latency: u8, jitter: u8) -> Option<u32> {
+pub fn bound(policy: PolicyKind, ttl: u8, latency: u8, jitter: u8) -> u32 {
     let (t, l, j) = (u32::from(ttl), u32::from(latency), u32::from(jitter));
     match policy {
-        PolicyKind::NoCache => Some(l + j),
-        PolicyKind::OnDemand => Some((t + l + j).saturating_sub(1)),
-        PolicyKind::Periodic if t >= 2 * (l + j) => Some(t + l + 2 * j),
-        PolicyKind::Periodic => None,
-        PolicyKind::Push => Some(l + 2 * j),
+        PolicyKind::NoCache => l + j,
+        PolicyKind::OnDemand => (t + l + j).saturating_sub(1),
+        PolicyKind::Periodic => t + l + 2 * j,
+        PolicyKind::Push => l + 2 * j,
     }
 }
 
@@ -145,15 +145,6 @@ impl StalenessCfg {
         }
         if !(1..=MAX_CHANGES).contains(&self.changes) {
             return bad(format!("{} changes: the model takes 1 to {MAX_CHANGES}", self.changes));
-        }
-        let rtt = 2 * (u32::from(self.latency) + u32::from(self.jitter));
-        if self.policy == PolicyKind::Periodic && u32::from(self.ttl) < rtt {
-            return bad(format!(
-                "a refresh period of {} ticks is shorter than the longest round trip, 2(L + J) = \
-                 {rtt} ticks: refreshes would overlap, and no bound is derived for that (use \
-                 --ttl {rtt} or more)",
-                self.ttl
-            ));
         }
         if self.horizon() < self.default_horizon() / 2 {
             return bad(format!(
@@ -184,7 +175,7 @@ impl StalenessCfg {
     }
 
     /// [`bound`] for this scenario.
-    pub fn bound(&self) -> Option<u32> {
+    pub fn bound(&self) -> u32 {
         bound(self.policy, self.ttl, self.latency, self.jitter)
     }
 
@@ -387,17 +378,14 @@ impl Model for StalenessModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        match self.cfg.bound() {
-            Some(_) => vec![
-                Property::always(props::WITHIN_BOUND, |m: &Self, s: &StalenessState| {
-                    m.cfg.bound().is_none_or(|b| s.worst <= b)
-                }),
-                Property::sometimes(props::BOUND_REACHED, |m: &Self, s: &StalenessState| {
-                    m.cfg.bound() == Some(s.worst)
-                }),
-            ],
-            None => Vec::new(),
-        }
+        vec![
+            Property::always(props::WITHIN_BOUND, |m: &Self, s: &StalenessState| {
+                s.worst <= m.cfg.bound()
+            }),
+            Property::sometimes(props::BOUND_REACHED, |m: &Self, s: &StalenessState| {
+                s.worst == m.cfg.bound()
+            }),
+        ]
     }
 
     fn format_action(&self, action: &Step) -> String {

@@ -12,26 +12,23 @@ const POLICIES: [PolicyKind; 4] =
 
 #[test]
 fn the_worst_read_is_exactly_the_bound_for_every_policy_latency_jitter_and_ttl() {
-    let mut checked = 0;
+    // θ = 1 refreshes faster than any round trip: a periodic resolver that took only the answer
+    // to its latest query never filled its cache there, so no read was answered at all, and the
+    // bound was never reached.
     for policy in POLICIES {
         for latency in 1..=2u8 {
             for jitter in 0..=2u8 {
                 for ttl in [1u8, 3, 6] {
-                    let cfg = StalenessCfg { policy, ttl, latency, jitter, ..Default::default() };
-                    if cfg.validate().is_err() {
-                        // Only a periodic refresh faster than the longest round trip.
-                        assert!(policy == PolicyKind::Periodic && ttl < 2 * (latency + jitter));
-                        continue;
+                    if policy == PolicyKind::Periodic && ttl == 1 && jitter == 2 {
+                        continue; // 2.8 and 13.9 million states: the sweep stays quick
                     }
+                    let cfg = StalenessCfg { policy, ttl, latency, jitter, ..Default::default() };
                     let (worst, _) = worst_staleness(&cfg.into_model());
-                    assert_eq!(Some(worst), bound(policy, ttl, latency, jitter), "{cfg:?}");
-                    checked += 1;
+                    assert_eq!(worst, bound(policy, ttl, latency, jitter), "{cfg:?}");
                 }
             }
         }
     }
-    // Periodic has a bound only for θ ≥ 2(L + J): 6 of its 18.
-    assert_eq!(checked, 18 + 18 + 18 + 6);
 }
 
 #[test]
@@ -46,19 +43,17 @@ fn the_checker_proves_the_bound_and_reaches_it_with_pinned_state_counts() {
             states
         })
         .collect();
-    assert_eq!(counts, [3900, 74823, 835, 13233]);
+    assert_eq!(counts, [3900, 74823, 835, 11072]);
 }
 
 #[test]
 fn more_changes_and_a_longer_horizon_find_nothing_staler() {
     for policy in POLICIES {
-        // A refresh period must cover the longest round trip, 4 ticks here.
-        let ttl = if policy == PolicyKind::Periodic { 4 } else { 2 };
-        let cfg = StalenessCfg { policy, ttl, latency: 1, ..Default::default() };
+        let cfg = StalenessCfg { policy, ttl: 2, latency: 1, ..Default::default() };
         let more = StalenessCfg { changes: 3, ..cfg };
         let longer = StalenessCfg { horizon: Some(cfg.default_horizon() * 3 / 2), ..cfg };
         for c in [more, longer] {
-            assert_eq!(Some(worst_staleness(&c.into_model()).0), c.bound(), "{c:?}");
+            assert_eq!(worst_staleness(&c.into_model()).0, c.bound(), "{c:?}");
         }
     }
 }
@@ -73,7 +68,7 @@ fn ignoring_expiry_or_keeping_an_entry_one_tick_too_long_breaks_the_bound() {
     }
     // The bound is exact to the tick: an entry that lives one tick too long is one tick staler.
     let c = cfg(Fault::ExpiryOffByOne);
-    assert_eq!(Some(worst_staleness(&c.into_model()).0), c.bound().map(|b| b + 1));
+    assert_eq!(worst_staleness(&c.into_model()).0, c.bound() + 1);
 }
 
 #[test]
@@ -90,11 +85,8 @@ fn only_time_shows_the_timing_faults() {
 }
 
 #[test]
-fn scenarios_without_a_derived_bound_or_too_short_to_reach_it_are_refused() {
+fn scenarios_that_cannot_be_timed_or_are_too_short_to_reach_the_bound_are_refused() {
     let refused = |cfg: StalenessCfg| cfg.validate().expect_err("refused").to_string();
-    let periodic = StalenessCfg { policy: PolicyKind::Periodic, ttl: 5, ..Default::default() };
-    assert!(refused(periodic).contains("shorter than the longest round trip, 2(L + J) = 6"));
-    assert!(StalenessCfg { ttl: 6, ..periodic }.validate().is_ok());
     assert!(refused(StalenessCfg { latency: 0, ..Default::default() }).contains("latency 0"));
     assert!(refused(StalenessCfg { ttl: 0, ..Default::default() }).contains("ttl 0"));
     assert!(refused(StalenessCfg { changes: 0, ..Default::default() }).contains("0 changes"));
