@@ -20,13 +20,14 @@
 //! A query lost or late is not part of this model (the network neither loses nor duplicates), so
 //! the resolver's resend period is set above the longest round trip and never fires.
 
+use crate::replication::CfgError;
 use crate::report::Describe;
 use crate::ttl::PolicyKind;
 use inflight_core::ttl::{Cmd, Event, Fault, Msg, Node, Policy, Timer};
 use inflight_core::{Duration, Effect, EffectBuf, Instant, Machine, NodeId};
 use stateright::{Model, Property};
 use std::collections::HashSet;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 /// The authority's node id.
 pub const AUTHORITY: NodeId = NodeId(0);
@@ -77,18 +78,6 @@ impl Default for StalenessCfg {
     }
 }
 
-/// Why a scenario cannot be checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StalenessCfgError(pub String);
-
-impl fmt::Display for StalenessCfgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StalenessCfgError {}
-
 /// The worst staleness, in ticks, of a read from a correct resolver under `policy`, with TTL or
 /// refresh period θ = `ttl`, L = `latency` ticks per hop and J = `jitter`, over every delay in
 /// [L, L + J] and every moment of reads and changes.
@@ -135,8 +124,8 @@ pub fn formula(policy: PolicyKind) -> &'static str {
 
 impl StalenessCfg {
     /// Checks that the scenario can be built and explored to the end.
-    pub fn validate(&self) -> Result<(), StalenessCfgError> {
-        let bad = |what: String| Err(StalenessCfgError(what));
+    pub fn validate(&self) -> Result<(), CfgError> {
+        let bad = |what: String| Err(CfgError(what));
         if self.latency == 0 {
             return bad("latency 0: a hop takes at least 1 tick".into());
         }
