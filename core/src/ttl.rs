@@ -624,6 +624,119 @@ impl Machine for Node {
     }
 }
 
+/// How far to shift a ttl node's or message's query numbers and deadlines down, all together
+/// (see [`Renumber`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Shift {
+    /// Subtracted from every query number: at most the lowest any node or message in flight
+    /// refers to ([`Renumber::lowest_query`]).
+    pub queries: u32,
+    /// Subtracted from every deadline a node holds (an entry's expiry), stopping at 0: shift by
+    /// the ticks `now` moves back, and keep `now` at 1 or more, so that a deadline already past
+    /// stays past (and one at `now - 1` stays before `now` for [`Fault::ExpiryOffByOne`]).
+    pub ticks: u64,
+}
+
+/// A ttl value that holds query numbers, record versions or deadlines, and can have them
+/// renumbered without changing how the system behaves.
+///
+/// A resolver and its authority behave the same after a renumbering, provided every node and
+/// every message in flight is renumbered together, query numbers drop by no more than the
+/// lowest any of them refers to, versions keep their order, and no message from before a crash
+/// is in flight. The timed staleness check renumbers after every step, down to the lowest query
+/// numbers and to versions 0, 1, 2, … for the versions still referred to, and moves the clock
+/// back, so that states differing only by how long the system has run, or by how many versions
+/// no one holds any more, are equal and its state graph is finite (the idea of
+/// [`crate::rebase`], for the two number spaces and the clock a resolver holds). A core property
+/// test runs a resolver both ways and compares every effect and state.
+///
+/// Numbers are taken as unwrapped: the checker's start at 0 and stay small.
+pub trait Renumber {
+    /// The lowest query number this value refers to, if any.
+    fn lowest_query(&self) -> Option<u32>;
+    /// Calls `each` with every record version this value refers to.
+    fn versions(&self, each: &mut impl FnMut(u32));
+    /// Shifts query numbers and deadlines down by `by`, and replaces every version v with
+    /// `version(v)`, a map that keeps the order of the versions the system refers to.
+    fn renumber(&mut self, by: Shift, version: &impl Fn(u32) -> u32);
+}
+
+impl Renumber for Msg {
+    fn lowest_query(&self) -> Option<u32> {
+        match self {
+            Msg::Query { seq } | Msg::Answer { seq, .. } => Some(*seq),
+            Msg::Push { .. } | Msg::Subscribe => None,
+        }
+    }
+
+    fn versions(&self, each: &mut impl FnMut(u32)) {
+        if let Msg::Answer { record, .. } | Msg::Push { record } = self {
+            each(record.version);
+        }
+    }
+
+    fn renumber(&mut self, by: Shift, version: &impl Fn(u32) -> u32) {
+        match self {
+            Msg::Query { seq } => *seq = seq.wrapping_sub(by.queries),
+            Msg::Answer { seq, record } => {
+                *seq = seq.wrapping_sub(by.queries);
+                record.version = version(record.version);
+            }
+            Msg::Push { record } => record.version = version(record.version),
+            Msg::Subscribe => {}
+        }
+    }
+}
+
+impl Renumber for Node {
+    /// A resolver refers to the oldest query it may still take an answer to: the one out, else
+    /// its next.
+    fn lowest_query(&self) -> Option<u32> {
+        match self {
+            Node::Authority(_) => None,
+            Node::Resolver(r) => Some(r.fetching.unwrap_or(r.next_seq)),
+        }
+    }
+
+    /// The authority refers to its record's version, a resolver to its cached one.
+    fn versions(&self, each: &mut impl FnMut(u32)) {
+        match self {
+            Node::Authority(a) => each(a.record.version),
+            Node::Resolver(r) => {
+                if let Some(e) = r.cache {
+                    each(e.record.version);
+                }
+            }
+        }
+    }
+
+    /// A resolver's first query number of this life rises to `by.queries` if that lies within
+    /// its queries, so that [`Resolver::queries`] counts only those it may still take an answer
+    /// to. [`Resolver::resumes_at`] is then counted from there: do not renumber a system in
+    /// which a crash may still happen.
+    fn renumber(&mut self, by: Shift, version: &impl Fn(u32) -> u32) {
+        match self {
+            Node::Authority(a) => a.record.version = version(a.record.version),
+            Node::Resolver(r) => {
+                if by.queries.wrapping_sub(r.first_seq) <= r.queries() {
+                    r.first_seq = by.queries;
+                }
+                r.first_seq = r.first_seq.wrapping_sub(by.queries);
+                r.next_seq = r.next_seq.wrapping_sub(by.queries);
+                if let Some(seq) = &mut r.fetching {
+                    *seq = seq.wrapping_sub(by.queries);
+                }
+                if let Some(e) = &mut r.cache {
+                    e.record.version = version(e.record.version);
+                    if let Some(at) = &mut e.expires {
+                        *at = Instant(at.ticks().saturating_sub(by.ticks));
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -963,6 +1076,165 @@ mod tests {
         let mut out = Out::new();
         p.on_command(Instant(5), Cmd::Read { id: 2 }, &mut out).expect("read");
         assert_eq!(answered(&out), [(2, 2, true)], "confirmed: reads come from the cache");
+    }
+
+    /// The renumbering the timed staleness check applies to a system: query numbers down to
+    /// the lowest referred to, the clock from `now` back to 1, and the versions referred to
+    /// numbered 0, 1, 2, … in order.
+    struct Canon {
+        by: Shift,
+        versions: std::vec::Vec<u32>,
+    }
+
+    impl Canon {
+        fn of(nodes: &[Node], flights: &[(usize, Msg)], now: u64) -> Canon {
+            let mut versions = std::vec::Vec::new();
+            let mut queries = u32::MAX;
+            for n in nodes {
+                n.versions(&mut |v| versions.push(v));
+                queries = queries.min(n.lowest_query().unwrap_or(u32::MAX));
+            }
+            for (_, m) in flights {
+                m.versions(&mut |v| versions.push(v));
+                queries = queries.min(m.lowest_query().unwrap_or(u32::MAX));
+            }
+            versions.sort_unstable();
+            versions.dedup();
+            Canon { by: Shift { queries, ticks: now - 1 }, versions }
+        }
+
+        /// The new number of version `v`; `u32::MAX` (which fails the comparisons) for a
+        /// version nothing refers to.
+        fn version(&self, v: u32) -> u32 {
+            self.versions.binary_search(&v).map_or(u32::MAX, |i| i as u32)
+        }
+
+        fn apply(&self, nodes: &mut [Node], flights: &mut [(usize, Msg)]) {
+            let map = |v| self.version(v);
+            for n in nodes {
+                n.renumber(self.by, &map);
+            }
+            for (_, m) in flights {
+                m.renumber(self.by, &map);
+            }
+        }
+
+        fn effect(&self, effect: &Effect<Msg, Timer, Event>) -> Effect<Msg, Timer, Event> {
+            let mut e = effect.clone();
+            match &mut e {
+                Effect::Send { msg, .. } => msg.renumber(self.by, &|v| self.version(v)),
+                Effect::SetTimer { at, .. } => *at = Instant(at.ticks() - self.by.ticks),
+                Effect::Emit(Event::Answered { record, .. } | Event::Changed { record }) => {
+                    record.version = self.version(record.version)
+                }
+                Effect::CancelTimer(_) | Effect::Random { .. } => {}
+            }
+            e
+        }
+    }
+
+    /// Runs an authority (node 0) and a resolver (node 1) on `ops` twice: as they are, and
+    /// renumbered after every step as the timed staleness check does it, with `now` held at 1.
+    /// The renumbered run must be the plain one, renumbered: the same verdicts, effects and
+    /// states on every input. And its numbers must stay small.
+    fn renumbered_run_agrees(policy: Policy, fault: Fault, ops: &[(u8, u8)]) {
+        let start =
+            || [Node::authority(7), Node::resolver_with_fault(A, policy, Duration(9), fault)];
+        let (mut a, mut b) = (start(), start());
+        let mut flights: std::vec::Vec<(usize, Msg)> = std::vec::Vec::new();
+        let mut flights_b = flights.clone();
+        let mut now = 1u64;
+        let (mut out_a, mut out_b) = (Out::new(), Out::new());
+        a[1].on_start(Instant(now), &mut out_a);
+        b[1].on_start(Instant(1), &mut out_b);
+        for &(op, arg) in [(255, 0)].iter().chain(ops) {
+            if op != 255 {
+                out_a.clear();
+                out_b.clear();
+            }
+            let (ta, tb) = (Instant(now), Instant(1));
+            match op {
+                0 => {
+                    let cmd = Cmd::Read { id: u32::from(arg) };
+                    let verdict = a[1].on_command(ta, cmd, &mut out_a);
+                    assert_eq!(verdict, b[1].on_command(tb, cmd, &mut out_b));
+                }
+                1 => {
+                    let cmd = Cmd::Change { value: u32::from(arg) };
+                    let verdict = a[0].on_command(ta, cmd, &mut out_a);
+                    assert_eq!(verdict, b[0].on_command(tb, cmd, &mut out_b));
+                }
+                2 if !flights.is_empty() => {
+                    let i = usize::from(arg) % flights.len();
+                    let ((to, msg), (_, msg_b)) = (flights.remove(i), flights_b.remove(i));
+                    let from = NodeId(1 - to as u8);
+                    let verdict = a[to].on_message(ta, from, msg, &mut out_a);
+                    assert_eq!(verdict, b[to].on_message(tb, from, msg_b, &mut out_b));
+                }
+                3 => {
+                    let timer = if arg % 2 == 0 { Timer::Retry } else { Timer::Refresh };
+                    a[1].on_timer(ta, timer, &mut out_a);
+                    b[1].on_timer(tb, timer, &mut out_b);
+                }
+                4 => {
+                    let d = 1 + u64::from(arg % 8);
+                    now += d;
+                    let back = Shift { queries: 0, ticks: d };
+                    for n in &mut b {
+                        n.renumber(back, &|v| v);
+                    }
+                }
+                _ => {}
+            }
+            for (out, fl) in [(&out_a, &mut flights), (&out_b, &mut flights_b)] {
+                for e in out.as_slice() {
+                    if let Effect::Send { to, msg } = e {
+                        fl.push((to.0 as usize, *msg));
+                    }
+                }
+            }
+            let (canon_a, canon_b) = (Canon::of(&a, &flights, now), Canon::of(&b, &flights_b, 1));
+            let effects_a: std::vec::Vec<_> =
+                out_a.as_slice().iter().map(|e| canon_a.effect(e)).collect();
+            let effects_b: std::vec::Vec<_> =
+                out_b.as_slice().iter().map(|e| canon_b.effect(e)).collect();
+            assert_eq!(effects_a, effects_b, "effects of op {op} {arg}");
+            canon_b.apply(&mut b, &mut flights_b);
+            let (mut expected, mut expected_flights) = (a.clone(), flights.clone());
+            canon_a.apply(&mut expected, &mut expected_flights);
+            assert_eq!((&expected, &expected_flights), (&b, &flights_b), "after op {op} {arg}");
+            // The renumbered numbers stay small: the lowest query anything refers to is 0, and
+            // so is the first the resolver counts; the versions are 0, 1, 2, … with none left out.
+            let again = Canon::of(&b, &flights_b, 1);
+            assert_eq!(again.by, Shift::default());
+            assert!(again.versions.iter().enumerate().all(|(i, &v)| v == i as u32), "{b:?}");
+            if let Node::Resolver(r) = &b[1] {
+                assert_eq!(r.first_seq, 0, "{r:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// What the timed staleness check relies on to close its state graph.
+        #[test]
+        fn a_renumbered_resolver_behaves_as_the_plain_one(
+            policy in 0u8..4,
+            ttl in 1u64..6,
+            fault in 0u8..3,
+            ops in proptest::collection::vec((0u8..5, proptest::prelude::any::<u8>()), 0..120),
+        ) {
+            let theta = Duration(ttl);
+            let policy = [
+                Policy::OnDemand { ttl: theta },
+                Policy::Periodic { every: theta },
+                Policy::Push,
+                Policy::NoCache,
+            ][usize::from(policy)];
+            let fault = [Fault::None, Fault::ExpiryOffByOne, Fault::AcceptStaleAnswers][usize::from(fault)];
+            renumbered_run_agrees(policy, fault, &ops);
+        }
     }
 
     #[test]
