@@ -570,9 +570,10 @@ pub struct TtlArgs {
     /// Reads each resolver's application makes (1 to 8).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=8))]
     reads: u8,
-    /// Changes the authority's application makes to the record (0 to 4).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=4))]
-    changes: u8,
+    /// Changes the authority's application makes to the record (0 to 4) [default: 1]. Not
+    /// with --timed, which explores any number of them, at most one a tick.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=4))]
+    changes: Option<u8>,
     /// Periodic policy only: the refreshes each resolver makes, per life (1 to 4) [default: 2].
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
     refreshes: Option<u8>,
@@ -597,7 +598,8 @@ pub struct TtlArgs {
     fault: TtlFaultArg,
     /// How stale a read can be: one resolver under a tick clock, every message delay in
     /// [L, L + J] and every moment of every read and change explored, against the worst case
-    /// derived for the policy (uses --policy, --changes and --fault of the options above).
+    /// derived for the policy, for ever and with any number of changes (uses --policy and --fault
+    /// of the options above).
     #[arg(long)]
     timed: bool,
     /// With --timed: θ, the TTL (on-demand) or the refresh period (periodic), in ticks
@@ -611,10 +613,6 @@ pub struct TtlArgs {
     /// explored [default: 1].
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=4))]
     jitter: Option<u8>,
-    /// With --timed: the last tick explored [default: 2(θ + 2(L + J)), twice what the worst
-    /// case needs].
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
-    horizon: Option<u16>,
 }
 
 /// A resolver's policy on the command line.
@@ -711,7 +709,6 @@ impl TtlArgs {
             (self.ttl.is_some(), "--ttl"),
             (self.latency.is_some(), "--latency"),
             (self.jitter.is_some(), "--jitter"),
-            (self.horizon.is_some(), "--horizon"),
         ]
         .into_iter()
         .find_map(first_given)
@@ -727,12 +724,14 @@ impl TtlArgs {
             (self.lossy, "--lossy"),
             (self.crashes > 0, "--crashes"),
             (self.max_in_network.is_some(), "--max-in-network"),
+            (self.changes.is_some(), "--changes"),
         ];
         if let Some(flag) = untimed.into_iter().find_map(first_given) {
             return Err(format!(
                 "{flag} does not apply with --timed, which explores one resolver that reads at \
-                 any tick, on a network that neither loses, duplicates nor crashes (of the \
-                 options above it uses only --policy, --changes and --fault)"
+                 any tick and a record that changes at any tick, for ever, on a network that \
+                 neither loses, duplicates nor crashes (of the options above it uses only \
+                 --policy and --fault)"
             ));
         }
         let (latency, jitter) = (self.latency.unwrap_or(2), self.jitter.unwrap_or(1));
@@ -741,8 +740,6 @@ impl TtlArgs {
             ttl: self.ttl.unwrap_or(4),
             latency,
             jitter,
-            changes: self.changes,
-            horizon: self.horizon,
             fault: self.fault(),
         };
         cfg.validate().map_err(|e| format!("invalid timed ttl scenario: {e}"))?;
@@ -760,7 +757,7 @@ impl TtlArgs {
             resolvers: self.resolvers,
             policy: self.policy(),
             reads: self.reads,
-            changes: self.changes,
+            changes: self.changes.unwrap_or(1),
             refreshes: self.refreshes.unwrap_or(2),
             network: self.network,
             lossy: self.lossy,
@@ -777,13 +774,11 @@ impl TtlArgs {
         if self.timed {
             let cfg = self.timed_cfg().unwrap_or_default();
             return format!(
-                "--timed --policy {} --changes {} --ttl {} --latency {} --jitter {} --horizon {}{}",
+                "--timed --policy {} --ttl {} --latency {} --jitter {}{}",
                 policy.unwrap_or_default(),
-                cfg.changes,
                 cfg.ttl,
                 cfg.latency,
                 cfg.jitter,
-                cfg.horizon(),
                 fault_flag(&self.fault)
             );
         }
@@ -792,7 +787,7 @@ impl TtlArgs {
             policy.unwrap_or_default(),
             self.resolvers,
             self.reads,
-            self.changes
+            self.changes.unwrap_or(1)
         );
         if let Some(k) = self.refreshes {
             s += &format!(" --refreshes {k}");
@@ -2066,14 +2061,10 @@ fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
     let text = format!(
         "worst case derived for this policy (inflight_checker::staleness::bound, from MODELS.md \
          §5's policies): a read is at most {formula} = {} ticks stale, with θ = {}, L = {}, J = \
-         {}; explored up to tick {}",
-        ticks,
-        cfg.ttl,
-        cfg.latency,
-        cfg.jitter,
-        cfg.horizon()
+         {}; explored for ever, with any number of changes",
+        ticks, cfg.ttl, cfg.latency, cfg.jitter
     );
-    let value = json!({ "ticks": ticks, "formula": formula, "horizon": cfg.horizon() });
+    let value = json!({ "ticks": ticks, "formula": formula });
     (value, text)
 }
 

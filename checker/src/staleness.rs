@@ -10,12 +10,21 @@
 //! **Staleness.** A read answered at tick t with a record whose version the authority replaced
 //! at tick s ≤ t is t − s ticks stale; a read of the current record is 0 ticks stale.
 //!
-//! **Time.** The state holds the tick `now`. Within a tick, in any order: the application reads
-//! (when no read of its own is waiting: a waiting read is answered by the fetch, at most L + J
-//! after the record was read, so more of them add states and no staleness), the authority's
-//! application changes the record (at most `changes` times), a message whose age is in [L, L + J]
-//! is delivered, a due timer fires. The clock then advances, unless a message has reached
-//! L + J or a timer is due: those must happen first. The clock stops at the horizon.
+//! **Time.** Within a tick, in any order: the application reads (when no read of its own is
+//! waiting: a waiting read is answered by the fetch, at most L + J after the record was read, so
+//! more of them add states and no staleness), the authority's application changes the record
+//! (any number of times in all, at most once a tick), a message whose age is in [L, L + J] is
+//! delivered, a due timer fires. The clock then advances, unless a message has reached L + J or a
+//! timer is due: those must happen first.
+//!
+//! **For ever.** The model explores every schedule for all time, not up to a horizon: the state
+//! holds no clock and no absolute number. After every step the query numbers are shifted down to
+//! the lowest anything still refers to, the versions still referred to are numbered 0, 1, 2, …
+//! in order, the clock is moved back to a fixed tick (`inflight_core::ttl::Renumber`, which a
+//! core property test shows changes no behaviour), and ages stop counting two ticks past the
+//! bound. So states that differ only by how long the system
+//! has run are one state, the graph is finite and closes on itself, and a property that holds in
+//! it holds at every tick of every run.
 //!
 //! A query lost or late is not part of this model (the network neither loses nor duplicates), so
 //! the resolver's resend period is set above the longest round trip and never fires.
@@ -23,7 +32,7 @@
 use crate::replication::CfgError;
 use crate::report::Describe;
 use crate::ttl::PolicyKind;
-use inflight_core::ttl::{Cmd, Event, Fault, Msg, Node, Policy, Timer};
+use inflight_core::ttl::{Cmd, Event, Fault, Msg, Node, Policy, Renumber, Shift, Timer};
 use inflight_core::{Duration, Effect, EffectBuf, Instant, Machine, NodeId};
 use stateright::{Model, Property};
 use std::collections::HashSet;
@@ -33,9 +42,6 @@ use std::fmt::Write as _;
 pub const AUTHORITY: NodeId = NodeId(0);
 /// The resolver's node id.
 pub const RESOLVER: NodeId = NodeId(1);
-/// The most changes the authority's application may make.
-pub const MAX_CHANGES: u8 = 3;
-
 /// The property names, shared by tests and the CLI.
 pub mod props {
     /// Always: no read is staler than [`super::bound`].
@@ -55,24 +61,18 @@ pub struct StalenessCfg {
     pub latency: u8,
     /// J: extra ticks a message may take; every delay in [L, L + J] is explored.
     pub jitter: u8,
-    /// Changes the authority's application may make (1 ..= [`MAX_CHANGES`]), each at any tick.
-    pub changes: u8,
-    /// The last tick explored; `None` for [`StalenessCfg::default_horizon`].
-    pub horizon: Option<u16>,
     /// The resolver's variant.
     pub fault: Fault,
 }
 
 impl Default for StalenessCfg {
-    /// An on-demand resolver with a TTL of 4 ticks, 2 ticks per hop and 1 of jitter, one change.
+    /// An on-demand resolver with a TTL of 4 ticks, 2 ticks per hop and 1 of jitter.
     fn default() -> Self {
         StalenessCfg {
             policy: PolicyKind::OnDemand,
             ttl: 4,
             latency: 2,
             jitter: 1,
-            changes: 1,
-            horizon: None,
             fault: Fault::None,
         }
     }
@@ -123,7 +123,7 @@ pub fn formula(policy: PolicyKind) -> &'static str {
 }
 
 impl StalenessCfg {
-    /// Checks that the scenario can be built and explored to the end.
+    /// Checks that the scenario can be built.
     pub fn validate(&self) -> Result<(), CfgError> {
         let bad = |what: String| Err(CfgError(what));
         if self.latency == 0 {
@@ -132,35 +132,13 @@ impl StalenessCfg {
         if self.ttl == 0 && matches!(self.policy, PolicyKind::OnDemand | PolicyKind::Periodic) {
             return bad("ttl 0: a TTL or refresh period is at least 1 tick".into());
         }
-        if !(1..=MAX_CHANGES).contains(&self.changes) {
-            return bad(format!("{} changes: the model takes 1 to {MAX_CHANGES}", self.changes));
-        }
-        if self.horizon() < self.default_horizon() / 2 {
+        if u16::from(self.latency) + u16::from(self.jitter) > MAX_HOP {
             return bad(format!(
-                "horizon {}: the worst case needs up to {} ticks (use at least that, or leave \
-                 --horizon out for {})",
-                self.horizon(),
-                self.default_horizon() / 2,
-                self.default_horizon()
+                "latency {} + jitter {}: a hop takes at most {MAX_HOP} ticks here",
+                self.latency, self.jitter
             ));
         }
         Ok(())
-    }
-
-    /// Twice the ticks the worst case needs from the start: two TTLs or refresh periods and four
-    /// longest hops, so that every state of a second cycle is explored too.
-    pub fn default_horizon(&self) -> u16 {
-        let hop = u16::from(self.latency) + u16::from(self.jitter);
-        let theta = match self.policy {
-            PolicyKind::OnDemand | PolicyKind::Periodic => u16::from(self.ttl),
-            PolicyKind::Push | PolicyKind::NoCache => 0,
-        };
-        2 * (theta + 2 * hop)
-    }
-
-    /// The last tick explored.
-    pub fn horizon(&self) -> u16 {
-        self.horizon.unwrap_or_else(|| self.default_horizon())
     }
 
     /// [`bound`] for this scenario.
@@ -188,23 +166,37 @@ impl StalenessCfg {
     }
 }
 
+/// The longest hop, L + J, in ticks, the model takes: message ages are a byte.
+pub const MAX_HOP: u16 = 255;
+
+/// The tick every state is at. After each tick the model shifts the clock back by one
+/// (`inflight_core::ttl::Shift`), so `now` never moves; it is 1, not 0, so that a deadline
+/// already past stays before it.
+const NOW: Instant = Instant(1);
+
 /// A message on its way: ticks since it was sent, sender, message.
 pub type Flight = (u8, NodeId, Msg);
 
-/// The timed state.
+/// The timed state. It holds no clock and no absolute number: query numbers and versions are
+/// shifted down to the lowest still referred to after every step, and times are ages and ticks
+/// left, so states that differ only by how long the system has run are one state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StalenessState {
-    /// The tick.
-    pub now: u16,
     /// The authority (node 0) and the resolver (node 1).
     pub nodes: [Node; 2],
     /// Messages on their way, sorted.
     pub flights: Vec<Flight>,
-    /// The resolver's armed timers and their deadlines, sorted.
+    /// The resolver's armed timers and the ticks until each is due, sorted.
     pub timers: Vec<(Timer, u16)>,
-    /// Changes made so far; version v was replaced at tick `replaced[v]` (v < `changes`).
+    /// For each version older than the authority's that anything still refers to, the lowest
+    /// first (so the authority's version is `replaced.len()`): ticks since it was replaced,
+    /// counted up to two more than the bound.
     pub replaced: Vec<u16>,
-    /// The worst staleness of a read answered so far, in ticks.
+    /// Whether the record has changed in this tick. It changes at most once a tick: a second
+    /// change in the same tick makes no read staler, since the version it replaces was replaced
+    /// in the same tick as the one before.
+    pub changed: bool,
+    /// The worst staleness of a read answered so far, in ticks, up to two more than the bound.
     pub worst: u32,
 }
 
@@ -234,6 +226,13 @@ pub struct StalenessModel {
 type Fx = EffectBuf<Msg, Timer, Event, 16>;
 
 impl StalenessModel {
+    /// Ages and staleness are counted up to this: two ticks past the bound, so that a resolver
+    /// one tick too stale shows exactly that. Counting further would make the graph infinite
+    /// for a resolver that never refetches.
+    fn cap(&self) -> u32 {
+        self.cfg.bound() + 2
+    }
+
     /// Applies a handler's effects in order: sends become flights of age 0, timers go to the
     /// table, and each read answered raises the worst staleness seen.
     fn apply(&self, s: &mut StalenessState, from: NodeId, mut fx: Fx) {
@@ -244,14 +243,48 @@ impl StalenessModel {
                 Effect::Send { msg, .. } => s.flights.push((0, from, msg)),
                 Effect::SetTimer { timer, at } => {
                     s.timers.retain(|(t, _)| *t != timer);
-                    s.timers.push((timer, at.ticks().min(u64::from(u16::MAX)) as u16));
+                    let left = at.ticks().saturating_sub(NOW.ticks());
+                    s.timers.push((timer, left.min(u64::from(u16::MAX)) as u16));
                 }
                 Effect::CancelTimer(timer) => s.timers.retain(|(t, _)| *t != timer),
                 Effect::Emit(Event::Answered { record, .. }) => {
-                    s.worst = s.worst.max(staleness(s, record.version));
+                    s.worst = s.worst.max(staleness(s, record.version)).min(self.cap());
                 }
                 Effect::Emit(Event::Changed { .. }) | Effect::Random { .. } => {}
             }
+        }
+    }
+
+    /// Renumbers the state: query numbers down to the lowest anything still refers to, and the
+    /// versions anything still refers to as 0, 1, 2, … in order, forgetting when the others
+    /// were replaced; sorts the tables.
+    fn canonical(&self, s: &mut StalenessState) {
+        let mut queries = u32::MAX;
+        let mut versions = Vec::with_capacity(4);
+        for n in &s.nodes {
+            queries = queries.min(n.lowest_query().unwrap_or(u32::MAX));
+            n.versions(&mut |v| versions.push(v));
+        }
+        for f in &s.flights {
+            queries = queries.min(f.2.lowest_query().unwrap_or(u32::MAX));
+            f.2.versions(&mut |v| versions.push(v));
+        }
+        versions.sort_unstable();
+        versions.dedup();
+        // The authority refers to its version, the newest, and the resolver to its next query.
+        let dense = versions.iter().enumerate().all(|(i, &v)| v == i as u32);
+        if queries != 0 || !dense {
+            let by = Shift { queries, ticks: 0 };
+            let map = |v: u32| versions.binary_search(&v).map_or(v, |i| i as u32);
+            for n in &mut s.nodes {
+                n.renumber(by, &map);
+            }
+            for f in &mut s.flights {
+                f.2.renumber(by, &map);
+            }
+            // The authority's version (the last) has not been replaced.
+            let kept = versions.len().saturating_sub(1);
+            s.replaced = versions[..kept].iter().map(|&v| s.replaced[v as usize]).collect();
         }
         s.timers.sort();
         s.flights.sort();
@@ -262,14 +295,14 @@ impl StalenessModel {
     }
 
     fn must_happen_first(&self, s: &StalenessState) -> bool {
-        let last = self.cfg.latency + self.cfg.jitter;
-        s.flights.iter().any(|f| f.0 >= last) || s.timers.iter().any(|t| t.1 <= s.now)
+        let last = self.cfg.latency.saturating_add(self.cfg.jitter);
+        s.flights.iter().any(|f| f.0 >= last) || s.timers.iter().any(|t| t.1 == 0)
     }
 }
 
 /// How stale a read answered now with `version` is: ticks since the version was replaced, or 0.
 fn staleness(s: &StalenessState, version: u32) -> u32 {
-    s.replaced.get(version as usize).map_or(0, |&at| u32::from(s.now - at))
+    s.replaced.get(version as usize).map_or(0, |&age| u32::from(age))
 }
 
 /// The resolver's waiting reads.
@@ -290,16 +323,17 @@ impl Model for StalenessModel {
             self.cfg.fault,
         );
         let mut s = StalenessState {
-            now: 0,
             nodes: [authority, resolver],
             flights: Vec::new(),
             timers: Vec::new(),
             replaced: Vec::new(),
+            changed: false,
             worst: 0,
         };
         let mut fx = Fx::default();
-        s.nodes[1].on_start(Instant::ZERO, &mut fx);
+        s.nodes[1].on_start(NOW, &mut fx);
         self.apply(&mut s, RESOLVER, fx);
+        self.canonical(&mut s);
         vec![s]
     }
 
@@ -307,7 +341,7 @@ impl Model for StalenessModel {
         if waiting(s) == 0 {
             actions.push(Step::Read);
         }
-        if s.replaced.len() < usize::from(self.cfg.changes) {
+        if !s.changed {
             actions.push(Step::Change);
         }
         for (i, f) in s.flights.iter().enumerate() {
@@ -316,30 +350,30 @@ impl Model for StalenessModel {
                 actions.push(Step::Deliver(*f));
             }
         }
-        for &(t, at) in &s.timers {
-            if at <= s.now {
+        for &(t, left) in &s.timers {
+            if left == 0 {
                 actions.push(Step::Fire(t));
             }
         }
-        if s.now < self.cfg.horizon() && !self.must_happen_first(s) {
+        if !self.must_happen_first(s) {
             actions.push(Step::Tick);
         }
     }
 
     fn next_state(&self, s: &StalenessState, action: Step) -> Option<StalenessState> {
         let mut s = s.clone();
-        let now = Instant(u64::from(s.now));
         let mut fx = Fx::default();
         match action {
             Step::Read => {
                 // Read ids only name reads in events: every read is read 1.
-                s.nodes[1].on_command(now, Cmd::Read { id: 1 }, &mut fx).ok()?;
+                s.nodes[1].on_command(NOW, Cmd::Read { id: 1 }, &mut fx).ok()?;
                 self.apply(&mut s, RESOLVER, fx);
             }
             Step::Change => {
-                let value = 101 + s.replaced.len() as u32;
-                s.nodes[0].on_command(now, Cmd::Change { value }, &mut fx).ok()?;
-                s.replaced.push(s.now);
+                // The value is the same every time: the version tells records apart.
+                s.nodes[0].on_command(NOW, Cmd::Change { value: 100 }, &mut fx).ok()?;
+                s.replaced.push(0);
+                s.changed = true;
                 self.apply(&mut s, AUTHORITY, fx);
             }
             Step::Deliver(flight) => {
@@ -347,22 +381,33 @@ impl Model for StalenessModel {
                 let (_, from, msg) = s.flights.remove(i);
                 let to = if from == AUTHORITY { RESOLVER } else { AUTHORITY };
                 // A rejected message (a stale answer, a duplicate) changes nothing but leaves.
-                if s.nodes[to.0 as usize].on_message(now, from, msg, &mut fx).is_ok() {
+                if s.nodes[to.0 as usize].on_message(NOW, from, msg, &mut fx).is_ok() {
                     self.apply(&mut s, to, fx);
                 }
             }
             Step::Fire(t) => {
                 s.timers.retain(|(x, _)| *x != t);
-                s.nodes[1].on_timer(now, t, &mut fx);
+                s.nodes[1].on_timer(NOW, t, &mut fx);
                 self.apply(&mut s, RESOLVER, fx);
             }
             Step::Tick => {
-                s.now += 1;
+                let cap = self.cap().min(u32::from(u16::MAX)) as u16;
+                for n in &mut s.nodes {
+                    n.renumber(Shift { queries: 0, ticks: 1 }, &|v| v);
+                }
                 for f in &mut s.flights {
                     f.0 += 1;
                 }
+                for t in &mut s.timers {
+                    t.1 -= 1;
+                }
+                for age in &mut s.replaced {
+                    *age = (*age + 1).min(cap);
+                }
+                s.changed = false;
             }
         }
+        self.canonical(&mut s);
         Some(s)
     }
 
@@ -391,20 +436,29 @@ impl Model for StalenessModel {
     }
 }
 
+/// Ticks are counted from now: `@1` is the current tick (the model holds the clock there),
+/// `@5` four ticks from now.
 impl Describe for StalenessState {
     fn describe(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "tick {}: worst read so far {} tick(s) stale", self.now, self.worst);
-        let replaced: Vec<String> =
-            self.replaced.iter().enumerate().map(|(v, at)| format!("v{v} at @{at}")).collect();
+        let _ = writeln!(s, "worst read so far {} tick(s) stale; now @1", self.worst);
+        let replaced: Vec<String> = self
+            .replaced
+            .iter()
+            .enumerate()
+            .map(|(v, age)| format!("v{v} {age} tick(s) ago"))
+            .collect();
         if !replaced.is_empty() {
             let _ = writeln!(s, "replaced: {}", replaced.join(", "));
+        }
+        if self.changed {
+            let _ = writeln!(s, "changed in this tick");
         }
         for (i, n) in self.nodes.iter().enumerate() {
             let _ = write!(s, "n{i}: {n:?}");
             if i == 1 && !self.timers.is_empty() {
                 let t: Vec<String> =
-                    self.timers.iter().map(|(t, at)| format!("{t:?} at @{at}")).collect();
+                    self.timers.iter().map(|(t, left)| format!("{t:?} in {left}")).collect();
                 let _ = write!(s, " [{}]", t.join(", "));
             }
             let _ = writeln!(s);

@@ -1035,8 +1035,8 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
         (&["check", "ttl", "--ttl", "3"], "--ttl applies only with --timed"),
         (&["check", "ttl", "--timed", "--crashes", "1"], "--crashes does not apply"),
         (&["check", "ttl", "--timed", "--ttl", "0"], "--ttl"),
-        (&["check", "ttl", "--timed", "--horizon", "2"], "horizon 2"),
         (&["check", "ttl", "--timed", "--latency", "0"], "--latency"),
-        (&["explore", "ttl", "--timed", "--changes", "4"], "4 changes"),
+        (&["explore", "ttl", "--timed", "--changes", "4"], "--changes does not apply"),
+        (&["check", "ttl", "--changes", "5"], "--changes"),
     ]);
 }
