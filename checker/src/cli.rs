@@ -645,6 +645,9 @@ enum TtlFaultArg {
     IgnoreExpiry,
     /// On demand: still answers from an entry in the tick it expires (one tick too long).
     ExpiryOffByOne,
+    /// Periodic: fills an empty cache only from the answer to its latest query, so one that
+    /// refreshes faster than the round trip never answers a read.
+    TakeOnlyAwaitedAnswers,
 }
 
 impl TtlArgs {
@@ -652,6 +655,10 @@ impl TtlArgs {
     fn unshown(&self) -> Option<String> {
         let timing = matches!(self.fault, TtlFaultArg::IgnoreExpiry | TtlFaultArg::ExpiryOffByOne);
         let how = match self.fault {
+            TtlFaultArg::TakeOnlyAwaitedAnswers => {
+                "Only a periodic resolver that refreshes faster than the round trip shows it, \
+                 and only under a clock: use --timed --policy periodic --ttl 1."
+            }
             _ if timing && !self.timed => {
                 "Without a clock a TTL never runs out: only --timed shows it."
             }
@@ -691,6 +698,7 @@ impl TtlArgs {
             TtlFaultArg::TrustUnconfirmedPush => F::TrustUnconfirmedPush,
             TtlFaultArg::IgnoreExpiry => F::IgnoreExpiry,
             TtlFaultArg::ExpiryOffByOne => F::ExpiryOffByOne,
+            TtlFaultArg::TakeOnlyAwaitedAnswers => F::TakeOnlyAwaitedAnswers,
         }
     }
 
@@ -1966,7 +1974,10 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let cfg = model.timed_cfg()?;
             let name = format!("ttl: {}", model.to_cli());
             let explore = format!("inflight explore ttl {}", model.to_cli());
-            let highlight = [inflight_checker::staleness::props::BOUND_REACHED];
+            let highlight = [
+                inflight_checker::staleness::props::BOUND_REACHED,
+                inflight_checker::staleness::props::WAIT_REACHED,
+            ];
             let preface = Some(staleness_preface(&cfg));
             let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
             check(cfg.into_model(), name, &run, json, |_| false, hints)
@@ -2058,13 +2069,19 @@ struct Hints<'a> {
 fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
     let formula = inflight_checker::staleness::formula(cfg.policy);
     let ticks = cfg.bound();
+    let wait = cfg.wait_bound();
     let text = format!(
         "worst case derived for this policy (inflight_checker::staleness::bound, from MODELS.md \
-         §5's policies): a read is at most {formula} = {} ticks stale, with θ = {}, L = {}, J = \
-         {}; explored for ever, with any number of changes",
+         §5's policies): a read is at most {formula} = {} ticks stale, and waits at most 2(L + \
+         J) = {wait} ticks, with θ = {}, L = {}, J = {}; explored for ever, with any number of \
+         changes",
         ticks, cfg.ttl, cfg.latency, cfg.jitter
     );
-    let value = json!({ "ticks": ticks, "formula": formula });
+    let value = json!({
+        "ticks": ticks,
+        "formula": formula,
+        "wait": { "ticks": wait, "formula": "2(L + J)" },
+    });
     (value, text)
 }
 

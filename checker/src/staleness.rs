@@ -8,7 +8,8 @@
 //! what a TTL is chosen for. This model answers that exactly, and binds it to [`bound`].
 //!
 //! **Staleness.** A read answered at tick t with a record whose version the authority replaced
-//! at tick s ≤ t is t − s ticks stale; a read of the current record is 0 ticks stale.
+//! at tick s ≤ t is t − s ticks stale; a read of the current record is 0 ticks stale. The model
+//! also holds every policy to a bound on how long a read waits for its answer, [`wait_bound`].
 //!
 //! **Time.** Within a tick, in any order: the application reads (when no read of its own is
 //! waiting: a waiting read is answered by the fetch, at most L + J after the record was read, so
@@ -48,6 +49,20 @@ pub mod props {
     pub const WITHIN_BOUND: &str = "no read is staler than the bound";
     /// Sometimes: a read exactly as stale as [`super::bound`] (so the bound is tight).
     pub const BOUND_REACHED: &str = "a read is exactly as stale as the bound (reachable)";
+    /// Always: no read waits longer than [`super::wait_bound`], a round trip.
+    pub const WAIT_BOUND: &str = "no read waits longer than a round trip, 2(L + J)";
+    /// Sometimes: a read waits exactly [`super::wait_bound`] (so it is tight).
+    pub const WAIT_REACHED: &str = "a read waits a whole round trip (reachable)";
+}
+
+/// The longest a read waits for its answer, in ticks, under any policy: a round trip at its
+/// slowest, 2(L + J). A read the cache cannot answer waits for the fetch out, or starts one,
+/// and the answer to it comes back within 2(L + J); under the periodic and push policies the
+/// first query goes out at the start, and a read before its answer waits for it. (A resolver
+/// that took only the answer to its latest query waited for ever once it refreshed faster than
+/// that: `Fault::TakeOnlyAwaitedAnswers`.)
+pub fn wait_bound(latency: u8, jitter: u8) -> u32 {
+    2 * (u32::from(latency) + u32::from(jitter))
 }
 
 /// A staleness scenario to check.
@@ -146,6 +161,11 @@ impl StalenessCfg {
         bound(self.policy, self.ttl, self.latency, self.jitter)
     }
 
+    /// [`wait_bound`] for this scenario.
+    pub fn wait_bound(&self) -> u32 {
+        wait_bound(self.latency, self.jitter)
+    }
+
     /// Builds the model. Panics on an invalid configuration (call [`StalenessCfg::validate`]
     /// first where the input is untrusted).
     pub fn into_model(self) -> StalenessModel {
@@ -198,6 +218,9 @@ pub struct StalenessState {
     pub changed: bool,
     /// The worst staleness of a read answered so far, in ticks, up to two more than the bound.
     pub worst: u32,
+    /// How long the read waiting for a fetch has waited, in ticks, up to one more than
+    /// [`wait_bound`]; `None` when no read waits.
+    pub waited: Option<u16>,
 }
 
 /// What can happen next.
@@ -329,6 +352,7 @@ impl Model for StalenessModel {
             replaced: Vec::new(),
             changed: false,
             worst: 0,
+            waited: None,
         };
         let mut fx = Fx::default();
         s.nodes[1].on_start(NOW, &mut fx);
@@ -367,6 +391,7 @@ impl Model for StalenessModel {
             Step::Read => {
                 // Read ids only name reads in events: every read is read 1.
                 s.nodes[1].on_command(NOW, Cmd::Read { id: 1 }, &mut fx).ok()?;
+                s.waited = Some(0);
                 self.apply(&mut s, RESOLVER, fx);
             }
             Step::Change => {
@@ -405,7 +430,12 @@ impl Model for StalenessModel {
                     *age = (*age + 1).min(cap);
                 }
                 s.changed = false;
+                let longest = (self.cfg.wait_bound() + 1).min(u32::from(u16::MAX)) as u16;
+                s.waited = s.waited.map(|w| (w + 1).min(longest));
             }
+        }
+        if waiting(&s) == 0 {
+            s.waited = None;
         }
         self.canonical(&mut s);
         Some(s)
@@ -418,6 +448,12 @@ impl Model for StalenessModel {
             }),
             Property::sometimes(props::BOUND_REACHED, |m: &Self, s: &StalenessState| {
                 s.worst == m.cfg.bound()
+            }),
+            Property::always(props::WAIT_BOUND, |m: &Self, s: &StalenessState| {
+                s.waited.is_none_or(|w| u32::from(w) <= m.cfg.wait_bound())
+            }),
+            Property::sometimes(props::WAIT_REACHED, |m: &Self, s: &StalenessState| {
+                s.waited.is_some_and(|w| u32::from(w) == m.cfg.wait_bound())
             }),
         ]
     }
@@ -441,7 +477,12 @@ impl Model for StalenessModel {
 impl Describe for StalenessState {
     fn describe(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "worst read so far {} tick(s) stale; now @1", self.worst);
+        let _ = write!(s, "worst read so far {} tick(s) stale; now @1", self.worst);
+        match self.waited {
+            Some(w) => writeln!(s, "; a read has waited {w} tick(s)"),
+            None => writeln!(s),
+        }
+        .ok();
         let replaced: Vec<String> = self
             .replaced
             .iter()
@@ -471,19 +512,31 @@ impl Describe for StalenessState {
     }
 }
 
-/// The worst staleness of any read in the whole explored graph, in ticks, and the number of
-/// states: a breadth-first search of its own, for configurations that have no [`bound`] and to
-/// report the exact figure beside the bound.
-pub fn worst_staleness(model: &StalenessModel) -> (u32, usize) {
+/// The worst of every read in the whole explored graph, from [`worst`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Worst {
+    /// The stalest read, in ticks (counted up to two past [`bound`]).
+    pub stale: u32,
+    /// The longest wait of a read, in ticks (counted up to one past [`wait_bound`]).
+    pub wait: u32,
+    /// The states explored.
+    pub states: usize,
+}
+
+/// The worst staleness and the longest wait of any read in the whole explored graph, and the
+/// number of states: a breadth-first search of its own, to report the exact figures beside the
+/// bounds and to cross-check stateright's count.
+pub fn worst(model: &StalenessModel) -> Worst {
     let mut seen: HashSet<StalenessState> = HashSet::new();
     let mut queue: Vec<StalenessState> = model.init_states();
-    let mut worst = 0;
+    let (mut stale, mut wait) = (0, 0);
     let mut actions = Vec::new();
     while let Some(s) = queue.pop() {
         if !seen.insert(s.clone()) {
             continue;
         }
-        worst = worst.max(s.worst);
+        stale = stale.max(s.worst);
+        wait = wait.max(s.waited.map_or(0, u32::from));
         actions.clear();
         model.actions(&s, &mut actions);
         for a in actions.drain(..) {
@@ -494,5 +547,5 @@ pub fn worst_staleness(model: &StalenessModel) -> (u32, usize) {
             }
         }
     }
-    (worst, seen.len())
+    Worst { stale, wait, states: seen.len() }
 }

@@ -1012,6 +1012,10 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
     let v = json(&inflight(&["check", "ttl", "--timed", "--json"]));
     assert_eq!((v["passed"].as_bool(), v["bound"]["ticks"].as_u64()), (Some(true), Some(6)));
     assert_eq!(v["bound"]["formula"], "θ + L + J − 1");
+    // And a read waits at most a round trip, 2(L + J) = 6 ticks, which is reached.
+    assert_eq!(v["bound"]["wait"]["ticks"].as_u64(), Some(6));
+    let wait = property(&v, |p| p["name"] == "a read waits a whole round trip (reachable)");
+    assert_eq!(wait["verdict"], "reachable");
     // Push races its subscription: L + 2J.
     let o = inflight(&["check", "ttl", "--timed", "--policy", "push", "--jitter", "2"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
@@ -1031,6 +1035,17 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
     assert!(stdout(&o).contains("only --timed shows it"), "{}", stdout(&o));
     let o = inflight(&["check", "ttl", "--timed", "--fault", "expiry-off-by-one"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // The resolver that took only its latest answer left reads waiting for ever, and only a
+    // fast refresh under a clock shows it.
+    let o =
+        inflight(&["check", "ttl", "--policy", "periodic", "--fault", "take-only-awaited-answers"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("use --timed --policy periodic --ttl 1"), "{}", stdout(&o));
+    let scenario = ["--timed", "--policy", "periodic", "--ttl", "1", "--latency", "1"];
+    let fault = ["--fault", "take-only-awaited-answers", "--json"];
+    let v = json(&inflight(&[&["check", "ttl"], &scenario[..], &fault[..]].concat()));
+    let wait = property(&v, |p| p["name"] == "no read waits longer than a round trip, 2(L + J)");
+    assert_eq!(wait["verdict"], "violated");
     assert_usage_errors(&[
         (&["check", "ttl", "--ttl", "3"], "--ttl applies only with --timed"),
         (&["check", "ttl", "--timed", "--crashes", "1"], "--crashes does not apply"),

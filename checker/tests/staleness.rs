@@ -4,7 +4,7 @@
 //! it. One thread, BFS.
 
 use inflight_checker::staleness::{
-    bound, props, worst_staleness, StalenessCfg, StalenessModel, StalenessState, Step,
+    bound, props, wait_bound, worst, StalenessCfg, StalenessModel, StalenessState, Step,
 };
 use inflight_checker::testing;
 use inflight_checker::ttl::{PolicyKind, TtlCfg};
@@ -31,8 +31,9 @@ fn the_worst_read_is_exactly_the_bound_for_every_policy_latency_jitter_and_ttl()
                         continue;
                     }
                     let cfg = StalenessCfg { policy, ttl, latency, jitter, ..Default::default() };
-                    let (worst, _) = worst_staleness(&cfg.into_model());
-                    assert_eq!(worst, bound(policy, ttl, latency, jitter), "{cfg:?}");
+                    let w = worst(&cfg.into_model());
+                    assert_eq!(w.stale, bound(policy, ttl, latency, jitter), "{cfg:?}");
+                    assert_eq!(w.wait, wait_bound(latency, jitter), "{cfg:?}");
                 }
             }
         }
@@ -47,11 +48,11 @@ fn the_checker_proves_the_bound_and_reaches_it_with_pinned_state_counts() {
             let cfg = StalenessCfg { policy, ttl: 6, ..Default::default() };
             let states = testing::assert_all_pass(cfg.into_model(), |_| false, &format!("{cfg:?}"));
             // stateright's search and the model's own agree on the graph.
-            assert_eq!(states, worst_staleness(&cfg.into_model()).1, "{cfg:?}");
+            assert_eq!(states, worst(&cfg.into_model()).states, "{cfg:?}");
             states
         })
         .collect();
-    assert_eq!(counts, [1076, 5662, 1368, 5941]);
+    assert_eq!(counts, [1076, 5662, 3695, 6186]);
 }
 
 #[test]
@@ -122,7 +123,30 @@ fn ignoring_expiry_or_keeping_an_entry_one_tick_too_long_breaks_the_bound() {
     }
     // The bound is exact to the tick: an entry that lives one tick too long is one tick staler.
     let c = cfg(Fault::ExpiryOffByOne);
-    assert_eq!(worst_staleness(&c.into_model()).0, c.bound() + 1);
+    assert_eq!(worst(&c.into_model()).stale, c.bound() + 1);
+}
+
+#[test]
+fn a_resolver_that_takes_only_its_latest_answer_leaves_reads_waiting_for_ever() {
+    // Bug 3, kept as a broken variant: refreshing every tick, faster than the round trip, it
+    // never fills its cache. A read waits past the round trip of 2 ticks (in 10 steps: 3 ticks
+    // and the refreshes and deliveries they force), and no read is ever answered, so the
+    // stalest read is never reached either.
+    let broken = |ttl| StalenessCfg {
+        policy: PolicyKind::Periodic,
+        ttl,
+        latency: 1,
+        jitter: 0,
+        fault: Fault::TakeOnlyAwaitedAnswers,
+    };
+    let c = broken(1);
+    let expected = [(props::BOUND_REACHED, 0), (props::WAIT_BOUND, 10)];
+    testing::assert_failures(c.into_model(), |_| false, &format!("{c:?}"), &expected);
+    // Refreshing slower than the round trip, each answer arrives before the next query leaves
+    // and is awaited: the variant passes. (At θ = 2 the refresh may fire just before the
+    // answer is delivered in the same tick, and it fails.)
+    let c = broken(3);
+    testing::assert_all_pass(c.into_model(), |_| false, &format!("{c:?}"));
 }
 
 #[test]

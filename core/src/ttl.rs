@@ -88,6 +88,11 @@ pub enum Fault {
     /// An on-demand resolver still answers from its entry in the tick the entry expires: it
     /// lives one tick longer than the TTL. Only time shows it.
     ExpiryOffByOne,
+    /// The resolver fills an empty cache only from the answer to the query it awaits, its
+    /// latest (the bug the timed check found): one that refreshes faster than the round trip
+    /// has sent another query before each answer comes back, never fills its cache, and its
+    /// reads wait for ever. Only time shows it.
+    TakeOnlyAwaitedAnswers,
 }
 
 /// Query numbers a resolver reserves in durable storage at a time: after a crash it numbers
@@ -542,7 +547,8 @@ impl Machine for Node {
                 // it is no older than what the resolver answered before one. Taking only the
                 // awaited answer would leave a resolver that refreshes faster than the round
                 // trip empty, and its reads waiting, for ever.
-                let ours = seq.wrapping_sub(r.first_seq) < r.queries();
+                let ours = seq.wrapping_sub(r.first_seq) < r.queries()
+                    && (awaited || r.fault != Fault::TakeOnlyAwaitedAnswers);
                 let fills = ours && r.cache.is_none();
                 // Otherwise an answer nobody awaits is taken only if it is newer than the
                 // cache: after a crash the cache is empty, and a late answer to a query from
@@ -848,6 +854,20 @@ mod tests {
             Err(MsgError::Stale)
         );
         assert_eq!(r, before);
+
+        // The broken variant takes only the awaited answer, so the read keeps waiting.
+        let policy = Policy::Periodic { every: Duration(3) };
+        let mut r =
+            Node::resolver_with_fault(A, policy, Duration(100), Fault::TakeOnlyAwaitedAnswers);
+        let mut out = Out::new();
+        r.on_timer(Instant(0), Timer::Refresh, &mut out);
+        r.on_command(Instant(1), Cmd::Read { id: 1 }, &mut out).expect("read");
+        r.on_timer(Instant(3), Timer::Refresh, &mut out);
+        let mut out = Out::new();
+        let answer = Msg::Answer { seq: 0, record: rec };
+        assert_eq!(r.on_message(Instant(4), A, answer, &mut out), Err(MsgError::Stale));
+        let res = r.as_resolver().expect("resolver");
+        assert_eq!((res.cached(), res.waiting(), answered(&out)), (None, 1, std::vec::Vec::new()));
     }
 
     #[test]
