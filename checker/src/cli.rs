@@ -163,9 +163,9 @@ enum CheckProtocol {
     /// Naming (MODELS.md §5): an authority whose record changes and caching resolvers that
     /// answer reads under a policy, through every order of queries, resends, answers, pushes,
     /// losses and crashes: reads never go back in time, each is answered once, and all are
-    /// answered. With --timed: how stale a read can be at worst, over every delay, held to the
-    /// bound derived for the policy. (How often a read is stale is MODELS.md §5's law, which
-    /// `simulate ttl` measures.)
+    /// answered. With --timed: how stale a read can be at worst and how long it waits, over
+    /// every delay and for ever, held to the bounds derived for the policy. (How often a read is
+    /// stale is MODELS.md §5's law, which `simulate ttl` measures.)
     Ttl {
         #[command(flatten)]
         model: TtlArgs,
