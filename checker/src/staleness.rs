@@ -23,9 +23,8 @@
 //! the lowest anything still refers to, the versions still referred to are numbered 0, 1, 2, …
 //! in order, the clock is moved back to a fixed tick (`inflight_core::ttl::Renumber`, which a
 //! core property test shows changes no behaviour), and ages stop counting two ticks past the
-//! bound. So states that differ only by how long the system
-//! has run are one state, the graph is finite and closes on itself, and a property that holds in
-//! it holds at every tick of every run.
+//! bound. So states that differ only by how long the system has run are one state, the graph is
+//! finite and closes on itself, and a property that holds in it holds at every tick of every run.
 //!
 //! A query lost or late is not part of this model (the network neither loses nor duplicates), so
 //! the resolver's resend period is set above the longest round trip and never fires.
@@ -189,17 +188,18 @@ impl StalenessCfg {
 /// The longest hop, L + J, in ticks, the model takes: message ages are a byte.
 pub const MAX_HOP: u16 = 255;
 
-/// The tick every state is at. After each tick the model shifts the clock back by one
-/// (`inflight_core::ttl::Shift`), so `now` never moves; it is 1, not 0, so that a deadline
+/// The tick every state is at. After each tick the model moves the clock back by one
+/// (`inflight_core::ttl::Renumber`), so `now` never moves; it is 1, not 0, so that a deadline
 /// already past stays before it.
 const NOW: Instant = Instant(1);
 
 /// A message on its way: ticks since it was sent, sender, message.
 pub type Flight = (u8, NodeId, Msg);
 
-/// The timed state. It holds no clock and no absolute number: query numbers and versions are
-/// shifted down to the lowest still referred to after every step, and times are ages and ticks
-/// left, so states that differ only by how long the system has run are one state.
+/// The timed state. It holds no clock and no absolute number: after every step query numbers are
+/// shifted down to the lowest still referred to and the versions still referred to are numbered
+/// 0, 1, 2, …, and times are ages and ticks left, so states that differ only by how long the
+/// system has run are one state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StalenessState {
     /// The authority (node 0) and the resolver (node 1).
