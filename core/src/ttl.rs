@@ -93,6 +93,11 @@ pub enum Fault {
     /// has sent another query before each answer comes back, never fills its cache, and its
     /// reads wait for ever. Only time shows it.
     TakeOnlyAwaitedAnswers,
+    /// The resolver sends a lost query again only once: its resend does not restart the resend
+    /// timer, so a second loss of the same query, or of its answer, leaves the reads waiting
+    /// for ever (until a periodic refresh sends a new query). Only two losses show it
+    /// (`inflight check ttl --timed --losses 2`, or `--lossy`).
+    ResendOnce,
 }
 
 /// Query numbers a resolver reserves in durable storage at a time: after a crash it numbers
@@ -605,7 +610,9 @@ impl Machine for Node {
             Timer::Retry => {
                 if let Some(seq) = r.fetching {
                     out.send(r.authority, Msg::Query { seq });
-                    out.set_timer(Timer::Retry, now + r.retry);
+                    if r.fault != Fault::ResendOnce {
+                        out.set_timer(Timer::Retry, now + r.retry);
+                    }
                 }
             }
         }
@@ -1014,6 +1021,14 @@ mod tests {
         let mut out = Out::new();
         r.on_timer(Instant(200), Timer::Retry, &mut out);
         assert!(out.as_slice().is_empty(), "nothing is out any more");
+
+        // The broken variant resends once and does not arm the timer again.
+        let policy = Policy::OnDemand { ttl: Duration(10) };
+        let mut r = Node::resolver_with_fault(A, policy, Duration(100), Fault::ResendOnce);
+        r.on_command(Instant(0), Cmd::Read { id: 1 }, &mut Out::new()).expect("read");
+        let mut out = Out::new();
+        r.on_timer(Instant(100), Timer::Retry, &mut out);
+        assert_eq!(out.as_slice(), &[Effect::Send { to: A, msg: Msg::Query { seq: 0 } }]);
     }
 
     #[test]
