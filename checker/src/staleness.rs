@@ -216,8 +216,11 @@ pub struct StalenessState {
     /// change in the same tick makes no read staler, since the version it replaces was replaced
     /// in the same tick as the one before.
     pub changed: bool,
-    /// The worst staleness of a read answered so far, in ticks, up to two more than the bound.
-    pub worst: u32,
+    /// How stale the read answered by the step that led here was, in ticks (the stalest, if it
+    /// answered several; 0 if it answered none), up to two more than the bound. Only that step's
+    /// reads: a worst-so-far would be history, and would multiply the states by every value it
+    /// can take.
+    pub read: u32,
     /// How long the read waiting for a fetch has waited, in ticks, up to one more than
     /// [`wait_bound`]; `None` when no read waits.
     pub waited: Option<u16>,
@@ -271,7 +274,7 @@ impl StalenessModel {
                 }
                 Effect::CancelTimer(timer) => s.timers.retain(|(t, _)| *t != timer),
                 Effect::Emit(Event::Answered { record, .. }) => {
-                    s.worst = s.worst.max(staleness(s, record.version)).min(self.cap());
+                    s.read = s.read.max(staleness(s, record.version)).min(self.cap());
                 }
                 Effect::Emit(Event::Changed { .. }) | Effect::Random { .. } => {}
             }
@@ -351,7 +354,7 @@ impl Model for StalenessModel {
             timers: Vec::new(),
             replaced: Vec::new(),
             changed: false,
-            worst: 0,
+            read: 0,
             waited: None,
         };
         let mut fx = Fx::default();
@@ -386,6 +389,7 @@ impl Model for StalenessModel {
 
     fn next_state(&self, s: &StalenessState, action: Step) -> Option<StalenessState> {
         let mut s = s.clone();
+        s.read = 0;
         let mut fx = Fx::default();
         match action {
             Step::Read => {
@@ -444,10 +448,10 @@ impl Model for StalenessModel {
     fn properties(&self) -> Vec<Property<Self>> {
         vec![
             Property::always(props::WITHIN_BOUND, |m: &Self, s: &StalenessState| {
-                s.worst <= m.cfg.bound()
+                s.read <= m.cfg.bound()
             }),
             Property::sometimes(props::BOUND_REACHED, |m: &Self, s: &StalenessState| {
-                s.worst == m.cfg.bound()
+                s.read == m.cfg.bound()
             }),
             Property::always(props::WAIT_BOUND, |m: &Self, s: &StalenessState| {
                 s.waited.is_none_or(|w| u32::from(w) <= m.cfg.wait_bound())
@@ -477,7 +481,10 @@ impl Model for StalenessModel {
 impl Describe for StalenessState {
     fn describe(&self) -> String {
         let mut s = String::new();
-        let _ = write!(s, "worst read so far {} tick(s) stale; now @1", self.worst);
+        s.push_str("now @1");
+        if self.read > 0 {
+            let _ = write!(s, "; the read just answered is {} tick(s) stale", self.read);
+        }
         match self.waited {
             Some(w) => writeln!(s, "; a read has waited {w} tick(s)"),
             None => writeln!(s),
@@ -535,7 +542,7 @@ pub fn worst(model: &StalenessModel) -> Worst {
         if !seen.insert(s.clone()) {
             continue;
         }
-        stale = stale.max(s.worst);
+        stale = stale.max(s.read);
         wait = wait.max(s.waited.map_or(0, u32::from));
         actions.clear();
         model.actions(&s, &mut actions);

@@ -1028,7 +1028,7 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
     assert_eq!(prop["verdict"], "violated");
     let path = prop["explorer_path"].as_str().expect("an explorer path");
     let state = explorer_states(&scenario, &[path]).remove(0);
-    assert!(state.contains("worst read so far 7 tick(s) stale"), "{state}");
+    assert!(state.contains("the read just answered is 7 tick(s) stale"), "{state}");
     // Without a clock the timing faults cannot show, and the check says where they do.
     let o = inflight(&["check", "ttl", "--fault", "expiry-off-by-one"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
