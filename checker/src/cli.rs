@@ -613,6 +613,12 @@ pub struct TtlArgs {
     /// explored [default: 1].
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=4))]
     jitter: Option<u8>,
+    /// With --timed: up to this many messages are lost, in all, at any moments (0 to 3); the
+    /// resolver resends a query after 2(L + J) + 1 ticks, and the bounds grow by what the
+    /// losses delay the answer. Not with --policy push, which never repairs a lost push
+    /// [default: 0].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
+    losses: Option<u8>,
 }
 
 /// A resolver's policy on the command line.
@@ -648,6 +654,8 @@ enum TtlFaultArg {
     /// Periodic: fills an empty cache only from the answer to its latest query, so one that
     /// refreshes faster than the round trip never answers a read.
     TakeOnlyAwaitedAnswers,
+    /// Sends a lost query again only once, so a second loss leaves its reads waiting for ever.
+    ResendOnce,
 }
 
 impl TtlArgs {
@@ -655,6 +663,11 @@ impl TtlArgs {
     fn unshown(&self) -> Option<String> {
         let timing = matches!(self.fault, TtlFaultArg::IgnoreExpiry | TtlFaultArg::ExpiryOffByOne);
         let how = match self.fault {
+            TtlFaultArg::ResendOnce => {
+                "Only a second loss of the same query, or of its answer, shows it, and a periodic \
+                 refresh makes it good: use --timed --losses 2 --policy on-demand (or no-cache), \
+                 or --lossy without --timed."
+            }
             TtlFaultArg::TakeOnlyAwaitedAnswers => {
                 "Only a periodic resolver that refreshes faster than the round trip shows it, \
                  and only under a clock: use --timed --policy periodic --ttl 1."
@@ -699,6 +712,7 @@ impl TtlArgs {
             TtlFaultArg::IgnoreExpiry => F::IgnoreExpiry,
             TtlFaultArg::ExpiryOffByOne => F::ExpiryOffByOne,
             TtlFaultArg::TakeOnlyAwaitedAnswers => F::TakeOnlyAwaitedAnswers,
+            TtlFaultArg::ResendOnce => F::ResendOnce,
         }
     }
 
@@ -717,6 +731,7 @@ impl TtlArgs {
             (self.ttl.is_some(), "--ttl"),
             (self.latency.is_some(), "--latency"),
             (self.jitter.is_some(), "--jitter"),
+            (self.losses.is_some(), "--losses"),
         ]
         .into_iter()
         .find_map(first_given)
@@ -729,17 +744,21 @@ impl TtlArgs {
             (self.reads != 2, "--reads"),
             (self.refreshes.is_some(), "--refreshes"),
             (self.network != NetworkKind::Duplicating, "--network"),
-            (self.lossy, "--lossy"),
             (self.crashes > 0, "--crashes"),
             (self.max_in_network.is_some(), "--max-in-network"),
             (self.changes.is_some(), "--changes"),
         ];
+        if self.lossy {
+            return Err("--lossy does not apply with --timed: give --losses N, the most messages \
+                        the timed check loses"
+                .into());
+        }
         if let Some(flag) = untimed.into_iter().find_map(first_given) {
             return Err(format!(
                 "{flag} does not apply with --timed, which explores one resolver that reads at \
                  any tick and a record that changes at any tick, for ever, on a network that \
-                 neither loses, duplicates nor crashes (of the options above it uses only \
-                 --policy and --fault)"
+                 neither duplicates nor crashes and loses only what --losses allows (of the \
+                 options above it uses only --policy and --fault)"
             ));
         }
         let (latency, jitter) = (self.latency.unwrap_or(2), self.jitter.unwrap_or(1));
@@ -749,6 +768,7 @@ impl TtlArgs {
             latency,
             jitter,
             fault: self.fault(),
+            losses: self.losses.unwrap_or(0),
         };
         cfg.validate().map_err(|e| format!("invalid timed ttl scenario: {e}"))?;
         Ok(cfg)
@@ -781,8 +801,10 @@ impl TtlArgs {
         let policy = self.policy.to_possible_value().map(|v| v.get_name().to_string());
         if self.timed {
             let cfg = self.timed_cfg().unwrap_or_default();
+            let losses =
+                if cfg.losses > 0 { format!(" --losses {}", cfg.losses) } else { String::new() };
             return format!(
-                "--timed --policy {} --ttl {} --latency {} --jitter {}{}",
+                "--timed --policy {} --ttl {} --latency {} --jitter {}{losses}{}",
                 policy.unwrap_or_default(),
                 cfg.ttl,
                 cfg.latency,
@@ -2067,20 +2089,36 @@ struct Hints<'a> {
 
 /// The worst staleness a timed ttl check is held to.
 fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
-    let formula = inflight_checker::staleness::formula(cfg.policy);
-    let ticks = cfg.bound();
-    let wait = cfg.wait_bound();
+    let (formula, wait_formula) = (cfg.formula(), cfg.wait_formula());
+    let (ticks, wait) = (cfg.bound(), cfg.wait_bound());
+    let losses = if cfg.losses == 0 {
+        String::new()
+    } else {
+        format!(
+            ", up to {} lost (D = {} ticks: the resend that gets through goes out that \
+             long after the first query, with a resend every R = 2(L + J) + 1 = {} ticks{})",
+            match cfg.losses {
+                1 => "1 message".to_string(),
+                k => format!("{k} messages"),
+            },
+            cfg.delay(),
+            inflight_checker::staleness::resend_period(cfg.latency, cfg.jitter),
+            if cfg.policy == PolicyKind::Periodic { " and a refresh every θ" } else { "" }
+        )
+    };
     let text = format!(
-        "worst case derived for this policy (inflight_checker::staleness::bound, from MODELS.md \
-         §5's policies): a read is at most {formula} = {} ticks stale, and waits at most 2(L + \
-         J) = {wait} ticks, with θ = {}, L = {}, J = {}; explored for ever, with any number of \
-         changes",
-        ticks, cfg.ttl, cfg.latency, cfg.jitter
+        "worst case derived for this policy (inflight_checker::staleness::bound and delay, from \
+         MODELS.md §5's policies): a read is at most {formula} = {ticks} ticks stale, and waits \
+         at most {wait_formula} = {wait} ticks, with θ = {}, L = {}, J = {}{losses}; explored for \
+         ever, with any number of changes",
+        cfg.ttl, cfg.latency, cfg.jitter
     );
     let value = json!({
         "ticks": ticks,
         "formula": formula,
-        "wait": { "ticks": wait, "formula": "2(L + J)" },
+        "wait": { "ticks": wait, "formula": wait_formula },
+        "losses": cfg.losses,
+        "delay": cfg.delay(),
     });
     (value, text)
 }

@@ -5,8 +5,8 @@
 //! - [`pipeline`]: the windowed pipelining model built from [`pipeline::PipelineCfg`].
 //! - [`stage`]: the capped line of stages built from [`stage::StageCfg`].
 //! - [`ttl`]: an authority and its caching resolvers built from [`ttl::TtlCfg`].
-//! - [`staleness`]: how stale a read can be and how long it waits, over every delay, for ever,
-//!   from [`staleness::StalenessCfg`].
+//! - [`staleness`]: how stale a read can be and how long it waits, over every delay and up to k
+//!   losses, for ever, from [`staleness::StalenessCfg`].
 //! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
 //! - [`shortest`]: shortest counterexamples by breadth-first search (stateright's are not).
 //!

@@ -26,8 +26,11 @@
 //! bound. So states that differ only by how long the system has run are one state, the graph is
 //! finite and closes on itself, and a property that holds in it holds at every tick of every run.
 //!
-//! A query lost or late is not part of this model (the network neither loses nor duplicates), so
-//! the resolver's resend period is set above the longest round trip and never fires.
+//! **Losses.** With [`StalenessCfg::losses`] = k, up to k messages are lost in all, any of them
+//! (a query or an answer) at any moment; the network never duplicates. The resolver sends
+//! a query again R = [`resend_period`] ticks after it, one more than the longest round trip, so
+//! a resend is never spurious. The bounds then grow by [`delay`], exactly. Without losses the
+//! resend never fires.
 
 use crate::replication::CfgError;
 use crate::report::Describe;
@@ -44,20 +47,23 @@ pub const AUTHORITY: NodeId = NodeId(0);
 pub const RESOLVER: NodeId = NodeId(1);
 /// The property names, shared by tests and the CLI.
 pub mod props {
-    /// Always: no read is staler than [`super::bound`].
+    /// Always: no read is staler than [`super::StalenessCfg::bound`].
     pub const WITHIN_BOUND: &str = "no read is staler than the bound";
-    /// Sometimes: a read exactly as stale as [`super::bound`] (so the bound is tight).
+    /// Sometimes: a read exactly as stale as [`super::StalenessCfg::bound`] (so the bound is
+    /// tight).
     pub const BOUND_REACHED: &str = "a read is exactly as stale as the bound (reachable)";
-    /// Always: no read waits longer than [`super::wait_bound`], a round trip.
-    pub const WAIT_BOUND: &str = "no read waits longer than a round trip, 2(L + J)";
-    /// Sometimes: a read waits exactly [`super::wait_bound`] (so it is tight).
-    pub const WAIT_REACHED: &str = "a read waits a whole round trip (reachable)";
+    /// Always: no read waits longer than [`super::StalenessCfg::wait_bound`]: a round trip,
+    /// 2(L + J), plus what losses add.
+    pub const WAIT_BOUND: &str = "no read waits longer than the wait bound";
+    /// Sometimes: a read waits exactly [`super::StalenessCfg::wait_bound`] (so it is tight).
+    pub const WAIT_REACHED: &str = "a read waits exactly the wait bound (reachable)";
 }
 
-/// The longest a read waits for its answer, in ticks, under any policy: a round trip at its
-/// slowest, 2(L + J). A read the cache cannot answer waits for the fetch out, or starts one,
-/// and the answer to it comes back within 2(L + J); under the periodic and push policies the
-/// first query goes out at the start, and a read before its answer waits for it. (A resolver
+/// The longest a read waits for its answer, in ticks, under any policy and without losses (see
+/// [`delay`] for what they add): a round trip at its slowest, 2(L + J). A read the cache cannot
+/// answer waits for the fetch out, or starts one, and the answer to it comes back within
+/// 2(L + J); under the periodic and push policies the first query goes out at the start, and a
+/// read before its answer waits for it. (A resolver
 /// that took only the answer to its latest query waited for ever once it refreshed faster than
 /// that: `Fault::TakeOnlyAwaitedAnswers`.)
 pub fn wait_bound(latency: u8, jitter: u8) -> u32 {
@@ -77,6 +83,9 @@ pub struct StalenessCfg {
     pub jitter: u8,
     /// The resolver's variant.
     pub fault: Fault,
+    /// At most this many messages are lost, in all, at any moments (0: none). The resolver
+    /// sends a query again [`resend_period`] ticks after it, if no answer has come.
+    pub losses: u8,
 }
 
 impl Default for StalenessCfg {
@@ -88,13 +97,15 @@ impl Default for StalenessCfg {
             latency: 2,
             jitter: 1,
             fault: Fault::None,
+            losses: 0,
         }
     }
 }
 
 /// The worst staleness, in ticks, of a read from a correct resolver under `policy`, with TTL or
 /// refresh period θ = `ttl`, L = `latency` ticks per hop and J = `jitter`, over every delay in
-/// [L, L + J] and every moment of reads and changes.
+/// [L, L + J] and every moment of reads and changes, without losses (see [`delay`] for what
+/// they add).
 ///
 /// Derived here from the policies of MODELS.md §5 (which gives the probability of a stale read
 /// under Poisson changes, not its worst age) and the resolver's contract in `inflight_core::ttl`;
@@ -136,6 +147,37 @@ pub fn formula(policy: PolicyKind) -> &'static str {
     }
 }
 
+/// D, what `losses` lost messages add, in ticks, to the longest wait under `policy` and, for
+/// the periodic policy, to the worst staleness (the other policies' worst staleness does not
+/// grow, as below). Push takes no losses ([`StalenessCfg::validate`]).
+///
+/// A lost query, or a lost answer, is made good by the next query the resolver sends: its resend
+/// R = [`resend_period`] ticks later, or under the periodic policy the next refresh if that comes
+/// first (a refresh sends a new query and restarts the resend timer). So after a query sent at
+/// tick 0, the resolver sends again at R, 2R, … until the next refresh at θ, then at θ + R, …:
+/// m = ⌈θ/R⌉ queries a period. With k losses the query that gets through is the k-th after the
+/// first, sent D(k) = ⌊k/m⌋θ + (k mod m)R ticks after it; without refreshes D(k) = kR. Its
+/// answer comes back within 2(L + J) of it, as the first query's would have without losses, so:
+///
+/// - every policy's read waits at most 2(L + J) + D(k);
+/// - a periodic resolver's record may be D(k) staler: θ + L + 2J + D(k);
+/// - an on-demand or no-cache resolver's read is as stale as without losses at worst: a record
+///   is cached, or handed to a waiting read, only when an answer arrives, and an answer is at
+///   most L + J old whichever query it answers.
+///
+/// The checker confirms every one exactly (`inflight check ttl --timed --losses k`).
+pub fn delay(policy: PolicyKind, ttl: u8, latency: u8, jitter: u8, losses: u8) -> u32 {
+    let (k, r) = (u32::from(losses), resend_period(latency, jitter));
+    match policy {
+        PolicyKind::Periodic => {
+            let theta = u32::from(ttl).max(1);
+            let m = theta.div_ceil(r);
+            k / m * theta + k % m * r
+        }
+        _ => k * r,
+    }
+}
+
 impl StalenessCfg {
     /// Checks that the scenario can be built.
     pub fn validate(&self) -> Result<(), CfgError> {
@@ -146,6 +188,15 @@ impl StalenessCfg {
         if self.ttl == 0 && matches!(self.policy, PolicyKind::OnDemand | PolicyKind::Periodic) {
             return bad("ttl 0: a TTL or refresh period is at least 1 tick".into());
         }
+        if self.losses > MAX_LOSSES {
+            return bad(format!("{} losses: at most {MAX_LOSSES} here", self.losses));
+        }
+        if self.losses > 0 && self.policy == PolicyKind::Push {
+            return bad("push has no acknowledgement and no refresh, so a lost push is never \
+                 repaired and a read may be stale for ever: losses are outside what it promises \
+                 (use periodic, on-demand or no-cache)"
+                .into());
+        }
         if u16::from(self.latency) + u16::from(self.jitter) > MAX_HOP {
             return bad(format!(
                 "latency {} + jitter {}: a hop takes at most {MAX_HOP} ticks here",
@@ -155,14 +206,41 @@ impl StalenessCfg {
         Ok(())
     }
 
-    /// [`bound`] for this scenario.
+    /// The worst staleness in ticks for this scenario: [`bound`], plus [`delay`] for a
+    /// periodic resolver that may lose messages.
     pub fn bound(&self) -> u32 {
-        bound(self.policy, self.ttl, self.latency, self.jitter)
+        let lossless = bound(self.policy, self.ttl, self.latency, self.jitter);
+        match self.policy {
+            PolicyKind::Periodic => lossless + self.delay(),
+            _ => lossless,
+        }
     }
 
-    /// [`wait_bound`] for this scenario.
+    /// The longest wait in ticks for this scenario: [`wait_bound`] plus [`delay`].
     pub fn wait_bound(&self) -> u32 {
-        wait_bound(self.latency, self.jitter)
+        wait_bound(self.latency, self.jitter) + self.delay()
+    }
+
+    /// [`delay`] for this scenario: 0 without losses.
+    pub fn delay(&self) -> u32 {
+        delay(self.policy, self.ttl, self.latency, self.jitter, self.losses)
+    }
+
+    /// [`StalenessCfg::bound`] written out, for reports: [`formula`], plus "D" with losses.
+    pub fn formula(&self) -> String {
+        match (self.policy, self.losses) {
+            (PolicyKind::Periodic, 1..) => format!("{} + D", formula(self.policy)),
+            _ => formula(self.policy).to_string(),
+        }
+    }
+
+    /// [`StalenessCfg::wait_bound`] written out, for reports.
+    pub fn wait_formula(&self) -> &'static str {
+        if self.losses == 0 {
+            "2(L + J)"
+        } else {
+            "2(L + J) + D"
+        }
     }
 
     /// Builds the model. Panics on an invalid configuration (call [`StalenessCfg::validate`]
@@ -187,6 +265,15 @@ impl StalenessCfg {
 
 /// The longest hop, L + J, in ticks, the model takes: message ages are a byte.
 pub const MAX_HOP: u16 = 255;
+
+/// The most losses the model takes ([`StalenessCfg::losses`]).
+pub const MAX_LOSSES: u8 = 3;
+
+/// R, the resolver's resend period in ticks: one more than the longest round trip, 2(L + J) + 1,
+/// so that it sends a query again only when the query or its answer was lost.
+pub fn resend_period(latency: u8, jitter: u8) -> u32 {
+    wait_bound(latency, jitter) + 1
+}
 
 /// The tick every state is at. After each tick the model moves the clock back by one
 /// (`inflight_core::ttl::Renumber`), so `now` never moves; it is 1, not 0, so that a deadline
@@ -224,6 +311,8 @@ pub struct StalenessState {
     /// How long the read waiting for a fetch has waited, in ticks, up to one more than
     /// [`wait_bound`]; `None` when no read waits.
     pub waited: Option<u16>,
+    /// Messages lost so far, up to [`StalenessCfg::losses`].
+    pub lost: u8,
 }
 
 /// What can happen next.
@@ -235,6 +324,9 @@ pub enum Step {
     Change,
     /// This message, sent this many ticks ago, is delivered.
     Deliver(Flight),
+    /// This message, just sent, is lost. (Losing it later changes nothing a node sees, so
+    /// only a message of age 0 is lost: the same runs in fewer states.)
+    Lose(Flight),
     /// The resolver's timer fires.
     Fire(Timer),
     /// The clock advances one tick.
@@ -316,10 +408,6 @@ impl StalenessModel {
         s.flights.sort();
     }
 
-    fn resend_period(&self) -> Duration {
-        Duration(2 * (u64::from(self.cfg.latency) + u64::from(self.cfg.jitter)) + 1)
-    }
-
     fn must_happen_first(&self, s: &StalenessState) -> bool {
         let last = self.cfg.latency.saturating_add(self.cfg.jitter);
         s.flights.iter().any(|f| f.0 >= last) || s.timers.iter().any(|t| t.1 == 0)
@@ -345,7 +433,7 @@ impl Model for StalenessModel {
         let resolver = Node::resolver_with_fault(
             AUTHORITY,
             self.cfg.policy(),
-            self.resend_period(),
+            Duration(u64::from(resend_period(self.cfg.latency, self.cfg.jitter))),
             self.cfg.fault,
         );
         let mut s = StalenessState {
@@ -356,6 +444,7 @@ impl Model for StalenessModel {
             changed: false,
             read: 0,
             waited: None,
+            lost: 0,
         };
         let mut fx = Fx::default();
         s.nodes[1].on_start(NOW, &mut fx);
@@ -375,6 +464,13 @@ impl Model for StalenessModel {
             // Equal flights are one choice.
             if f.0 >= self.cfg.latency && (i == 0 || s.flights[i - 1] != *f) {
                 actions.push(Step::Deliver(*f));
+            }
+        }
+        if s.lost < self.cfg.losses {
+            for (i, f) in s.flights.iter().enumerate() {
+                if f.0 == 0 && (i == 0 || s.flights[i - 1] != *f) {
+                    actions.push(Step::Lose(*f));
+                }
             }
         }
         for &(t, left) in &s.timers {
@@ -413,6 +509,11 @@ impl Model for StalenessModel {
                 if s.nodes[to.0 as usize].on_message(NOW, from, msg, &mut fx).is_ok() {
                     self.apply(&mut s, to, fx);
                 }
+            }
+            Step::Lose(flight) => {
+                let i = s.flights.iter().position(|f| *f == flight)?;
+                s.flights.remove(i);
+                s.lost += 1;
             }
             Step::Fire(t) => {
                 s.timers.retain(|(x, _)| *x != t);
@@ -469,6 +570,10 @@ impl Model for StalenessModel {
             Step::Deliver((age, from, msg)) => {
                 let to = if *from == AUTHORITY { RESOLVER } else { AUTHORITY };
                 format!("{from:?} -> {to:?}: {msg:?} arrives after {age} tick(s)")
+            }
+            Step::Lose((_, from, msg)) => {
+                let to = if *from == AUTHORITY { RESOLVER } else { AUTHORITY };
+                format!("{from:?} -> {to:?}: {msg:?} is lost")
             }
             Step::Fire(t) => format!("the resolver's {t:?} timer fires"),
             Step::Tick => "one tick passes".into(),

@@ -1014,7 +1014,8 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
     assert_eq!(v["bound"]["formula"], "θ + L + J − 1");
     // And a read waits at most a round trip, 2(L + J) = 6 ticks, which is reached.
     assert_eq!(v["bound"]["wait"]["ticks"].as_u64(), Some(6));
-    let wait = property(&v, |p| p["name"] == "a read waits a whole round trip (reachable)");
+    assert_eq!(v["bound"]["wait"]["formula"], "2(L + J)");
+    let wait = property(&v, |p| p["name"] == "a read waits exactly the wait bound (reachable)");
     assert_eq!(wait["verdict"], "reachable");
     // Push races its subscription: L + 2J.
     let o = inflight(&["check", "ttl", "--timed", "--policy", "push", "--jitter", "2"]);
@@ -1044,9 +1045,43 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
     let scenario = ["--timed", "--policy", "periodic", "--ttl", "1", "--latency", "1"];
     let fault = ["--fault", "take-only-awaited-answers", "--json"];
     let v = json(&inflight(&[&["check", "ttl"], &scenario[..], &fault[..]].concat()));
-    let wait = property(&v, |p| p["name"] == "no read waits longer than a round trip, 2(L + J)");
+    let wait = property(&v, |p| p["name"] == "no read waits longer than the wait bound");
     assert_eq!(wait["verdict"], "violated");
+    // Two losses: a periodic resolver with θ = 5, L = 1, J = 0 resends every R = 3 ticks, so
+    // the query that gets through goes out at the refresh, D = 5 ticks after the first.
+    let lossy = ["--timed", "--policy", "periodic", "--ttl", "5", "--latency", "1", "--jitter"];
+    let v = json(&inflight(
+        &[&["check", "ttl"], &lossy[..], &["0", "--losses", "2", "--json"]].concat(),
+    ));
+    assert_eq!(v["passed"].as_bool(), Some(true), "{v}");
+    assert_eq!((v["bound"]["losses"].as_u64(), v["bound"]["delay"].as_u64()), (Some(2), Some(5)));
+    assert_eq!(
+        (v["bound"]["ticks"].as_u64(), v["bound"]["formula"].as_str()),
+        (Some(11), Some("θ + L + 2J + D"))
+    );
+    assert_eq!(v["bound"]["wait"]["ticks"].as_u64(), Some(7));
+    // A resolver that resends only once: one loss is made good, a second leaves a read
+    // waiting, and the check says so.
+    let o = inflight(&["check", "ttl", "--timed", "--losses", "1", "--fault", "resend-once"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("use --timed --losses 2"), "{}", stdout(&o));
+    let scenario = ["ttl", "--timed", "--losses", "2", "--fault", "resend-once"];
+    let o = inflight(&[&["check"], &scenario[..], &["--json"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let wait = property(&json(&o), |p| p["name"] == "no read waits longer than the wait bound");
+    assert_eq!(wait["verdict"], "violated");
+    // The explorer walks the two losses to the read still waiting, one tick past 2(L + J) + D.
+    let steps: Vec<String> =
+        wait["path"].as_array().expect("steps").iter().map(|s| s.to_string()).collect();
+    assert_eq!(steps.iter().filter(|s| s.contains("is lost")).count(), 2, "{steps:?}");
+    let path = wait["explorer_path"].as_str().expect("an explorer path");
+    let state = explorer_states(&scenario, &[path]).remove(0);
+    assert!(state.contains("a read has waited 21 tick(s)"), "{state}");
     assert_usage_errors(&[
+        (&["check", "ttl", "--losses", "1"], "--losses applies only with --timed"),
+        (&["check", "ttl", "--timed", "--lossy"], "give --losses N"),
+        (&["check", "ttl", "--timed", "--losses", "4"], "--losses"),
+        (&["check", "ttl", "--timed", "--policy", "push", "--losses", "1"], "never repaired"),
         (&["check", "ttl", "--ttl", "3"], "--ttl applies only with --timed"),
         (&["check", "ttl", "--timed", "--crashes", "1"], "--crashes does not apply"),
         (&["check", "ttl", "--timed", "--ttl", "0"], "--ttl"),

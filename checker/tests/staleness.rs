@@ -4,7 +4,8 @@
 //! it. One thread, BFS.
 
 use inflight_checker::staleness::{
-    bound, props, wait_bound, worst, StalenessCfg, StalenessModel, StalenessState, Step,
+    bound, delay, props, resend_period, wait_bound, worst, StalenessCfg, StalenessModel,
+    StalenessState, Step,
 };
 use inflight_checker::testing;
 use inflight_checker::ttl::{PolicyKind, TtlCfg};
@@ -60,8 +61,9 @@ fn time_always_passes_so_every_tick_of_every_run_is_explored() {
     // The graph is finite because states hold no clock: a state from which the clock could
     // never advance again would end every run through it, and "for ever" would be vacuous.
     // From every state, steps within the tick must lead to one where a tick may pass.
-    for policy in POLICIES {
-        let model = StalenessCfg { policy, ttl: 3, ..Default::default() }.into_model();
+    let lossy = [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Periodic].map(|p| (p, 1));
+    for (policy, losses) in POLICIES.map(|p| (p, 0)).into_iter().chain(lossy) {
+        let model = StalenessCfg { policy, ttl: 3, losses, ..Default::default() }.into_model();
         let (states, edges) = graph(&model);
         let mut passes: HashSet<usize> = (0..states.len())
             .filter(|&i| edges[i].iter().any(|&(step, _)| step == Step::Tick))
@@ -77,12 +79,12 @@ fn time_always_passes_so_every_tick_of_every_run_is_explored() {
             passes.extend(more);
         }
         let stuck: Vec<_> = (0..states.len()).filter(|i| !passes.contains(i)).collect();
-        assert!(stuck.is_empty(), "{policy:?}: time stops in {:?}", states[stuck[0]]);
+        assert!(stuck.is_empty(), "{policy:?} {losses}: time stops in {:?}", states[stuck[0]]);
         // And the graph closes on itself: some tick leads back to a state already seen, so
         // runs go on for ever within it.
         let back = (0..states.len())
             .any(|i| edges[i].iter().any(|&(step, j)| step == Step::Tick && j <= i));
-        assert!(back, "{policy:?}: no tick returns to an earlier state");
+        assert!(back, "{policy:?} {losses}: no tick returns to an earlier state");
     }
 }
 
@@ -138,6 +140,7 @@ fn a_resolver_that_takes_only_its_latest_answer_leaves_reads_waiting_for_ever() 
         latency: 1,
         jitter: 0,
         fault: Fault::TakeOnlyAwaitedAnswers,
+        losses: 0,
     };
     let c = broken(1);
     let expected = [(props::BOUND_REACHED, 0), (props::WAIT_BOUND, 10)];
@@ -163,10 +166,110 @@ fn only_time_shows_the_timing_faults() {
 }
 
 #[test]
+fn losses_delay_reads_by_exactly_d_and_only_the_periodic_record_grows_staler() {
+    // k losses delay the query that gets through by D(k) (staleness::delay): the explored
+    // worst wait must be 2(L + J) + D and the worst staleness the lossless bound, plus D for a
+    // periodic resolver. θ from 1 to 8 against R = 2(L + J) + 1 from 3 to 7 covers a refresh
+    // before the first resend (θ ≤ R), resends within a period (θ > R) and both in one run.
+    for policy in [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Periodic] {
+        for latency in 1..=2u8 {
+            for jitter in 0..=1u8 {
+                for ttl in [1u8, 2, 3, 5, 8] {
+                    if policy == PolicyKind::NoCache && ttl != 1 {
+                        continue; // θ is unused
+                    }
+                    if policy == PolicyKind::Periodic && ttl == 1 && latency + jitter == 3 {
+                        // A query every tick, each answered up to 6 ticks later: 0.5 and 1.1
+                        // million states with one and two losses at L = 2, J = 1, 6 s, where
+                        // the rest of the sweep takes 2. θ = 1 is covered at L + J ≤ 2.
+                        continue;
+                    }
+                    for losses in 1..=2u8 {
+                        let cfg = StalenessCfg {
+                            policy,
+                            ttl,
+                            latency,
+                            jitter,
+                            losses,
+                            ..Default::default()
+                        };
+                        let w = worst(&cfg.into_model());
+                        let d = delay(policy, ttl, latency, jitter, losses);
+                        let grows = if policy == PolicyKind::Periodic { d } else { 0 };
+                        assert_eq!(w.stale, bound(policy, ttl, latency, jitter) + grows, "{cfg:?}");
+                        assert_eq!(w.wait, wait_bound(latency, jitter) + d, "{cfg:?}");
+                        assert!(d > 0, "{cfg:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_delay_of_k_losses_is_the_kth_query_after_the_first() {
+    // Worked by hand from the schedule of queries after one sent at tick 0: resends every R,
+    // restarted by a refresh every θ (periodic).
+    assert_eq!(resend_period(1, 0), 3);
+    assert_eq!(resend_period(2, 1), 7);
+    let periodic = |ttl, l, j, k| delay(PolicyKind::Periodic, ttl, l, j, k);
+    // R = 3. θ = 1: refreshes at 1, 2 come first. θ = 5: a resend at 3, then the refresh at 5.
+    // θ = 8: resends at 3 and 6, the refresh at 8. θ = 3: the refresh and the resend coincide.
+    assert_eq!([periodic(1, 1, 0, 1), periodic(1, 1, 0, 2)], [1, 2]);
+    assert_eq!([periodic(5, 1, 0, 1), periodic(5, 1, 0, 2), periodic(5, 1, 0, 3)], [3, 5, 8]);
+    assert_eq!([periodic(8, 1, 0, 2), periodic(8, 1, 0, 3)], [6, 8]);
+    assert_eq!(periodic(3, 1, 0, 2), 6);
+    // Without refreshes, every loss costs a whole resend period.
+    assert_eq!(delay(PolicyKind::OnDemand, 8, 2, 1, 2), 14);
+    assert_eq!(delay(PolicyKind::NoCache, 1, 2, 1, 3), 21);
+    assert_eq!(delay(PolicyKind::OnDemand, 8, 2, 1, 0), 0);
+}
+
+#[test]
+fn losses_are_explored_with_pinned_state_counts() {
+    let counts: Vec<usize> = [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Periodic]
+        .into_iter()
+        .map(|policy| {
+            let cfg = StalenessCfg { policy, ttl: 6, losses: 2, ..Default::default() };
+            let states = testing::assert_all_pass(cfg.into_model(), |_| false, &format!("{cfg:?}"));
+            assert_eq!(states, worst(&cfg.into_model()).states, "{cfg:?}");
+            states
+        })
+        .collect();
+    assert_eq!(counts, [1990, 4325, 9001]);
+}
+
+#[test]
+fn a_resolver_that_resends_only_once_leaves_a_read_waiting_after_two_losses() {
+    let cfg = |policy, losses| StalenessCfg {
+        policy,
+        losses,
+        fault: Fault::ResendOnce,
+        ..Default::default()
+    };
+    // Query lost, its one resend lost: the read waits past 2(L + J) + D = 20 ticks.
+    for policy in [PolicyKind::NoCache, PolicyKind::OnDemand] {
+        let c = cfg(policy, 2);
+        let expected = [(props::WAIT_BOUND, 25)];
+        testing::assert_failures(c.into_model(), |_| false, &format!("{c:?}"), &expected);
+        // One loss is made good by the one resend.
+        let c = cfg(policy, 1);
+        testing::assert_all_pass(c.into_model(), |_| false, &format!("{c:?}"));
+    }
+    // A periodic resolver's next refresh sends a new query, which makes the second loss good.
+    let c = cfg(PolicyKind::Periodic, 2);
+    testing::assert_all_pass(c.into_model(), |_| false, &format!("{c:?}"));
+}
+
+#[test]
 fn scenarios_that_cannot_be_timed_are_refused() {
     let refused = |cfg: StalenessCfg| cfg.validate().expect_err("refused").to_string();
     assert!(refused(StalenessCfg { latency: 0, ..Default::default() }).contains("latency 0"));
     assert!(refused(StalenessCfg { ttl: 0, ..Default::default() }).contains("ttl 0"));
     let long = StalenessCfg { latency: 200, jitter: 100, ..Default::default() };
     assert!(refused(long).contains("at most 255 ticks"), "{}", refused(long));
+    let lost_push = StalenessCfg { policy: PolicyKind::Push, losses: 1, ..Default::default() };
+    assert!(refused(lost_push).contains("a lost push is never repaired"), "{}", refused(lost_push));
+    let many = StalenessCfg { losses: 4, ..Default::default() };
+    assert!(refused(many).contains("at most 3"), "{}", refused(many));
 }
