@@ -2095,8 +2095,8 @@ fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
         String::new()
     } else {
         format!(
-            ", up to {} lost (D = {} ticks: the resend that gets through goes out that \
-             long after the first query, with a resend every R = 2(L + J) + 1 = {} ticks{})",
+            ", up to {} lost (D = {} ticks: the query that gets through goes out that long \
+             after the first, with a resend every R = 2(L + J) + 1 = {} ticks{})",
             match cfg.losses {
                 1 => "1 message".to_string(),
                 k => format!("{k} messages"),
