@@ -181,10 +181,10 @@ fn losses_delay_reads_by_exactly_d_and_only_the_periodic_record_grows_staler() {
                     if policy == PolicyKind::Periodic && ttl == 1 && latency + jitter == 3 {
                         // A query every tick, each answered up to 6 ticks later: 0.5 and 1.1
                         // million states with one and two losses at L = 2, J = 1, 6 s, where
-                        // the rest of the sweep takes 2. θ = 1 is covered at L + J ≤ 2.
+                        // the rest of the sweep takes 3. θ = 1 is covered at L + J ≤ 2.
                         continue;
                     }
-                    for losses in 1..=2u8 {
+                    for losses in 1..=3u8 {
                         let cfg = StalenessCfg {
                             policy,
                             ttl,
