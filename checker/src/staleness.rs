@@ -309,7 +309,7 @@ pub struct StalenessState {
     /// can take.
     pub read: u32,
     /// How long the read waiting for a fetch has waited, in ticks, up to one more than
-    /// [`wait_bound`]; `None` when no read waits.
+    /// [`StalenessCfg::wait_bound`]; `None` when no read waits.
     pub waited: Option<u16>,
     /// Messages lost so far, up to [`StalenessCfg::losses`].
     pub lost: u8,
@@ -627,9 +627,9 @@ impl Describe for StalenessState {
 /// The worst of every read in the whole explored graph, from [`worst`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Worst {
-    /// The stalest read, in ticks (counted up to two past [`bound`]).
+    /// The stalest read, in ticks (counted up to two past [`StalenessCfg::bound`]).
     pub stale: u32,
-    /// The longest wait of a read, in ticks (counted up to one past [`wait_bound`]).
+    /// The longest wait of a read, in ticks (counted up to one past [`StalenessCfg::wait_bound`]).
     pub wait: u32,
     /// The states explored.
     pub states: usize,
