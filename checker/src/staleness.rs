@@ -252,7 +252,8 @@ impl StalenessCfg {
         StalenessModel { cfg: self }
     }
 
-    fn policy(&self) -> Policy {
+    /// The core resolver's policy for this scenario, θ = `ttl` ticks where it has one.
+    pub fn policy(&self) -> Policy {
         let theta = Duration(u64::from(self.ttl));
         match self.policy {
             PolicyKind::OnDemand => Policy::OnDemand { ttl: theta },

@@ -10,7 +10,7 @@
 use inflight_checker::staleness::{resend_period, StalenessCfg};
 use inflight_checker::ttl::PolicyKind;
 use inflight_core::rng::SplitMix64;
-use inflight_core::ttl::{Cmd, CmdError, Event, Node, Policy};
+use inflight_core::ttl::{Cmd, CmdError, Event, Node};
 use inflight_core::{Duration, Instant, NodeId};
 use inflight_models::sim::{Client, LinkSpec, Sim};
 use proptest::prelude::*;
@@ -75,15 +75,8 @@ fn simulate(
     ticks: u64,
     seed: u64,
 ) -> Run {
-    let theta = Duration(u64::from(cfg.ttl));
-    let policy = match cfg.policy {
-        PolicyKind::OnDemand => Policy::OnDemand { ttl: theta },
-        PolicyKind::Periodic => Policy::Periodic { every: theta },
-        PolicyKind::Push => Policy::Push,
-        PolicyKind::NoCache => Policy::NoCache,
-    };
     let retry = Duration(u64::from(resend_period(cfg.latency, cfg.jitter)));
-    let nodes = vec![Node::authority(0), Node::resolver(NodeId(0), policy, retry)];
+    let nodes = vec![Node::authority(0), Node::resolver(NodeId(0), cfg.policy(), retry)];
     let mut link = LinkSpec::latency_only(Duration(u64::from(cfg.latency)));
     link.jitter = Duration(u64::from(cfg.jitter));
     link.loss_ppm = loss_ppm;
