@@ -561,7 +561,8 @@ impl StageArgs {
 pub struct TtlArgs {
     /// How the resolvers keep their cache: on-demand (fetch on a miss; in an untimed model an
     /// entry never expires), periodic (refresh on a timer), push (the authority pushes every
-    /// change) or no-cache (fetch on every read).
+    /// change), push-renew (push, and subscribe again on a timer, so a lost push is made good)
+    /// or no-cache (fetch on every read).
     #[arg(long, value_enum, default_value_t = TtlPolicyArg::OnDemand)]
     policy: TtlPolicyArg,
     /// Resolvers (1 to 3).
@@ -583,7 +584,7 @@ pub struct TtlArgs {
     #[arg(long, default_value = "duplicating", value_parser = network)]
     network: NetworkKind,
     /// The network may also drop any message (not with --policy push, which never repairs a
-    /// lost push).
+    /// lost push: use push-renew).
     #[arg(long)]
     lossy: bool,
     /// Nodes that may be down at once; a crashed resolver loses its cache and its waiting
@@ -602,8 +603,8 @@ pub struct TtlArgs {
     /// of the options above).
     #[arg(long)]
     timed: bool,
-    /// With --timed: θ, the TTL (on-demand) or the refresh period (periodic), in ticks
-    /// [default: 4].
+    /// With --timed: θ, the TTL (on-demand), the refresh period (periodic) or the renewal
+    /// period (push-renew), in ticks [default: 4].
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=32))]
     ttl: Option<u8>,
     /// With --timed: ticks per hop, L [default: 2].
@@ -615,8 +616,8 @@ pub struct TtlArgs {
     jitter: Option<u8>,
     /// With --timed: up to this many messages are lost, in all, at any moments (0 to 3); the
     /// resolver resends a query after 2(L + J) + 1 ticks, and the bounds grow by what the
-    /// losses delay the answer. Not with --policy push, which never repairs a lost push
-    /// [default: 0].
+    /// losses delay the answer. Not with --policy push, which never repairs a lost push (use
+    /// push-renew) [default: 0].
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
     losses: Option<u8>,
 }
@@ -630,6 +631,8 @@ enum TtlPolicyArg {
     Periodic,
     /// The authority pushes every change.
     Push,
+    /// Push, and subscribe again every θ: the authority answers with the record.
+    PushRenew,
     /// Fetch on every read.
     NoCache,
 }
@@ -656,6 +659,8 @@ enum TtlFaultArg {
     TakeOnlyAwaitedAnswers,
     /// Sends a lost query again only once, so a second loss leaves its reads waiting for ever.
     ResendOnce,
+    /// Push-renew: subscribes again only once, so a push lost after that is never made good.
+    RenewOnce,
 }
 
 impl TtlArgs {
@@ -667,6 +672,13 @@ impl TtlArgs {
                 "Only a second loss of the same query, or of its answer, shows it, and a periodic \
                  refresh makes it good: use --timed --losses 2 --policy on-demand (or no-cache), \
                  or --lossy without --timed."
+            }
+            TtlFaultArg::RenewOnce if self.policy != TtlPolicyArg::PushRenew => {
+                "It is a renewing push resolver's fault: use --policy push-renew --lossy, or \
+                 --policy push-renew --timed --losses 1."
+            }
+            TtlFaultArg::RenewOnce => {
+                "Only a lost push shows it: add --lossy, or --timed --losses 1."
             }
             TtlFaultArg::TakeOnlyAwaitedAnswers => {
                 "Only a periodic resolver that refreshes faster than the round trip shows it, \
@@ -713,6 +725,7 @@ impl TtlArgs {
             TtlFaultArg::ExpiryOffByOne => F::ExpiryOffByOne,
             TtlFaultArg::TakeOnlyAwaitedAnswers => F::TakeOnlyAwaitedAnswers,
             TtlFaultArg::ResendOnce => F::ResendOnce,
+            TtlFaultArg::RenewOnce => F::RenewOnce,
         }
     }
 
@@ -721,6 +734,7 @@ impl TtlArgs {
             TtlPolicyArg::OnDemand => PolicyKind::OnDemand,
             TtlPolicyArg::Periodic => PolicyKind::Periodic,
             TtlPolicyArg::Push => PolicyKind::Push,
+            TtlPolicyArg::PushRenew => PolicyKind::PushRenew,
             TtlPolicyArg::NoCache => PolicyKind::NoCache,
         }
     }
@@ -2103,7 +2117,15 @@ fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
             },
             cfg.delay(),
             inflight_checker::staleness::resend_period(cfg.latency, cfg.jitter),
-            if cfg.policy == PolicyKind::Periodic { " and a refresh every θ" } else { "" }
+            match cfg.policy {
+                PolicyKind::Periodic => " and a refresh every θ".to_string(),
+                PolicyKind::PushRenew => format!(
+                    "; a lost push is made good by a renewal, one every θ, and each loss costs \
+                     one: kθ = {} ticks more staleness",
+                    inflight_checker::staleness::renewal_delay(cfg.ttl, cfg.losses)
+                ),
+                _ => String::new(),
+            }
         )
     };
     let text = format!(

@@ -75,7 +75,8 @@ pub fn wait_bound(latency: u8, jitter: u8) -> u32 {
 pub struct StalenessCfg {
     /// The resolver's policy.
     pub policy: PolicyKind,
-    /// θ in ticks: the TTL (on-demand) or the refresh period (periodic); unused otherwise.
+    /// θ in ticks: the TTL (on-demand), the refresh period (periodic) or the renewal period
+    /// (push-renew); unused otherwise.
     pub ttl: u8,
     /// L: ticks per hop, at least 1.
     pub latency: u8,
@@ -133,7 +134,7 @@ pub fn bound(policy: PolicyKind, ttl: u8, latency: u8, jitter: u8) -> u32 {
         PolicyKind::NoCache => l + j,
         PolicyKind::OnDemand => (t + l + j).saturating_sub(1),
         PolicyKind::Periodic => t + l + 2 * j,
-        PolicyKind::Push => l + 2 * j,
+        PolicyKind::Push | PolicyKind::PushRenew => l + 2 * j,
     }
 }
 
@@ -143,7 +144,7 @@ pub fn formula(policy: PolicyKind) -> &'static str {
         PolicyKind::NoCache => "L + J",
         PolicyKind::OnDemand => "θ + L + J − 1",
         PolicyKind::Periodic => "θ + L + 2J",
-        PolicyKind::Push => "L + 2J",
+        PolicyKind::Push | PolicyKind::PushRenew => "L + 2J",
     }
 }
 
@@ -165,6 +166,9 @@ pub fn formula(policy: PolicyKind) -> &'static str {
 ///   is cached, or handed to a waiting read, only when an answer arrives, and an answer is at
 ///   most L + J old whichever query it answers.
 ///
+/// A renewing push resolver ([`renewal_delay`]) waits as an on-demand one does, for the query
+/// it sends when it starts; its staleness grows by kθ instead.
+///
 /// The checker confirms every one exactly (`inflight check ttl --timed --losses k`).
 pub fn delay(policy: PolicyKind, ttl: u8, latency: u8, jitter: u8, losses: u8) -> u32 {
     let (k, r) = (u32::from(losses), resend_period(latency, jitter));
@@ -178,6 +182,23 @@ pub fn delay(policy: PolicyKind, ttl: u8, latency: u8, jitter: u8, losses: u8) -
     }
 }
 
+/// What `losses` lost messages add, in ticks, to the worst staleness of a push resolver that
+/// renews its subscription every θ = `ttl` ticks: kθ.
+///
+/// A push is never resent, so a lost push leaves the cache stale until a renewal brings the
+/// record. The last renewal the authority answered before the change may have reached it in the
+/// same tick, just before the change, at s = n + d₁ for a renewal sent at n. The next is sent at
+/// n + θ and its answer arrives by n + θ + d₁′ + d₂′, so a read just before is
+/// θ + d₁′ + d₂′ − d₁ ≤ θ + L + 2J stale. A renewal is not resent either: each further loss, of
+/// a renewal or of the push that answers it, costs one more period. So with k losses the worst
+/// read is L + 2J + kθ stale. Losses of the query the resolver sends when it starts only make
+/// reads wait ([`delay`]): until its answer confirms the cache, no read is answered from it.
+///
+/// The checker confirms it exactly (`inflight check ttl --policy push-renew --timed --losses k`).
+pub fn renewal_delay(ttl: u8, losses: u8) -> u32 {
+    u32::from(losses) * u32::from(ttl)
+}
+
 impl StalenessCfg {
     /// Checks that the scenario can be built.
     pub fn validate(&self) -> Result<(), CfgError> {
@@ -185,8 +206,13 @@ impl StalenessCfg {
         if self.latency == 0 {
             return bad("latency 0: a hop takes at least 1 tick".into());
         }
-        if self.ttl == 0 && matches!(self.policy, PolicyKind::OnDemand | PolicyKind::Periodic) {
-            return bad("ttl 0: a TTL or refresh period is at least 1 tick".into());
+        if self.ttl == 0
+            && matches!(
+                self.policy,
+                PolicyKind::OnDemand | PolicyKind::Periodic | PolicyKind::PushRenew
+            )
+        {
+            return bad("ttl 0: a TTL, refresh or renewal period is at least 1 tick".into());
         }
         if self.losses > MAX_LOSSES {
             return bad(format!("{} losses: at most {MAX_LOSSES} here", self.losses));
@@ -194,7 +220,8 @@ impl StalenessCfg {
         if self.losses > 0 && self.policy == PolicyKind::Push {
             return bad("push has no acknowledgement and no refresh, so a lost push is never \
                  repaired and a read may be stale for ever: losses are outside what it promises \
-                 (use periodic, on-demand or no-cache)"
+                 (use push-renew, which subscribes again every θ, or periodic, on-demand or \
+                 no-cache)"
                 .into());
         }
         if u16::from(self.latency) + u16::from(self.jitter) > MAX_HOP {
@@ -207,11 +234,13 @@ impl StalenessCfg {
     }
 
     /// The worst staleness in ticks for this scenario: [`bound`], plus [`delay`] for a
-    /// periodic resolver that may lose messages.
+    /// periodic resolver and [`renewal_delay`] for a renewing push resolver that may lose
+    /// messages.
     pub fn bound(&self) -> u32 {
         let lossless = bound(self.policy, self.ttl, self.latency, self.jitter);
         match self.policy {
             PolicyKind::Periodic => lossless + self.delay(),
+            PolicyKind::PushRenew => lossless + renewal_delay(self.ttl, self.losses),
             _ => lossless,
         }
     }
@@ -230,6 +259,7 @@ impl StalenessCfg {
     pub fn formula(&self) -> String {
         match (self.policy, self.losses) {
             (PolicyKind::Periodic, 1..) => format!("{} + D", formula(self.policy)),
+            (PolicyKind::PushRenew, 1..) => format!("{} + kθ", formula(self.policy)),
             _ => formula(self.policy).to_string(),
         }
     }
@@ -258,7 +288,8 @@ impl StalenessCfg {
         match self.policy {
             PolicyKind::OnDemand => Policy::OnDemand { ttl: theta },
             PolicyKind::Periodic => Policy::Periodic { every: theta },
-            PolicyKind::Push => Policy::Push,
+            PolicyKind::Push => Policy::Push { renew: None },
+            PolicyKind::PushRenew => Policy::Push { renew: Some(theta) },
             PolicyKind::NoCache => Policy::NoCache,
         }
     }

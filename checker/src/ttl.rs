@@ -101,6 +101,9 @@ pub enum PolicyKind {
     Periodic,
     /// Subscribe, and take the changes the authority pushes.
     Push,
+    /// Push, and subscribe again on a timer: the authority answers each renewal with the
+    /// record, so a lost push or subscription is made good. The only push that takes losses.
+    PushRenew,
     /// Fetch on every read.
     NoCache,
 }
@@ -111,7 +114,8 @@ impl PolicyKind {
         match self {
             PolicyKind::OnDemand => Policy::OnDemand { ttl: Duration(1) },
             PolicyKind::Periodic => Policy::Periodic { every: Duration(1) },
-            PolicyKind::Push => Policy::Push,
+            PolicyKind::Push => Policy::Push { renew: None },
+            PolicyKind::PushRenew => Policy::Push { renew: Some(Duration(1)) },
             PolicyKind::NoCache => Policy::NoCache,
         }
     }
@@ -195,8 +199,8 @@ impl TtlCfg {
         if self.policy == PolicyKind::Push && self.lossy {
             return Err(CfgError(
                 "push has no acknowledgement and no refresh, so a lost push is never repaired: \
-                 a lossy network is outside what it promises (use periodic, on-demand or \
-                 no-cache)"
+                 a lossy network is outside what it promises (use push-renew, which subscribes \
+                 again on a timer, or periodic, on-demand or no-cache)"
                     .into(),
             ));
         }
@@ -242,7 +246,7 @@ impl TtlCfg {
             }),
         };
         let model = match self.policy {
-            PolicyKind::Push => {
+            PolicyKind::Push | PolicyKind::PushRenew => {
                 model.property(Expectation::Eventually, props::CONVERGED, |m, s| {
                     let last = authority_of(s).record();
                     last.version == m.cfg.changes as u32

@@ -988,6 +988,7 @@ fn check_ttl_keeps_reads_monotonic_across_a_crash_and_walks_the_broken_one() {
         ("restart-query-numbers", &["--crashes", "1"][..]),
         ("keep-waiting-reads", &["--policy", "periodic"][..]),
         ("trust-unconfirmed-push", &["--policy", "push", "--crashes", "1"][..]),
+        ("renew-once", &["--policy", "push-renew", "--lossy"][..]),
     ] {
         let o = inflight(&["check", "ttl", "--fault", fault]);
         assert_eq!(o.status.code(), Some(0), "{fault}: {}", stdout(&o));
@@ -997,13 +998,49 @@ fn check_ttl_keeps_reads_monotonic_across_a_crash_and_walks_the_broken_one() {
     }
     assert_usage_errors(&[
         (&["check", "ttl", "--network", "unordered"], "--max-in-network"),
-        (&["check", "ttl", "--policy", "push", "--lossy"], "never repaired"),
+        (&["check", "ttl", "--policy", "push", "--lossy"], "use push-renew"),
         (&["check", "ttl", "--refreshes", "3"], "--refreshes"),
         (&["check", "ttl", "--policy", "sometimes"], "--policy"),
         (&["check", "ttl", "--reads", "9"], "--reads"),
         (&["check", "ttl", "--resolvers", "1", "--crashes", "3"], "3 crashes"),
         (&["explore", "ttl", "--changes", "5"], "--changes"),
     ]);
+}
+
+#[test]
+fn check_ttl_push_renew_bounds_a_lost_push_by_a_period_and_walks_the_broken_one() {
+    // θ = 4, L = 2, J = 1, two losses: L + 2J + kθ = 12 ticks stale at worst, reached; a read
+    // waits as long as an on-demand one, 2(L + J) + kR = 20.
+    let args = ["check", "ttl", "--timed", "--policy", "push-renew", "--losses", "2", "--json"];
+    let v = json(&inflight(&args));
+    assert_eq!(v["passed"].as_bool(), Some(true), "{v}");
+    assert_eq!(
+        (v["bound"]["ticks"].as_u64(), v["bound"]["formula"].as_str()),
+        (Some(12), Some("L + 2J + kθ"))
+    );
+    assert_eq!(v["bound"]["wait"]["ticks"].as_u64(), Some(20));
+    let reached =
+        property(&v, |p| p["name"] == "a read is exactly as stale as the bound (reachable)");
+    assert_eq!(reached["verdict"], "reachable");
+    // A resolver that renews once: without a loss it passes and says what shows it; with one,
+    // the lost push is never made good, and the explorer opens the read past the bound.
+    let o =
+        inflight(&["check", "ttl", "--timed", "--policy", "push-renew", "--fault", "renew-once"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Only a lost push shows it"), "{}", stdout(&o));
+    let scenario =
+        ["ttl", "--timed", "--policy", "push-renew", "--losses", "1", "--fault", "renew-once"];
+    let o = inflight(&[&["check"], &scenario[..], &["--json"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let prop = property(&json(&o), |p| p["name"] == "no read is staler than the bound");
+    assert_eq!(prop["verdict"], "violated");
+    let steps: Vec<String> =
+        prop["path"].as_array().expect("steps").iter().map(|s| s.to_string()).collect();
+    assert_eq!(steps.iter().filter(|s| s.contains("Push") && s.contains("is lost")).count(), 1);
+    let path = prop["explorer_path"].as_str().expect("an explorer path");
+    let state = explorer_states(&scenario, &[path]).remove(0);
+    // The bound is L + 2J + θ = 8 ticks: the read is one tick past it.
+    assert!(state.contains("the read just answered is 9 tick(s) stale"), "{state}");
 }
 
 #[test]

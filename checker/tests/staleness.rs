@@ -4,8 +4,8 @@
 //! it. One thread, BFS.
 
 use inflight_checker::staleness::{
-    bound, delay, props, resend_period, wait_bound, worst, StalenessCfg, StalenessModel,
-    StalenessState, Step,
+    bound, delay, props, renewal_delay, resend_period, wait_bound, worst, StalenessCfg,
+    StalenessModel, StalenessState, Step,
 };
 use inflight_checker::testing;
 use inflight_checker::ttl::{PolicyKind, TtlCfg};
@@ -13,8 +13,13 @@ use inflight_core::ttl::Fault;
 use stateright::Model;
 use std::collections::{HashMap, HashSet};
 
-const POLICIES: [PolicyKind; 4] =
-    [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Push, PolicyKind::Periodic];
+const POLICIES: [PolicyKind; 5] = [
+    PolicyKind::NoCache,
+    PolicyKind::OnDemand,
+    PolicyKind::Push,
+    PolicyKind::Periodic,
+    PolicyKind::PushRenew,
+];
 
 #[test]
 fn the_worst_read_is_exactly_the_bound_for_every_policy_latency_jitter_and_ttl() {
@@ -25,10 +30,12 @@ fn the_worst_read_is_exactly_the_bound_for_every_policy_latency_jitter_and_ttl()
         for latency in 1..=2u8 {
             for jitter in 0..=2u8 {
                 for ttl in [1u8, 3, 6] {
-                    if policy == PolicyKind::Periodic && ttl == 1 && jitter == 2 {
-                        // A query every tick, each answered up to 2(L + J) = 6 or 8 ticks
-                        // later: the answers in flight, their versions and ages make 1.8 and
-                        // 15.6 million states. The sweep stays quick.
+                    let every_tick = matches!(policy, PolicyKind::Periodic | PolicyKind::PushRenew);
+                    if every_tick && ttl == 1 && jitter == 2 {
+                        // A query (or a renewal) every tick, each answered up to 2(L + J) = 6 or
+                        // 8 ticks later: the answers in flight, their versions and ages make
+                        // millions of states (1.8 and 15.6 million periodic). The sweep stays
+                        // quick.
                         continue;
                     }
                     let cfg = StalenessCfg { policy, ttl, latency, jitter, ..Default::default() };
@@ -53,7 +60,7 @@ fn the_checker_proves_the_bound_and_reaches_it_with_pinned_state_counts() {
             states
         })
         .collect();
-    assert_eq!(counts, [314, 749, 3513, 1765]);
+    assert_eq!(counts, [314, 749, 3513, 1765, 5107]);
 }
 
 #[test]
@@ -61,7 +68,9 @@ fn time_always_passes_so_every_tick_of_every_run_is_explored() {
     // The graph is finite because states hold no clock: a state from which the clock could
     // never advance again would end every run through it, and "for ever" would be vacuous.
     // From every state, steps within the tick must lead to one where a tick may pass.
-    let lossy = [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Periodic].map(|p| (p, 1));
+    let lossy =
+        [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Periodic, PolicyKind::PushRenew]
+            .map(|p| (p, 1));
     for (policy, losses) in POLICIES.map(|p| (p, 0)).into_iter().chain(lossy) {
         let model = StalenessCfg { policy, ttl: 3, losses, ..Default::default() }.into_model();
         let (states, edges) = graph(&model);
@@ -207,6 +216,63 @@ fn losses_delay_reads_by_exactly_d_and_only_the_periodic_record_grows_staler() {
 }
 
 #[test]
+fn a_lost_push_is_made_good_by_the_next_renewal_so_each_loss_costs_one_period() {
+    // A push resolver that renews its subscription every θ: k losses make a read exactly
+    // L + 2J + kθ stale at worst (staleness::renewal_delay), and make it wait as an on-demand
+    // read does, 2(L + J) + kR, for the query it sends when it starts.
+    for latency in 1..=2u8 {
+        for jitter in 0..=1u8 {
+            for ttl in [1u8, 2, 3, 5, 8] {
+                for losses in 1..=3u8 {
+                    // Renewals faster than the round trip pile up in flight, each with its own
+                    // age: with J = 1, θ ≤ 2 makes 0.05 to 28 million states. So does a third
+                    // loss away from L = 1, J = 0. This keeps the sweep to a few seconds; the
+                    // larger cases were checked once, to the same formulas.
+                    let crowded =
+                        jitter == 1 && (ttl <= 2 || (latency == 2 && ttl == 3 && losses >= 2));
+                    if crowded || (losses == 3 && (latency, jitter) != (1, 0)) {
+                        continue;
+                    }
+                    let policy = PolicyKind::PushRenew;
+                    let cfg =
+                        StalenessCfg { policy, ttl, latency, jitter, losses, ..Default::default() };
+                    let w = worst(&cfg.into_model());
+                    let lossless = bound(policy, ttl, latency, jitter);
+                    assert_eq!(w.stale, lossless + u32::from(losses) * u32::from(ttl), "{cfg:?}");
+                    assert_eq!(w.stale, cfg.bound(), "{cfg:?}");
+                    let r = resend_period(latency, jitter);
+                    assert_eq!(
+                        w.wait,
+                        wait_bound(latency, jitter) + u32::from(losses) * r,
+                        "{cfg:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!([renewal_delay(4, 0), renewal_delay(4, 1), renewal_delay(3, 3)], [0, 4, 9]);
+}
+
+#[test]
+fn a_push_resolver_that_renews_only_once_is_stale_past_the_bound_after_one_loss() {
+    let cfg = |losses| StalenessCfg {
+        policy: PolicyKind::PushRenew,
+        losses,
+        fault: Fault::RenewOnce,
+        ..Default::default()
+    };
+    // The one renewal goes out, then a change's push is lost: nothing brings the record again.
+    testing::assert_failures(
+        cfg(1).into_model(),
+        |_| false,
+        "renew once, 1 loss",
+        &[(props::WITHIN_BOUND, 25)],
+    );
+    // Without a loss every push arrives.
+    testing::assert_all_pass(cfg(0).into_model(), |_| false, "renew once, no loss");
+}
+
+#[test]
 fn the_delay_of_k_losses_is_the_kth_query_after_the_first() {
     // Worked by hand from the schedule of queries after one sent at tick 0: resends every R,
     // restarted by a refresh every θ (periodic).
@@ -227,16 +293,18 @@ fn the_delay_of_k_losses_is_the_kth_query_after_the_first() {
 
 #[test]
 fn losses_are_explored_with_pinned_state_counts() {
-    let counts: Vec<usize> = [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Periodic]
-        .into_iter()
-        .map(|policy| {
-            let cfg = StalenessCfg { policy, ttl: 6, losses: 2, ..Default::default() };
-            let states = testing::assert_all_pass(cfg.into_model(), |_| false, &format!("{cfg:?}"));
-            assert_eq!(states, worst(&cfg.into_model()).states, "{cfg:?}");
-            states
-        })
-        .collect();
-    assert_eq!(counts, [1990, 4325, 9001]);
+    let counts: Vec<usize> =
+        [PolicyKind::NoCache, PolicyKind::OnDemand, PolicyKind::Periodic, PolicyKind::PushRenew]
+            .into_iter()
+            .map(|policy| {
+                let cfg = StalenessCfg { policy, ttl: 6, losses: 2, ..Default::default() };
+                let states =
+                    testing::assert_all_pass(cfg.into_model(), |_| false, &format!("{cfg:?}"));
+                assert_eq!(states, worst(&cfg.into_model()).states, "{cfg:?}");
+                states
+            })
+            .collect();
+    assert_eq!(counts, [1990, 4325, 9001, 216_975]);
 }
 
 #[test]
@@ -270,6 +338,9 @@ fn scenarios_that_cannot_be_timed_are_refused() {
     assert!(refused(long).contains("at most 255 ticks"), "{}", refused(long));
     let lost_push = StalenessCfg { policy: PolicyKind::Push, losses: 1, ..Default::default() };
     assert!(refused(lost_push).contains("a lost push is never repaired"), "{}", refused(lost_push));
+    assert!(refused(lost_push).contains("use push-renew"), "{}", refused(lost_push));
+    let no_period = StalenessCfg { policy: PolicyKind::PushRenew, ttl: 0, ..Default::default() };
+    assert!(refused(no_period).contains("ttl 0"), "{}", refused(no_period));
     let many = StalenessCfg { losses: 4, ..Default::default() };
     assert!(refused(many).contains("at most 3"), "{}", refused(many));
 }

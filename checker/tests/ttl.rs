@@ -23,21 +23,29 @@ fn assert_failures(cfg: TtlCfg, expected: &[(&str, usize)]) {
     testing::assert_failures(cfg.into_model(), actor_faults, &format!("{cfg:?}"), expected);
 }
 
-const POLICIES: [PolicyKind; 4] =
-    [PolicyKind::OnDemand, PolicyKind::Periodic, PolicyKind::Push, PolicyKind::NoCache];
+const POLICIES: [PolicyKind; 5] = [
+    PolicyKind::OnDemand,
+    PolicyKind::Periodic,
+    PolicyKind::Push,
+    PolicyKind::NoCache,
+    PolicyKind::PushRenew,
+];
 
 #[test]
 fn state_counts_are_pinned_for_each_policy() {
     let counts: Vec<usize> =
         POLICIES.into_iter().map(|policy| assert_all_pass(TtlCfg { policy, ..base() })).collect();
-    assert_eq!(counts, [38, 492, 340, 110]);
+    // Push and push-renew have the same graph here: a renewal sends the same subscription
+    // again, which a duplicating network already holds. The unordered network below and the
+    // lossy one tell them apart.
+    assert_eq!(counts, [38, 492, 340, 110, 340]);
     // The resends pile up on an unordered network, so it needs a bound.
     let unordered = TtlCfg { network: NetworkKind::Unordered, max_in_network: Some(4), ..base() };
     let counts: Vec<usize> = POLICIES
         .into_iter()
         .map(|policy| assert_all_pass(TtlCfg { policy, ..unordered }))
         .collect();
-    assert_eq!(counts, [218, 3064, 891, 905]);
+    assert_eq!(counts, [218, 3064, 891, 905, 2818]);
 }
 
 #[test]
@@ -81,6 +89,19 @@ fn push_subscribers_end_on_the_last_change() {
     let report =
         run_check(push.into_model(), format!("{push:?}"), CheckOptions::default(), actor_faults);
     assert!(report.property(props::CONVERGED).is_some(), "push is checked for convergence");
+}
+
+#[test]
+fn a_renewing_push_resolver_makes_lost_pushes_good_and_the_checker_catches_one_that_renews_once() {
+    // A lost push, or a lost subscription, is made good by the next renewal: every subscriber
+    // still ends on the last change.
+    let renew = TtlCfg { policy: PolicyKind::PushRenew, lossy: true, changes: 2, ..base() };
+    assert_eq!(assert_all_pass(renew), 30_780);
+    // Renewing once is not enough: a push lost after the renewal is never made good.
+    let once = TtlCfg { fault: Fault::RenewOnce, ..renew };
+    assert_failures(once, &[(props::CONVERGED, 10)]);
+    // Only a loss shows it: without one every push arrives.
+    assert_failures(TtlCfg { lossy: false, ..once }, &[]);
 }
 
 #[test]

@@ -10,7 +10,11 @@
 //!   c, P(stale read) = r(θ − (1 − e^(−cθ))/c)/(1 + rθ).
 //! - [`Policy::Periodic`]: the resolver refreshes every period θ, whether or not anyone reads, and
 //!   answers every read from the cache; P(stale read) = g(cθ) = 1 − (1 − e^(−cθ))/(cθ).
-//! - [`Policy::Push`]: the resolver subscribes and the authority pushes every change.
+//! - [`Policy::Push`]: the resolver subscribes and the authority pushes every change. A push
+//!   is never acknowledged, so a lost push (or a lost subscription) is repaired only if the
+//!   resolver renews its subscription every period θ (`renew`): the authority answers each
+//!   renewal with the record, so a lost push costs at most one period. Without renewal a lost
+//!   push leaves the cache stale for ever.
 //! - [`Policy::NoCache`]: every read goes to the authority.
 //!
 //! A read answered by a fetch is reported as not cached. Reads that arrive while a fetch is out
@@ -98,6 +102,10 @@ pub enum Fault {
     /// for ever (until a periodic refresh sends a new query). Only two losses show it
     /// (`inflight check ttl --timed --losses 2`, or `--lossy`).
     ResendOnce,
+    /// A push resolver with renewal subscribes again only once: its renewal does not restart
+    /// the renewal timer, so a push lost after that leaves the cache stale for ever. Only a lost
+    /// push shows it (`inflight check ttl --policy push-renew --timed --losses 1`, or `--lossy`).
+    RenewOnce,
 }
 
 /// Query numbers a resolver reserves in durable storage at a time: after a crash it numbers
@@ -143,8 +151,15 @@ pub enum Policy {
         /// The refresh period, in ticks.
         every: Duration,
     },
-    /// Subscribe; the authority pushes changes.
-    Push,
+    /// Subscribe; the authority pushes changes. With `renew`, the resolver subscribes again
+    /// every `renew` ticks and the authority answers each subscription with the record, so a
+    /// lost push or subscription is made good within a period (soft state, like a lease). With
+    /// `None` it subscribes once, when it starts: on a network that loses messages, a lost push
+    /// is never repaired.
+    Push {
+        /// The renewal period, in ticks (`None`: never renew).
+        renew: Option<Duration>,
+    },
     /// Fetch on every read.
     NoCache,
 }
@@ -240,7 +255,7 @@ pub enum Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Timer {
-    /// Periodic policy: time to refresh.
+    /// Periodic policy: time to refresh; push policy with renewal: time to subscribe again.
     Refresh,
     /// A query is out and unanswered: send it again.
     Retry,
@@ -320,7 +335,9 @@ impl Resolver {
         let e = self.cache?;
         match (self.policy, e.expires) {
             (Policy::NoCache, _) => None,
-            (Policy::Push, _) if !self.confirmed && self.fault != Fault::TrustUnconfirmedPush => {
+            (Policy::Push { .. }, _)
+                if !self.confirmed && self.fault != Fault::TrustUnconfirmedPush =>
+            {
                 None
             }
             (Policy::OnDemand { .. }, Some(at)) if self.expired(now, at) => None,
@@ -482,12 +499,15 @@ impl Machine for Node {
         let Node::Resolver(r) = self else { return };
         match r.policy {
             Policy::Periodic { .. } => out.set_timer(Timer::Refresh, now),
-            Policy::Push => {
+            Policy::Push { renew } => {
                 // Subscribe, and fetch the record once: pushes fill the cache, but reads are
                 // answered from it only after this query's answer confirms it (a push still in
                 // flight from before a crash may be older than what was answered then).
                 out.send(r.authority, Msg::Subscribe);
                 r.fetch(now, out);
+                if let Some(every) = renew {
+                    out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
+                }
             }
             Policy::OnDemand { .. } | Policy::NoCache => {}
         }
@@ -601,12 +621,21 @@ impl Machine for Node {
     fn on_timer(&mut self, now: Instant, timer: Timer, out: &mut impl Effects<Self>) {
         let Node::Resolver(r) = self else { return };
         match timer {
-            Timer::Refresh => {
-                if let Policy::Periodic { every } = r.policy {
+            Timer::Refresh => match r.policy {
+                Policy::Periodic { every } => {
                     r.fetch(now, out);
                     out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
                 }
-            }
+                Policy::Push { renew: Some(every) } => {
+                    // The authority answers with a push of the record, whether or not it still
+                    // had the subscription: whatever was lost since is made good.
+                    out.send(r.authority, Msg::Subscribe);
+                    if r.fault != Fault::RenewOnce {
+                        out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
+                    }
+                }
+                _ => {}
+            },
             Timer::Retry => {
                 if let Some(seq) = r.fetching {
                     out.send(r.authority, Msg::Query { seq });
@@ -757,6 +786,7 @@ mod tests {
 
     type Out = EffectBuf<Msg, Timer, Event, 16>;
     const A: NodeId = NodeId(0);
+    const RESOLVER: NodeId = NodeId(1);
 
     fn on_demand(ttl: u64) -> Node {
         Node::resolver(A, Policy::OnDemand { ttl: Duration(ttl) }, Duration(100))
@@ -1001,6 +1031,80 @@ mod tests {
     }
 
     #[test]
+    fn a_renewing_push_resolver_subscribes_again_every_period_and_a_lost_push_is_made_good() {
+        let every = Duration(30);
+        let mut p = Node::resolver(A, Policy::Push { renew: Some(every) }, Duration(10));
+        let mut out = Out::new();
+        p.on_start(Instant(0), &mut out);
+        assert_eq!(
+            out.as_slice(),
+            &[
+                Effect::Send { to: A, msg: Msg::Subscribe },
+                Effect::Send { to: A, msg: Msg::Query { seq: 0 } },
+                Effect::SetTimer { timer: Timer::Retry, at: Instant(10) },
+                Effect::SetTimer { timer: Timer::Refresh, at: Instant(30) },
+            ]
+        );
+        let v1 = Record { version: 1, value: 1 };
+        p.on_message(Instant(2), A, Msg::Answer { seq: 0, record: v1 }, &mut out).expect("ok");
+
+        // The authority's push of v2 is lost. The renewal subscribes again, and the authority,
+        // which still holds the subscription, answers it with the record all the same.
+        let mut a = Node::authority(0);
+        let mut out = Out::new();
+        a.on_message(Instant(1), RESOLVER, Msg::Subscribe, &mut out).expect("subscribe");
+        a.on_command(Instant(5), Cmd::Change { value: 7 }, &mut out).expect("change");
+        a.on_command(Instant(6), Cmd::Change { value: 8 }, &mut out).expect("change");
+        let mut out = Out::new();
+        p.on_timer(Instant(30), Timer::Refresh, &mut out);
+        assert_eq!(
+            out.as_slice(),
+            &[
+                Effect::Send { to: A, msg: Msg::Subscribe },
+                Effect::SetTimer { timer: Timer::Refresh, at: Instant(60) },
+            ]
+        );
+        let before = a.clone();
+        let mut out = Out::new();
+        a.on_message(Instant(31), RESOLVER, Msg::Subscribe, &mut out).expect("renewal");
+        assert_eq!(a, before, "a renewal does not subscribe twice");
+        let now = a.as_authority().map(Authority::record).expect("authority");
+        assert_eq!(
+            out.as_slice(),
+            &[Effect::Send { to: RESOLVER, msg: Msg::Push { record: now } }]
+        );
+        p.on_message(Instant(32), A, Msg::Push { record: now }, &mut out).expect("newer");
+        let mut out = Out::new();
+        p.on_command(Instant(33), Cmd::Read { id: 1 }, &mut out).expect("read");
+        assert_eq!(answered(&out), [(1, now.version, true)]);
+
+        // Without renewal no timer is armed, and a Refresh timer (none is set) does nothing.
+        let mut once = Node::resolver(A, Policy::Push { renew: None }, Duration(10));
+        let mut out = Out::new();
+        once.on_start(Instant(0), &mut out);
+        assert!(!out
+            .as_slice()
+            .iter()
+            .any(|e| matches!(e, Effect::SetTimer { timer: Timer::Refresh, .. })));
+        let mut out = Out::new();
+        once.on_timer(Instant(30), Timer::Refresh, &mut out);
+        assert_eq!(out.as_slice(), &[]);
+
+        // The broken variant renews once and never arms the timer again.
+        let mut broken = Node::resolver_with_fault(
+            A,
+            Policy::Push { renew: Some(every) },
+            Duration(10),
+            Fault::RenewOnce,
+        );
+        let mut out = Out::new();
+        broken.on_start(Instant(0), &mut out);
+        let mut out = Out::new();
+        broken.on_timer(Instant(30), Timer::Refresh, &mut out);
+        assert_eq!(out.as_slice(), &[Effect::Send { to: A, msg: Msg::Subscribe }]);
+    }
+
+    #[test]
     fn a_lost_query_is_sent_again_and_a_late_answer_still_counts() {
         let mut r = on_demand(10);
         let mut out = Out::new();
@@ -1081,7 +1185,7 @@ mod tests {
         r.on_command(Instant(1_000), Cmd::Read { id: 1 }, &mut out).expect("read");
         assert_eq!(answered(&out), [(1, 2, true)], "periodic entries never expire");
 
-        let mut p = Node::resolver(A, Policy::Push, Duration(10));
+        let mut p = Node::resolver(A, Policy::Push { renew: None }, Duration(10));
         let mut out = Out::new();
         p.on_start(Instant(0), &mut out);
         assert_eq!(
@@ -1255,7 +1359,7 @@ mod tests {
         /// What the timed staleness check relies on to close its state graph.
         #[test]
         fn a_renumbered_resolver_behaves_as_the_plain_one(
-            policy in 0u8..4,
+            policy in 0u8..5,
             ttl in 1u64..6,
             fault in 0u8..3,
             ops in proptest::collection::vec((0u8..5, proptest::prelude::any::<u8>()), 0..120),
@@ -1264,8 +1368,9 @@ mod tests {
             let policy = [
                 Policy::OnDemand { ttl: theta },
                 Policy::Periodic { every: theta },
-                Policy::Push,
+                Policy::Push { renew: None },
                 Policy::NoCache,
+                Policy::Push { renew: Some(theta) },
             ][usize::from(policy)];
             let fault = [Fault::None, Fault::ExpiryOffByOne, Fault::AcceptStaleAnswers][usize::from(fault)];
             renumbered_run_agrees(policy, fault, &ops);
