@@ -31,6 +31,10 @@ fn scenarios() -> Vec<(&'static str, StalenessCfg)> {
         ("on-demand θ32 L8 J4", big(PolicyKind::OnDemand, 0)),
         ("periodic θ32 L8 J4", big(PolicyKind::Periodic, 0)),
         ("on-demand θ32 L8 J4, 3 losses", big(PolicyKind::OnDemand, 3)),
+        (
+            "push-renew, 2 losses",
+            StalenessCfg { policy: PolicyKind::PushRenew, losses: 2, ..StalenessCfg::default() },
+        ),
     ]
 }
 

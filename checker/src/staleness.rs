@@ -288,8 +288,8 @@ impl StalenessCfg {
         match self.policy {
             PolicyKind::OnDemand => Policy::OnDemand { ttl: theta },
             PolicyKind::Periodic => Policy::Periodic { every: theta },
-            PolicyKind::Push => Policy::Push { renew: None },
-            PolicyKind::PushRenew => Policy::Push { renew: Some(theta) },
+            PolicyKind::Push => Policy::Push,
+            PolicyKind::PushRenew => Policy::PushRenew { every: theta },
             PolicyKind::NoCache => Policy::NoCache,
         }
     }

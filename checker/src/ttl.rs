@@ -114,8 +114,8 @@ impl PolicyKind {
         match self {
             PolicyKind::OnDemand => Policy::OnDemand { ttl: Duration(1) },
             PolicyKind::Periodic => Policy::Periodic { every: Duration(1) },
-            PolicyKind::Push => Policy::Push { renew: None },
-            PolicyKind::PushRenew => Policy::Push { renew: Some(Duration(1)) },
+            PolicyKind::Push => Policy::Push,
+            PolicyKind::PushRenew => Policy::PushRenew { every: Duration(1) },
             PolicyKind::NoCache => Policy::NoCache,
         }
     }

@@ -570,8 +570,8 @@ impl Scenario for Ttl {
             ttl::Node::authority(0),
             ttl::Node::resolver(a, ttl::Policy::OnDemand { ttl: Duration(30) }, Duration(10)),
             ttl::Node::resolver(a, ttl::Policy::Periodic { every: Duration(25) }, Duration(10)),
-            ttl::Node::resolver(a, ttl::Policy::Push { renew: None }, Duration(10)),
-            ttl::Node::resolver(a, ttl::Policy::Push { renew: Some(Duration(20)) }, Duration(10)),
+            ttl::Node::resolver(a, ttl::Policy::Push, Duration(10)),
+            ttl::Node::resolver(a, ttl::Policy::PushRenew { every: Duration(20) }, Duration(10)),
         ]
         .into_iter()
         .collect()

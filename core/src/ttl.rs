@@ -11,10 +11,10 @@
 //! - [`Policy::Periodic`]: the resolver refreshes every period θ, whether or not anyone reads, and
 //!   answers every read from the cache; P(stale read) = g(cθ) = 1 − (1 − e^(−cθ))/(cθ).
 //! - [`Policy::Push`]: the resolver subscribes and the authority pushes every change. A push
-//!   is never acknowledged, so a lost push (or a lost subscription) is repaired only if the
-//!   resolver renews its subscription every period θ (`renew`): the authority answers each
-//!   renewal with the record, so a lost push costs at most one period. Without renewal a lost
-//!   push leaves the cache stale for ever.
+//!   is never acknowledged, so a lost push (or a lost subscription) leaves the cache stale for
+//!   ever.
+//! - [`Policy::PushRenew`]: push, and the resolver subscribes again every period θ: the
+//!   authority answers each renewal with the record, so a lost push costs at most one period.
 //! - [`Policy::NoCache`]: every read goes to the authority.
 //!
 //! A read answered by a fetch is reported as not cached. Reads that arrive while a fetch is out
@@ -151,14 +151,15 @@ pub enum Policy {
         /// The refresh period, in ticks.
         every: Duration,
     },
-    /// Subscribe; the authority pushes changes. With `renew`, the resolver subscribes again
-    /// every `renew` ticks and the authority answers each subscription with the record, so a
-    /// lost push or subscription is made good within a period (soft state, like a lease). With
-    /// `None` it subscribes once, when it starts: on a network that loses messages, a lost push
-    /// is never repaired.
-    Push {
-        /// The renewal period, in ticks (`None`: never renew).
-        renew: Option<Duration>,
+    /// Subscribe once, when the resolver starts; the authority pushes changes. On a network
+    /// that loses messages, a lost push is never repaired: use [`Policy::PushRenew`].
+    Push,
+    /// As [`Policy::Push`], and subscribe again every `every` ticks: the authority answers each
+    /// subscription with the record, so a lost push or subscription is made good within a
+    /// period (soft state, like a lease).
+    PushRenew {
+        /// The renewal period, in ticks.
+        every: Duration,
     },
     /// Fetch on every read.
     NoCache,
@@ -335,7 +336,7 @@ impl Resolver {
         let e = self.cache?;
         match (self.policy, e.expires) {
             (Policy::NoCache, _) => None,
-            (Policy::Push { .. }, _)
+            (Policy::Push | Policy::PushRenew { .. }, _)
                 if !self.confirmed && self.fault != Fault::TrustUnconfirmedPush =>
             {
                 None
@@ -497,20 +498,21 @@ impl Machine for Node {
 
     fn on_start(&mut self, now: Instant, out: &mut impl Effects<Self>) {
         let Node::Resolver(r) = self else { return };
-        match r.policy {
-            Policy::Periodic { .. } => out.set_timer(Timer::Refresh, now),
-            Policy::Push { renew } => {
+        // When the first refresh (periodic) or renewal (push-renew) is due.
+        let refresh = match r.policy {
+            Policy::Periodic { .. } => now,
+            Policy::Push | Policy::PushRenew { .. } => {
                 // Subscribe, and fetch the record once: pushes fill the cache, but reads are
                 // answered from it only after this query's answer confirms it (a push still in
                 // flight from before a crash may be older than what was answered then).
                 out.send(r.authority, Msg::Subscribe);
                 r.fetch(now, out);
-                if let Some(every) = renew {
-                    out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
-                }
+                let Policy::PushRenew { every } = r.policy else { return };
+                now + Duration(every.ticks().max(1))
             }
-            Policy::OnDemand { .. } | Policy::NoCache => {}
-        }
+            Policy::OnDemand { .. } | Policy::NoCache => return,
+        };
+        out.set_timer(Timer::Refresh, refresh);
     }
 
     fn on_command(
@@ -621,21 +623,25 @@ impl Machine for Node {
     fn on_timer(&mut self, now: Instant, timer: Timer, out: &mut impl Effects<Self>) {
         let Node::Resolver(r) = self else { return };
         match timer {
-            Timer::Refresh => match r.policy {
-                Policy::Periodic { every } => {
-                    r.fetch(now, out);
-                    out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
-                }
-                Policy::Push { renew: Some(every) } => {
-                    // The authority answers with a push of the record, whether or not it still
-                    // had the subscription: whatever was lost since is made good.
-                    out.send(r.authority, Msg::Subscribe);
-                    if r.fault != Fault::RenewOnce {
-                        out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
+            Timer::Refresh => {
+                let every = match r.policy {
+                    Policy::Periodic { every } => {
+                        r.fetch(now, out);
+                        every
                     }
-                }
-                _ => {}
-            },
+                    Policy::PushRenew { every } => {
+                        // The authority answers with a push of the record, whether or not it
+                        // still had the subscription: whatever was lost since is made good.
+                        out.send(r.authority, Msg::Subscribe);
+                        if r.fault == Fault::RenewOnce {
+                            return;
+                        }
+                        every
+                    }
+                    _ => return,
+                };
+                out.set_timer(Timer::Refresh, now + Duration(every.ticks().max(1)));
+            }
             Timer::Retry => {
                 if let Some(seq) = r.fetching {
                     out.send(r.authority, Msg::Query { seq });
@@ -1033,7 +1039,7 @@ mod tests {
     #[test]
     fn a_renewing_push_resolver_subscribes_again_every_period_and_a_lost_push_is_made_good() {
         let every = Duration(30);
-        let mut p = Node::resolver(A, Policy::Push { renew: Some(every) }, Duration(10));
+        let mut p = Node::resolver(A, Policy::PushRenew { every }, Duration(10));
         let mut out = Out::new();
         p.on_start(Instant(0), &mut out);
         assert_eq!(
@@ -1079,7 +1085,7 @@ mod tests {
         assert_eq!(answered(&out), [(1, now.version, true)]);
 
         // Without renewal no timer is armed, and a Refresh timer (none is set) does nothing.
-        let mut once = Node::resolver(A, Policy::Push { renew: None }, Duration(10));
+        let mut once = Node::resolver(A, Policy::Push, Duration(10));
         let mut out = Out::new();
         once.on_start(Instant(0), &mut out);
         assert!(!out
@@ -1093,7 +1099,7 @@ mod tests {
         // The broken variant renews once and never arms the timer again.
         let mut broken = Node::resolver_with_fault(
             A,
-            Policy::Push { renew: Some(every) },
+            Policy::PushRenew { every },
             Duration(10),
             Fault::RenewOnce,
         );
@@ -1185,7 +1191,7 @@ mod tests {
         r.on_command(Instant(1_000), Cmd::Read { id: 1 }, &mut out).expect("read");
         assert_eq!(answered(&out), [(1, 2, true)], "periodic entries never expire");
 
-        let mut p = Node::resolver(A, Policy::Push { renew: None }, Duration(10));
+        let mut p = Node::resolver(A, Policy::Push, Duration(10));
         let mut out = Out::new();
         p.on_start(Instant(0), &mut out);
         assert_eq!(
@@ -1368,9 +1374,9 @@ mod tests {
             let policy = [
                 Policy::OnDemand { ttl: theta },
                 Policy::Periodic { every: theta },
-                Policy::Push { renew: None },
+                Policy::Push,
                 Policy::NoCache,
-                Policy::Push { renew: Some(theta) },
+                Policy::PushRenew { every: theta },
             ][usize::from(policy)];
             let fault = [Fault::None, Fault::ExpiryOffByOne, Fault::AcceptStaleAnswers][usize::from(fault)];
             renumbered_run_agrees(policy, fault, &ops);

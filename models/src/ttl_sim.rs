@@ -155,7 +155,7 @@ pub fn run(e: &TtlExperiment) -> Result<TtlMeasured, TtlError> {
     let policy = match e.policy {
         CachePolicy::OnDemand => Policy::OnDemand { ttl },
         CachePolicy::Periodic => Policy::Periodic { every: ttl },
-        CachePolicy::Push => Policy::Push { renew: None },
+        CachePolicy::Push => Policy::Push,
         CachePolicy::NoCache => Policy::NoCache,
     };
     let latency = Duration((e.latency * TICKS_PER_SECOND).round() as u64);
