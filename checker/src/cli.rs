@@ -2141,6 +2141,7 @@ fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
         "wait": { "ticks": wait, "formula": wait_formula },
         "losses": cfg.losses,
         "delay": cfg.delay(),
+        "stale_delay": cfg.bound() - inflight_checker::staleness::bound(cfg.policy, cfg.ttl, cfg.latency, cfg.jitter),
     });
     (value, text)
 }

@@ -29,8 +29,9 @@
 //! **Losses.** With [`StalenessCfg::losses`] = k, up to k messages are lost in all, any of them
 //! (a query or an answer) at any moment; the network never duplicates. The resolver sends
 //! a query again R = [`resend_period`] ticks after it, one more than the longest round trip, so
-//! a resend is never spurious. The bounds then grow by [`delay`], exactly. Without losses the
-//! resend never fires.
+//! a resend is never spurious. The bounds then grow by [`delay`], exactly, and a renewing push
+//! resolver's (`PolicyKind::PushRenew`) by [`renewal_delay`]. Without losses the resend never
+//! fires. Plain push takes no losses: it never repairs a lost push.
 
 use crate::replication::CfgError;
 use crate::report::Describe;

@@ -1019,6 +1019,11 @@ fn check_ttl_push_renew_bounds_a_lost_push_by_a_period_and_walks_the_broken_one(
         (Some(12), Some("L + 2J + kθ"))
     );
     assert_eq!(v["bound"]["wait"]["ticks"].as_u64(), Some(20));
+    // Losses add D = kR = 14 ticks to the wait and kθ = 8 to the staleness.
+    assert_eq!(
+        (v["bound"]["delay"].as_u64(), v["bound"]["stale_delay"].as_u64()),
+        (Some(14), Some(8))
+    );
     let reached =
         property(&v, |p| p["name"] == "a read is exactly as stale as the bound (reachable)");
     assert_eq!(reached["verdict"], "reachable");
@@ -1092,6 +1097,7 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
     ));
     assert_eq!(v["passed"].as_bool(), Some(true), "{v}");
     assert_eq!((v["bound"]["losses"].as_u64(), v["bound"]["delay"].as_u64()), (Some(2), Some(5)));
+    assert_eq!(v["bound"]["stale_delay"].as_u64(), Some(5), "periodic: D on the staleness too");
     assert_eq!(
         (v["bound"]["ticks"].as_u64(), v["bound"]["formula"].as_str()),
         (Some(11), Some("θ + L + 2J + D"))
