@@ -8,7 +8,10 @@ use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::ReplicationCfg;
-use inflight_checker::report::{run_check, CheckOptions, CheckReport, Describe, FaultFn, Strategy};
+use inflight_checker::report::{
+    default_memory_limit, run_check, CheckOptions, CheckReport, Describe, FaultFn, MemoryLimit,
+    Strategy,
+};
 use inflight_checker::stage::StageCfg;
 use inflight_checker::staleness::StalenessCfg;
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
@@ -33,8 +36,8 @@ pub struct Cli {
 enum Command {
     /// Exhaustively check a protocol: every interleaving, loss, duplication and crash allowed by
     /// the options. Prints each property's verdict, state counts and speed, and the
-    /// counterexample path when a property fails (exit code 1). A check bounded by --max-states
-    /// or --timeout that stops before the end without a counterexample exits 3.
+    /// counterexample path when a property fails (exit code 1). A check bounded by --max-states,
+    /// --timeout or --max-memory that stops before the end without a counterexample exits 3.
     Check {
         #[command(subcommand)]
         protocol: Box<CheckProtocol>,
@@ -1610,6 +1613,12 @@ struct RunArgs {
     /// --max-states.
     #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
     timeout: Option<Seconds>,
+    /// Stop exploring once the checker holds this much memory (e.g. 4GB, 500MB, 2GiB): a
+    /// bounded check, as with --max-states [default: 3/4 of the memory available when the
+    /// check starts, so that a search too large for the machine ends with a report rather than
+    /// being killed].
+    #[arg(long, value_name = "SIZE", value_parser = memory_bytes)]
+    max_memory: Option<u64>,
 }
 
 impl RunArgs {
@@ -1625,6 +1634,7 @@ impl RunArgs {
             (!matches!(self.strategy, StrategyArg::Bfs), "--strategy"),
             (self.max_states.is_some(), "--max-states"),
             (self.timeout.is_some(), "--timeout"),
+            (self.max_memory.is_some(), "--max-memory"),
         ]
         .into_iter()
         .find_map(first_given)
@@ -1643,6 +1653,16 @@ fn positive_u64(s: &str) -> Result<u64, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("'{s}' is not a whole number")),
     }
+}
+
+/// A memory size in whole bytes, at least 1 MB (a check needs that much to start).
+fn memory_bytes(s: &str) -> Result<u64, String> {
+    let bits = size(s)?;
+    let bytes = units::to_f64(&bits.0) / 8.0;
+    if bytes < 1e6 {
+        return Err(format!("'{s}' is less than 1MB: a check needs more to start"));
+    }
+    Ok(bytes.min(u64::MAX as f64) as u64)
 }
 
 fn positive_duration(s: &str) -> Result<Seconds, String> {
@@ -2189,6 +2209,10 @@ where
             .timeout
             .as_ref()
             .map(|t| std::time::Duration::from_secs_f64(units::to_f64(&t.0))),
+        max_memory: match run.max_memory {
+            Some(bytes) => Some(MemoryLimit { bytes, given: true }),
+            None => default_memory_limit(),
+        },
         ..CheckOptions::default()
     };
     let report = run_check(model, name, opts, faults);

@@ -42,6 +42,62 @@ pub struct CheckOptions {
     pub max_states: Option<usize>,
     /// Stop exploring after this much wall time, making the check bounded.
     pub timeout: Option<std::time::Duration>,
+    /// Stop exploring once the process's resident memory reaches this bound, making the check
+    /// bounded: a search too large for the machine ends with a report instead of being killed
+    /// by the operating system. Checked every 50 ms; Linux only (elsewhere it never triggers).
+    pub max_memory: Option<MemoryLimit>,
+}
+
+/// A bound on the resident memory of a check ([`CheckOptions::max_memory`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryLimit {
+    /// The bound, in bytes.
+    pub bytes: u64,
+    /// Whether the user gave it (`--max-memory`), or it is the default of the CLI
+    /// ([`default_memory_limit`]); only the report's wording differs.
+    pub given: bool,
+}
+
+impl MemoryLimit {
+    /// The option that sets it, as reports name the bound that stopped a search.
+    fn option(&self) -> String {
+        let option = format!("--max-memory {}", format_bytes(self.bytes));
+        if self.given {
+            option
+        } else {
+            format!("{option} (the default: 3/4 of the memory available when the check started)")
+        }
+    }
+}
+
+/// The memory bound a check gets when none is given: three quarters of the memory available
+/// when it starts (Linux's `MemAvailable`), so that a search too large for the machine stops
+/// with a report before the operating system kills it. `None` where that cannot be read.
+pub fn default_memory_limit() -> Option<MemoryLimit> {
+    let available = meminfo_kb(&std::fs::read_to_string("/proc/meminfo").ok()?, "MemAvailable:")?;
+    Some(MemoryLimit { bytes: available / 4 * 3, given: false })
+}
+
+/// This process's resident memory in bytes (`VmRSS` in Linux's `/proc/self/status`); `None`
+/// where it cannot be read.
+pub fn resident_bytes() -> Option<u64> {
+    meminfo_kb(&std::fs::read_to_string("/proc/self/status").ok()?, "VmRSS:")
+}
+
+/// The value of a `name   123 kB` line of a Linux `/proc` file, in bytes.
+fn meminfo_kb(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let kb: u64 = line[name.len()..].trim().strip_suffix("kB")?.trim().parse().ok()?;
+    kb.checked_mul(1024)
+}
+
+/// Bytes in decimal units, as `--max-memory` takes them: `512MB`, `17.2GB`.
+pub fn format_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000_000 => format!("{:.1}GB", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{}MB", b / 1_000_000),
+        b => format!("{b}B"),
+    }
 }
 
 impl Default for CheckOptions {
@@ -53,6 +109,7 @@ impl Default for CheckOptions {
             progress: false,
             max_states: None,
             timeout: None,
+            max_memory: None,
         }
     }
 }
@@ -298,7 +355,8 @@ where
     let stop = Arc::new(Stop::default());
     let model = Counted::new(model, expanded.clone(), stop.clone());
     let builder = model.checker().threads(opts.threads.max(1));
-    let watch = Watch { opts: &opts, start, expanded: &expanded, stop: &stop };
+    let polls = std::cell::Cell::new(0);
+    let watch = Watch { opts: &opts, start, expanded: &expanded, stop: &stop, polls };
     match opts.strategy {
         Strategy::Bfs => {
             let (c, stopped_by) = watch.run(builder.spawn_bfs());
@@ -317,7 +375,12 @@ struct Watch<'a> {
     start: Instant,
     expanded: &'a AtomicUsize,
     stop: &'a Stop,
+    /// Polls since the resident memory was last read.
+    polls: std::cell::Cell<u32>,
 }
+
+/// How many polls [`Watch`] lets pass between two reads of the resident memory (about 50 ms).
+const MEMORY_POLLS: u32 = 25;
 
 /// How often [`Watch`] asks whether the search has finished: the reported time is late by at
 /// most this much.
@@ -340,8 +403,16 @@ impl Watch<'_> {
         if let Some(max) = self.opts.max_states.filter(|&m| checker.unique_state_count() >= m) {
             return Some(format!("--max-states {max}"));
         }
-        let timeout = self.opts.timeout.filter(|&t| self.start.elapsed() >= t)?;
-        Some(format!("--timeout {}s", timeout.as_secs_f64()))
+        if let Some(timeout) = self.opts.timeout.filter(|&t| self.start.elapsed() >= t) {
+            return Some(format!("--timeout {}s", timeout.as_secs_f64()));
+        }
+        let limit = self.opts.max_memory?;
+        let polls = self.polls.get() + 1;
+        self.polls.set(polls % MEMORY_POLLS);
+        if polls < MEMORY_POLLS {
+            return None;
+        }
+        resident_bytes().filter(|&b| b >= limit.bytes).map(|_| limit.option())
     }
 
     fn show<M: Model, C: Checker<M>>(&self, checker: C, stopped_by: &mut Option<String>) -> C {
@@ -480,11 +551,12 @@ where
         .filter(|p| discoveries.contains_key(p.name))
         .map(|p| p.name)
         .collect();
-    if !violated.is_empty() {
-        discoveries.extend(shortest_discoveries(model, &violated));
-    }
     // A bound that stopped the search after it had explored everything leaves it complete.
     let complete = stop.withheld() == 0;
+    if !violated.is_empty() {
+        let limit = (!complete).then(|| checker.unique_state_count());
+        discoveries.extend(shortest_discoveries(model, &violated, limit));
+    }
     let properties = model
         .properties()
         .into_iter()
@@ -740,5 +812,35 @@ impl fmt::Display for ReplayReport {
             writeln!(f, "witnessed \"{name}\" at step {at}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+
+    #[test]
+    fn proc_lines_are_read_in_bytes_and_bad_ones_are_none() {
+        let text = "MemTotal:       24576000 kB\nMemAvailable:    1000 kB\nVmRSS:\t  2048 kB\n";
+        assert_eq!(meminfo_kb(text, "MemAvailable:"), Some(1_024_000));
+        assert_eq!(meminfo_kb(text, "VmRSS:"), Some(2_097_152));
+        assert_eq!(meminfo_kb(text, "SwapFree:"), None);
+        assert_eq!(meminfo_kb("VmRSS: many kB\n", "VmRSS:"), None);
+        assert_eq!(meminfo_kb("VmRSS: 12 MB\n", "VmRSS:"), None);
+    }
+
+    #[test]
+    fn the_default_memory_limit_is_three_quarters_of_what_is_available() {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let limit = default_memory_limit().expect("Linux has /proc/meminfo");
+        assert!(!limit.given);
+        let rss = resident_bytes().expect("Linux has /proc/self/status");
+        assert!(rss > 0 && limit.bytes > rss, "{limit:?} {rss}");
+        assert!(limit.option().starts_with("--max-memory ") && limit.option().contains("default"));
+        assert_eq!(MemoryLimit { bytes: 40_000_000, given: true }.option(), "--max-memory 40MB");
+        assert_eq!(format_bytes(17_234_000_000), "17.2GB");
+        assert_eq!(format_bytes(999), "999B");
     }
 }

@@ -18,10 +18,14 @@ fn fingerprint<T: Hash>(value: &T) -> u64 {
 }
 
 /// For each named `always` or `sometimes` property of `model`, a shortest path from an initial
-/// state to a state where it is violated (always) or witnessed (sometimes), if one exists.
+/// state to a state where it is violated (always) or witnessed (sometimes), if one exists among
+/// the first `limit` states the search reaches (`None`: no limit). A bounded check passes the
+/// states it explored, so that this second search holds no more than the first did; a property
+/// whose path lies further keeps the path stateright found.
 pub fn shortest_discoveries<M>(
     model: &M,
     names: &[&'static str],
+    limit: Option<usize>,
 ) -> HashMap<&'static str, Path<M::State, M::Action>>
 where
     M: Model,
@@ -59,6 +63,9 @@ where
         }
         if !model.within_boundary(&state) {
             continue;
+        }
+        if limit.is_some_and(|l| parents.len() >= l) {
+            break;
         }
         actions.clear();
         model.actions(&state, &mut actions);
@@ -103,4 +110,53 @@ where
         taken.push(action);
     }
     Path::from_actions(model, init, taken.iter())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stateright::Property;
+
+    /// A counter that may add 1 or 2, up to 10.
+    struct Count;
+
+    impl Model for Count {
+        type State = u8;
+        type Action = u8;
+
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+
+        fn actions(&self, s: &u8, actions: &mut Vec<u8>) {
+            if *s < 10 {
+                actions.extend([1, 2]);
+            }
+        }
+
+        fn next_state(&self, s: &u8, a: u8) -> Option<u8> {
+            Some(s + a)
+        }
+
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![
+                Property::sometimes("reaches 9", |_, s| *s == 9),
+                Property::always("below 6", |_, s| *s < 6),
+            ]
+        }
+    }
+
+    #[test]
+    fn paths_are_shortest_and_a_limit_keeps_the_search_within_it() {
+        let all = shortest_discoveries(&Count, &["reaches 9", "below 6"], None);
+        // 9 = 2 + 2 + 2 + 2 + 1 takes 5 steps; 6 = 2 + 2 + 2 takes 3.
+        assert_eq!(all["reaches 9"].last_state(), &9);
+        assert_eq!(all["reaches 9"].clone().into_actions().len(), 5);
+        assert_eq!(all["below 6"].clone().into_actions().len(), 3);
+        // BFS takes the states in order 0, 1, 2, …: it pops 6 while knowing 8 states (0 to 7),
+        // and would pop 9 knowing 11. A limit of 8 stops it after 6.
+        let some = shortest_discoveries(&Count, &["reaches 9", "below 6"], Some(8));
+        assert!(!some.contains_key("reaches 9"), "the limit stops the search before 9");
+        assert_eq!(some["below 6"].clone().into_actions().len(), 3);
+    }
 }

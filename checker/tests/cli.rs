@@ -770,6 +770,10 @@ fn options_the_chosen_check_would_ignore_are_errors() {
         (&[&timed[..], &["--replay", "0/0"]].concat(), "--replay"),
         (&[&timed[..], &["--max-states", "100"]].concat(), "--max-states"),
         (&[&timed[..], &["--timeout", "1s"]].concat(), "--timeout"),
+        (&[&timed[..], &["--max-memory", "1GB"]].concat(), "--max-memory"),
+        (&["check", "replication", "--replay", "0/0", "--max-memory", "1GB"], "--max-memory"),
+        (&["check", "replication", "--max-memory", "12"], "--max-memory"),
+        (&["check", "replication", "--max-memory", "100kB"], "less than 1MB"),
         (&["check", "replication", "--replay", "0/0", "--max-states", "9"], "--max-states"),
         (&["check", "replication", "--replay", "0/0", "--strategy", "dfs"], "--strategy"),
         (&["check", "replication", "--max-states", "0"], "--max-states"),
@@ -860,6 +864,14 @@ fn a_bounded_check_stops_says_so_and_exits_3_unless_it_finds_a_bug() {
     let o = inflight(&[&big[..], &["--timeout", "50ms", "--json"]].concat());
     assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
     assert_eq!(json(&o)["stopped_by"], "--timeout 0.05s");
+    // So does a memory bound: the full check holds far more than 40 MB. (Without --max-memory
+    // the bound is 3/4 of the memory available at the start, which these checks never reach.)
+    let o = inflight(&[&big[..], &["--max-memory", "40MB", "--json"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["stopped_by"], "--max-memory 40MB");
+    let unique = v["unique_states"].as_u64().expect("count");
+    assert!(unique < 781_697, "{unique}");
     // A bound the search never reaches changes nothing: a complete check, exit 0.
     let o = inflight(&["check", "replication", "--max-states", "1000000", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
