@@ -71,11 +71,35 @@ impl MemoryLimit {
 }
 
 /// The memory bound a check gets when none is given: three quarters of the memory available
-/// when it starts (Linux's `MemAvailable`), so that a search too large for the machine stops
-/// with a report before the operating system kills it. `None` where that cannot be read.
+/// when it starts (Linux's `MemAvailable`, or less if the process's control group has a memory
+/// limit: in a container the OOM killer acts at the group's limit), so that a search too large
+/// for the machine stops with a report before the operating system kills it. `None` where
+/// neither can be read.
 pub fn default_memory_limit() -> Option<MemoryLimit> {
-    let available = meminfo_kb(&std::fs::read_to_string("/proc/meminfo").ok()?, "MemAvailable:")?;
-    Some(MemoryLimit { bytes: available / 4 * 3, given: false })
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let available = read("/proc/meminfo").and_then(|m| meminfo_kb(&m, "MemAvailable:"));
+    // cgroup v2, else v1 (whose unlimited value is a huge number rather than "max").
+    let group = || match read("/sys/fs/cgroup/memory.max") {
+        Some(max) => headroom(&max, &read("/sys/fs/cgroup/memory.current")?),
+        None => headroom(
+            &read("/sys/fs/cgroup/memory/memory.limit_in_bytes")?,
+            &read("/sys/fs/cgroup/memory/memory.usage_in_bytes")?,
+        ),
+    };
+    let group = group();
+    let bytes = match (available, group) {
+        (Some(a), Some(g)) => a.min(g),
+        (a, g) => a.or(g)?,
+    };
+    Some(MemoryLimit { bytes: bytes / 4 * 3, given: false })
+}
+
+/// What a control group's memory limit leaves, from the contents of its limit and usage files;
+/// `None` when it has no limit (`max`, or v1's near-2⁶³ stand-in) or the files do not parse.
+fn headroom(limit: &str, usage: &str) -> Option<u64> {
+    let limit: u64 = limit.trim().parse().ok().filter(|&l| l < 1 << 60)?;
+    let usage: u64 = usage.trim().parse().ok()?;
+    Some(limit.saturating_sub(usage))
 }
 
 /// This process's resident memory in bytes (`VmRSS` in Linux's `/proc/self/status`); `None`
@@ -827,6 +851,15 @@ mod memory_tests {
         assert_eq!(meminfo_kb(text, "SwapFree:"), None);
         assert_eq!(meminfo_kb("VmRSS: many kB\n", "VmRSS:"), None);
         assert_eq!(meminfo_kb("VmRSS: 12 MB\n", "VmRSS:"), None);
+    }
+
+    #[test]
+    fn a_control_groups_limit_leaves_its_headroom_and_no_limit_leaves_none() {
+        assert_eq!(headroom("8589934592\n", "2147483648\n"), Some(6_442_450_944));
+        assert_eq!(headroom("max\n", "2147483648\n"), None);
+        assert_eq!(headroom("9223372036854771712\n", "11538837504\n"), None);
+        assert_eq!(headroom("1000\n", "3000\n"), Some(0));
+        assert_eq!(headroom("1000\n", "much\n"), None);
     }
 
     #[test]
