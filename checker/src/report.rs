@@ -102,6 +102,18 @@ fn headroom(limit: &str, usage: &str) -> Option<u64> {
     Some(limit.saturating_sub(usage))
 }
 
+/// Bytes the sound liveness pass holds per state, with room to spare (it keeps about 60: a
+/// fingerprint, goal bits and edges).
+const LIVENESS_BYTES_PER_STATE: u64 = 100;
+
+/// The most states the sound liveness pass may extract when the check holds `resident` bytes
+/// under a bound of `bound` bytes: `limit`, or fewer if the pass would not fit in what is left.
+/// A graph larger than that keeps stateright's dead-end-only verdicts, and says so.
+fn liveness_room(limit: usize, bound: u64, resident: u64) -> usize {
+    let room = bound.saturating_sub(resident) / LIVENESS_BYTES_PER_STATE;
+    limit.min(usize::try_from(room).unwrap_or(usize::MAX))
+}
+
 /// This process's resident memory in bytes (`VmRSS` in Linux's `/proc/self/status`); `None`
 /// where it cannot be read.
 pub fn resident_bytes() -> Option<u64> {
@@ -649,7 +661,11 @@ where
         return report;
     }
     let live = Instant::now();
-    sound_liveness(model, &mut report, opts.liveness_limit, faults);
+    let limit = match opts.max_memory {
+        Some(m) => liveness_room(opts.liveness_limit, m.bytes, resident_bytes().unwrap_or(0)),
+        None => opts.liveness_limit,
+    };
+    sound_liveness(model, &mut report, limit, faults);
     report.liveness_s = live.elapsed().as_secs_f64();
     report
 }
@@ -851,6 +867,14 @@ mod memory_tests {
         assert_eq!(meminfo_kb(text, "SwapFree:"), None);
         assert_eq!(meminfo_kb("VmRSS: many kB\n", "VmRSS:"), None);
         assert_eq!(meminfo_kb("VmRSS: 12 MB\n", "VmRSS:"), None);
+    }
+
+    #[test]
+    fn the_liveness_pass_gets_only_the_states_that_fit_under_the_memory_bound() {
+        // 1 GB bound, 400 MB held: 600 MB left, room for 6 million states at 100 B each.
+        assert_eq!(liveness_room(10_000_000, 1_000_000_000, 400_000_000), 6_000_000);
+        assert_eq!(liveness_room(10_000_000, 100_000_000_000, 400_000_000), 10_000_000);
+        assert_eq!(liveness_room(10_000_000, 1_000_000_000, 2_000_000_000), 0);
     }
 
     #[test]
