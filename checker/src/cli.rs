@@ -2142,7 +2142,7 @@ fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
                 PolicyKind::PushRenew => format!(
                     "; a lost push is made good by a renewal, one every θ, and each loss costs \
                      one: kθ = {} ticks more staleness",
-                    inflight_checker::staleness::renewal_delay(cfg.ttl, cfg.losses)
+                    cfg.stale_delay()
                 ),
                 _ => String::new(),
             }
@@ -2161,7 +2161,7 @@ fn staleness_preface(cfg: &StalenessCfg) -> (serde_json::Value, String) {
         "wait": { "ticks": wait, "formula": wait_formula },
         "losses": cfg.losses,
         "delay": cfg.delay(),
-        "stale_delay": cfg.bound() - inflight_checker::staleness::bound(cfg.policy, cfg.ttl, cfg.latency, cfg.jitter),
+        "stale_delay": cfg.stale_delay(),
     });
     (value, text)
 }

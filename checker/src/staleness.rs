@@ -238,11 +238,16 @@ impl StalenessCfg {
     /// periodic resolver and [`renewal_delay`] for a renewing push resolver that may lose
     /// messages.
     pub fn bound(&self) -> u32 {
-        let lossless = bound(self.policy, self.ttl, self.latency, self.jitter);
+        bound(self.policy, self.ttl, self.latency, self.jitter) + self.stale_delay()
+    }
+
+    /// What losses add to [`StalenessCfg::bound`]: [`delay`] for a periodic resolver,
+    /// [`renewal_delay`] for a renewing push resolver, 0 for the others (and without losses).
+    pub fn stale_delay(&self) -> u32 {
         match self.policy {
-            PolicyKind::Periodic => lossless + self.delay(),
-            PolicyKind::PushRenew => lossless + renewal_delay(self.ttl, self.losses),
-            _ => lossless,
+            PolicyKind::Periodic => self.delay(),
+            PolicyKind::PushRenew => renewal_delay(self.ttl, self.losses),
+            _ => 0,
         }
     }
 
