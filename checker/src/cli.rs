@@ -7,10 +7,10 @@ use inflight_checker::deadlock::{MAX_PROCESSES as MAX_DL_PROCESSES, MAX_SITES as
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
-use inflight_checker::replication::ReplicationCfg;
+use inflight_checker::replication::{representative, ReplicationCfg};
 use inflight_checker::report::{
-    default_memory_limit, run_check, CheckOptions, CheckReport, Describe, FaultFn, MemoryLimit,
-    Strategy,
+    default_memory_limit, run_check_reduced, CheckOptions, CheckReport, Describe, FaultFn,
+    MemoryLimit, Strategy,
 };
 use inflight_checker::stage::StageCfg;
 use inflight_checker::staleness::StalenessCfg;
@@ -103,6 +103,12 @@ enum CheckProtocol {
         run: RunArgs,
         #[command(flatten)]
         timed: TimedArgs,
+        /// Symmetry reduction: explore one state of each class of states that differ only by
+        /// the replicas' names (up to R! times fewer states). The search is depth-first; every
+        /// counterexample is still a real run, and the sound liveness pass still takes the
+        /// whole graph.
+        #[arg(long)]
+        symmetry: bool,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -1967,10 +1973,11 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             };
             check_window(cfg, json)
         }
-        CheckProtocol::Replication { model, run, timed, json } => {
+        CheckProtocol::Replication { model, run, timed, symmetry, json } => {
             let untimed =
                 (model.writes != DEFAULT_ITEMS).then_some("--writes").or(model.net.given());
             let untimed = untimed.or((model.fault != FaultArg::None).then_some("--fault"));
+            let untimed = untimed.or(symmetry.then_some("--symmetry"));
             timed.check_options(untimed.or(run.given()), "--window, --replicas and --ack")?;
             if timed.timed {
                 let cfg = model.cfg()?;
@@ -1986,10 +1993,13 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
                 let law = |c: &TimedCfg| window_law(c, cfg.window);
                 return check_timed(&p, &timed, law, "commits", what, json);
             }
-            let name = format!("replication: {}", model.to_cli());
+            let reduced = if symmetry { " --symmetry" } else { "" };
+            let name = format!("replication: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
-            check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
+            let model = model.cfg()?.into_model();
+            let reduce = symmetry.then_some(representative as fn(&_) -> _);
+            check(model, name, &run, json, actor_faults, hints, reduce)
         }
         CheckProtocol::Retry { model, run, json } => {
             let cfg = model.cfg()?;
@@ -1998,7 +2008,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let highlight = [inflight_checker::retry::props::HERD];
             let hints =
                 Hints { explore, highlight: &highlight, unshown: model.unshown(), preface: None };
-            check(cfg.into_model(), name, &run, json, |_| false, hints)
+            check(cfg.into_model(), name, &run, json, |_| false, hints, None)
         }
         CheckProtocol::Deadlock { model, run, json } => {
             let cfg = model.cfg()?;
@@ -2007,7 +2017,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let highlight = [inflight_checker::deadlock::props::PHANTOM_REACHABLE];
             let hints =
                 Hints { explore, highlight: &highlight, unshown: model.unshown(), preface: None };
-            check(cfg.into_model(), name, &run, json, actor_faults, hints)
+            check(cfg.into_model(), name, &run, json, actor_faults, hints, None)
         }
         CheckProtocol::Pipeline { model, run, timed, json } => {
             let untimed =
@@ -2024,7 +2034,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
-            check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints)
+            check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints, None)
         }
         CheckProtocol::Ttl { model, run, json } if model.timed => {
             let cfg = model.timed_cfg()?;
@@ -2036,14 +2046,14 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             ];
             let preface = Some(staleness_preface(&cfg));
             let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
-            check(cfg.into_model(), name, &run, json, |_| false, hints)
+            check(cfg.into_model(), name, &run, json, |_| false, hints, None)
         }
         CheckProtocol::Ttl { model, run, json } => {
             let cfg = model.cfg()?;
             let name = format!("ttl: {}", model.to_cli());
             let explore = format!("inflight explore ttl {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
-            check(cfg.into_model(), name, &run, json, actor_faults, hints)
+            check(cfg.into_model(), name, &run, json, actor_faults, hints, None)
         }
         CheckProtocol::Stage { model, run, timed, work, json } => {
             let link = [
@@ -2103,7 +2113,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("stage: {}", model.to_cli());
             let explore = format!("inflight explore stage {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
-            check(cfg.into_model(), name, &run, json, actor_faults, hints)
+            check(cfg.into_model(), name, &run, json, actor_faults, hints, None)
         }
     }
 }
@@ -2173,6 +2183,7 @@ fn check<M>(
     json: bool,
     faults: FaultFn<M::Action>,
     hints: Hints<'_>,
+    representative: Option<inflight_checker::symmetry::Representative<M>>,
 ) -> Result<ExitCode, String>
 where
     M: stateright::Model + Send + Sync + 'static,
@@ -2215,7 +2226,7 @@ where
         },
         ..CheckOptions::default()
     };
-    let report = run_check(model, name, opts, faults);
+    let report = run_check_reduced(model, name, opts, faults, representative);
     // A broken variant that passes everything: the scenario did not reach the bug.
     let Hints { explore, highlight, unshown, preface } = hints;
     let unshown = unshown.filter(|_| report.passed());

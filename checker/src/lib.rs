@@ -32,6 +32,7 @@ pub mod retry;
 pub mod shortest;
 pub mod stage;
 pub mod staleness;
+pub mod symmetry;
 pub mod testing;
 pub mod timed;
 pub mod timed_protocols;

@@ -13,6 +13,7 @@ use std::time::Instant;
 use crate::liveness::check_eventually;
 use crate::readable::{Counted, Stop};
 use crate::shortest::shortest_discoveries;
+use crate::symmetry::Representative;
 
 /// Which search stateright runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -386,23 +387,59 @@ where
     M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
     M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
 {
+    run_check_reduced(model, name, opts, faults, None)
+}
+
+/// [`run_check`] with symmetry reduction: the search keeps one state of each class that
+/// `representative` maps to the same state, and follows the state it reached first, so every
+/// path it reports is a real run. The properties must treat the states of a class alike (see
+/// [`crate::symmetry`]). stateright applies a representative only depth-first, so the search
+/// is depth-first whatever `opts.strategy` says; the shortest counterexamples are searched
+/// breadth-first with the same reduction. The sound liveness pass runs on the whole graph,
+/// unreduced, when it fits (`opts.liveness_limit`).
+pub fn run_check_reduced<M>(
+    model: M,
+    name: String,
+    mut opts: CheckOptions,
+    faults: FaultFn<M::Action>,
+    representative: Option<Representative<M>>,
+) -> CheckReport
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
+    M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
+{
     let start = Instant::now();
     let expanded = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(Stop::default());
     let model = Counted::new(model, expanded.clone(), stop.clone());
-    let builder = model.checker().threads(opts.threads.max(1));
+    let mut builder = model.checker().threads(opts.threads.max(1));
+    if let Some(rep) = representative {
+        builder = builder.symmetry_fn(rep);
+        opts.strategy = Strategy::Dfs;
+    }
     let polls = std::cell::Cell::new(0);
     let watch = Watch { opts: &opts, start, expanded: &expanded, stop: &stop, polls };
+    let run = Run { opts: &opts, start, faults, stop: &stop, representative };
     match opts.strategy {
         Strategy::Bfs => {
             let (c, stopped_by) = watch.run(builder.spawn_bfs());
-            summarize(c, name, opts, start, faults, stopped_by, &stop)
+            summarize(c, name, &run, stopped_by)
         }
         Strategy::Dfs => {
             let (c, stopped_by) = watch.run(builder.spawn_dfs());
-            summarize(c, name, opts, start, faults, stopped_by, &stop)
+            summarize(c, name, &run, stopped_by)
         }
     }
+}
+
+/// What [`summarize`] needs to know of the run.
+struct Run<'a, M: Model> {
+    opts: &'a CheckOptions,
+    start: Instant,
+    faults: FaultFn<M::Action>,
+    stop: &'a Stop,
+    representative: Option<Representative<M>>,
 }
 
 /// Waits for a search: shows its progress, and stops it at the bounds of [`CheckOptions`].
@@ -558,11 +595,8 @@ where
 fn summarize<M, C>(
     checker: C,
     model_name: String,
-    opts: CheckOptions,
-    start: Instant,
-    faults: FaultFn<M::Action>,
+    run: &Run<'_, M>,
     stopped_by: Option<String>,
-    stop: &Stop,
 ) -> CheckReport
 where
     M: Model,
@@ -570,6 +604,7 @@ where
     M::Action: Debug + Hash + Eq + Clone,
     C: Checker<M>,
 {
+    let Run { opts, start, faults, stop, representative } = *run;
     let elapsed = start.elapsed().as_secs_f64();
     let model = checker.model();
     let mut discoveries = checker.discoveries();
@@ -591,7 +626,7 @@ where
     let complete = stop.withheld() == 0;
     if !violated.is_empty() {
         let limit = (!complete).then(|| checker.unique_state_count());
-        discoveries.extend(shortest_discoveries(model, &violated, limit));
+        discoveries.extend(shortest_discoveries(model, &violated, limit, representative));
     }
     let properties = model
         .properties()

@@ -6,6 +6,7 @@
 //! minimum length to such a state, which is what a person wants to read. `eventually` paths are
 //! left to stateright here.
 
+use crate::symmetry::Representative;
 use stateright::{Expectation, Model, Path};
 use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::{HashMap, VecDeque};
@@ -22,10 +23,16 @@ fn fingerprint<T: Hash>(value: &T) -> u64 {
 /// the first `limit` states the search reaches (`None`: no limit). A bounded check passes the
 /// states it explored, so that this second search holds no more than the first did; a property
 /// whose path lies further keeps the path stateright found.
+///
+/// With a `representative` (symmetry reduction, [`crate::symmetry`]) the search keeps one
+/// state of each class, the first it reaches, and carries on from that state itself, not from
+/// its representative, so the path is a real run; it is a shortest one, since a class's
+/// states are all as far from the initial states.
 pub fn shortest_discoveries<M>(
     model: &M,
     names: &[&'static str],
     limit: Option<usize>,
+    representative: Option<Representative<M>>,
 ) -> HashMap<&'static str, Path<M::State, M::Action>>
 where
     M: Model,
@@ -44,9 +51,13 @@ where
     // fingerprint → (parent fingerprint, action index from the parent); roots have no parent.
     let mut parents: HashMap<u64, Option<(u64, usize)>> = HashMap::new();
     let mut found: HashMap<&'static str, u64> = HashMap::new();
+    let class = |s: &M::State| match representative {
+        Some(rep) => fingerprint(&rep(s)),
+        None => fingerprint(s),
+    };
     let mut queue = VecDeque::new();
     for s in model.init_states() {
-        let fp = fingerprint(&s);
+        let fp = class(&s);
         if parents.insert(fp, None).is_none() {
             queue.push_back((s, fp));
         }
@@ -71,14 +82,17 @@ where
         model.actions(&state, &mut actions);
         for (i, action) in actions.drain(..).enumerate() {
             let Some(next) = model.next_state(&state, action) else { continue };
-            let next_fp = fingerprint(&next);
+            let next_fp = class(&next);
             if let Entry::Vacant(e) = parents.entry(next_fp) {
                 e.insert(Some((fp, i)));
                 queue.push_back((next, next_fp));
             }
         }
     }
-    found.into_iter().filter_map(|(name, fp)| Some((name, rebuild(model, &parents, fp)?))).collect()
+    found
+        .into_iter()
+        .filter_map(|(name, fp)| Some((name, rebuild(model, &parents, fp, &class)?)))
+        .collect()
 }
 
 /// Replays the action indices from the root to `target` to rebuild the path.
@@ -86,6 +100,7 @@ fn rebuild<M>(
     model: &M,
     parents: &HashMap<u64, Option<(u64, usize)>>,
     target: u64,
+    class: &impl Fn(&M::State) -> u64,
 ) -> Option<Path<M::State, M::Action>>
 where
     M: Model,
@@ -99,7 +114,7 @@ where
         fp = *parent;
     }
     indices.reverse();
-    let init = model.init_states().into_iter().find(|s| fingerprint(s) == fp)?;
+    let init = model.init_states().into_iter().find(|s| class(s) == fp)?;
     let mut state = init.clone();
     let mut taken = Vec::with_capacity(indices.len());
     for i in indices {
@@ -148,14 +163,14 @@ mod tests {
 
     #[test]
     fn paths_are_shortest_and_a_limit_keeps_the_search_within_it() {
-        let all = shortest_discoveries(&Count, &["reaches 9", "below 6"], None);
+        let all = shortest_discoveries(&Count, &["reaches 9", "below 6"], None, None);
         // 9 = 2 + 2 + 2 + 2 + 1 takes 5 steps; 6 = 2 + 2 + 2 takes 3.
         assert_eq!(all["reaches 9"].last_state(), &9);
         assert_eq!(all["reaches 9"].clone().into_actions().len(), 5);
         assert_eq!(all["below 6"].clone().into_actions().len(), 3);
         // BFS takes the states in order 0, 1, 2, …: it pops 6 while knowing 8 states (0 to 7),
         // and would pop 9 knowing 11. A limit of 8 stops it after 6.
-        let some = shortest_discoveries(&Count, &["reaches 9", "below 6"], Some(8));
+        let some = shortest_discoveries(&Count, &["reaches 9", "below 6"], Some(8), None);
         assert!(!some.contains_key("reaches 9"), "the limit stops the search before 9");
         assert_eq!(some["below 6"].clone().into_actions().len(), 3);
     }

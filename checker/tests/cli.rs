@@ -1145,3 +1145,32 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
         (&["check", "ttl", "--changes", "5"], "--changes"),
     ]);
 }
+
+#[test]
+fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduced() {
+    let full = json(&inflight(&["check", "replication", "--replicas", "4", "--json"]));
+    let o = inflight(&["check", "replication", "--replicas", "4", "--symmetry", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let reduced = json(&o);
+    // One state per class of states that differ only by the four replicas' names.
+    assert_eq!(
+        (full["unique_states"].as_u64(), reduced["unique_states"].as_u64()),
+        (Some(12483), Some(941))
+    );
+    assert_eq!(reduced["strategy"], "dfs");
+    let verdicts = |r: &serde_json::Value| r["properties"].to_string();
+    assert_eq!(verdicts(&reduced), verdicts(&full));
+    // A broken variant is caught, and the path it prints replays on the plain model.
+    let broken = ["check", "replication", "--fault", "ack-before-store", "--symmetry", "--json"];
+    let o = inflight(&broken);
+    assert_eq!(o.status.code(), Some(1));
+    let p = property(&json(&o), |p| p["verdict"] == "violated");
+    let path = p["explorer_path"].as_str().expect("an explorer path");
+    let replayed =
+        inflight(&["check", "replication", "--fault", "ack-before-store", "--replay", path]);
+    assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    assert_usage_errors(&[(
+        &["check", "replication", "--symmetry", "--timed", "--latency", "2"],
+        "--symmetry",
+    )]);
+}

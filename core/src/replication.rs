@@ -592,6 +592,35 @@ impl<const N: usize> Node<N> {
         }
     }
 
+    /// The same node in a group whose replicas were renamed: what it knew of replica `r` it now
+    /// knows of `rename(r)`. For a checker's symmetry reduction: replicas are interchangeable, so
+    /// a group and its renamed copy behave alike and need exploring once.
+    ///
+    /// `rename` must keep [`PRIMARY`] and permute the replica ids `n1 ..= nR`; otherwise this
+    /// returns `None`. A primary moves what each replica acknowledged to that replica's new
+    /// id; a replica knows no other replica, so only its primary's id is checked.
+    pub fn renamed(&self, rename: impl Fn(NodeId) -> NodeId) -> Option<Self> {
+        if rename(PRIMARY) != PRIMARY {
+            return None;
+        }
+        match self {
+            Node::Replica(r) => (rename(r.primary) == r.primary).then(|| Node::Replica(r.clone())),
+            Node::Primary(p) => {
+                let mut acked = p.acked.clone();
+                let mut seen = 0u8; // a bit per replica: MAX_REPLICAS ≤ 8
+                for (i, &a) in p.acked.iter().enumerate() {
+                    let to = p.replica_index(rename(replica_id(i as u8))).ok()?;
+                    if seen & (1 << to) != 0 {
+                        return None; // two replicas renamed to one: not a permutation
+                    }
+                    seen |= 1 << to;
+                    acked[to] = a;
+                }
+                Some(Node::Primary(Primary { acked, ..p.clone() }))
+            }
+        }
+    }
+
     /// On a replica, hands entries up to `seq` to the application, freeing log space; a primary
     /// compacts on its own.
     pub fn compact_through(&mut self, seq: Seq) {
@@ -1076,5 +1105,51 @@ mod tests {
         assert_eq!(sends(&out), [(PRIMARY, Msg::Ack { through: 1 })]);
         let back = N8::recover(r.durable(), now, &mut out);
         assert!(back.as_replica().expect("replica").log().is_empty());
+    }
+
+    #[test]
+    fn a_renamed_primary_keeps_each_replicas_progress_under_its_new_name() {
+        let c = cfg(3, 4, AckPolicy::All);
+        let mut n = primary_with_writes(c, 3, Instant(0));
+        let mut out = Out::new();
+        // n1 has 2, n2 has 1, n3 has 3 (all, so n3's ack commits nothing alone).
+        for (r, through) in [(1, 2), (2, 1), (3, 3)] {
+            n.on_message(Instant(1), NodeId(r), Msg::Ack { through }, &mut out).expect("ack");
+        }
+        assert_eq!(p(&n).acked(), &[2, 1, 3]);
+        // Rotate the replicas: n1 → n2 → n3 → n1.
+        let rotate = |id: NodeId| match id.0 {
+            0 => id,
+            r => NodeId(r % 3 + 1),
+        };
+        let m = n.renamed(rotate).expect("a permutation of the replicas");
+        assert_eq!(p(&m).acked(), &[3, 2, 1]);
+        assert_eq!((p(&m).commit(), p(&m).last()), (p(&n).commit(), p(&n).last()));
+        // The renamed primary behaves as the original does for the renamed replica: n3's
+        // progress is now n1's, so n1 acking 3 again is a duplicate and changes nothing.
+        let mut again = m.clone();
+        again.on_message(Instant(2), NodeId(1), Msg::Ack { through: 3 }, &mut out).expect("dup");
+        assert_eq!(again, m);
+        // Renaming back gives the original; a replica is unchanged by any such renaming.
+        let back = |id: NodeId| match id.0 {
+            0 => id,
+            r => NodeId((r + 1) % 3 + 1),
+        };
+        assert_eq!(m.renamed(back), Some(n.clone()));
+        assert_eq!(replica().renamed(rotate), Some(replica()));
+    }
+
+    #[test]
+    fn renaming_that_is_not_a_permutation_of_the_replicas_is_refused() {
+        let n = primary_with_writes(cfg(2, 2, AckPolicy::All), 1, Instant(0));
+        let all_to_n1 = |id: NodeId| if id == PRIMARY { id } else { NodeId(1) };
+        let moves_primary = |id: NodeId| NodeId(id.0 ^ 1);
+        let beyond = |id: NodeId| if id == PRIMARY { id } else { NodeId(id.0 + 5) };
+        for node in [&n, &replica()] {
+            assert_eq!(node.renamed(moves_primary), None);
+        }
+        assert_eq!(n.renamed(all_to_n1), None);
+        assert_eq!(n.renamed(beyond), None);
+        assert_eq!(n.renamed(|id| id), Some(n.clone()));
     }
 }

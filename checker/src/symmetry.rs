@@ -1,0 +1,217 @@
+//! Symmetry reduction for actor models whose nodes of one role are interchangeable.
+//!
+//! Two states that differ only by which replica is called n1 and which n2 behave alike: every
+//! run from one is a run from the other with the names swapped, and a property that treats
+//! every replica alike holds in both or in neither. A check then needs to explore only one
+//! state of each such class, its *representative*, which can divide the state count by up to
+//! R! for R interchangeable nodes.
+//!
+//! stateright 0.31 applies a representative function only in its depth-first search (its
+//! breadth-first search and the explorer ignore it, `STATERIGHT.md`), and its own
+//! `Representative` for actor models sorts every actor, roles included, and needs stateright's
+//! `Rewrite` on the core's message types, which the orphan rule forbids here. So this module
+//! builds the representative itself: [`permute`] renames the actors of a state everywhere they
+//! appear (their states, timers, draws, crash flags and storage, and each envelope's sender and
+//! receiver), and [`canonical`] puts the interchangeable actors in the order of a key that
+//! holds everything the state says about each of them. Two states of one class then have the
+//! same representative, which `tests/symmetry.rs` checks on every explored state.
+
+use stateright::actor::{Actor, ActorModelState, Envelope, Id, Network};
+use stateright::Model;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
+
+/// A model's symmetry reduction: maps a state to the representative of its class (a plain
+/// function, as stateright's checker takes it).
+pub type Representative<M> = fn(&<M as Model>::State) -> <M as Model>::State;
+
+/// Renames the actors of `s`: actor `i` becomes actor `to[i]`. `state`, `storage` and `msg`
+/// rename what an actor's state, its durable storage and a message say about actors (they are
+/// given the renaming as a function of ids); each returns `None` if it cannot, and then so
+/// does this. The history is kept as it is, so only for models whose history names no actor.
+/// `to` must be a permutation of `0..s.actor_states.len()`.
+pub fn permute<A, H>(
+    s: &ActorModelState<A, H>,
+    to: &[usize],
+    state: impl Fn(&A::State, &dyn Fn(Id) -> Id) -> Option<A::State>,
+    storage: impl Fn(&A::Storage, &dyn Fn(Id) -> Id) -> Option<A::Storage>,
+    msg: impl Fn(&A::Msg, &dyn Fn(Id) -> Id) -> Option<A::Msg>,
+) -> Option<ActorModelState<A, H>>
+where
+    A: Actor,
+    A::Timer: Clone,
+    A::Random: Clone,
+    H: Clone,
+{
+    let n = s.actor_states.len();
+    if to.len() != n || !is_permutation(to) {
+        return None;
+    }
+    let rename = |id: Id| -> Id {
+        let i = usize::from(id);
+        Id::from(to.get(i).copied().unwrap_or(i))
+    };
+    // `from[j]`: the actor that becomes actor j.
+    let mut from = vec![0; n];
+    for (i, &j) in to.iter().enumerate() {
+        from[j] = i;
+    }
+    let moved = |i: usize| from[i];
+    let actor_states = (0..n)
+        .map(|j| state(&s.actor_states[moved(j)], &rename).map(Arc::new))
+        .collect::<Option<Vec<_>>>()?;
+    let actor_storages = (0..n)
+        .map(|j| match &s.actor_storages[moved(j)] {
+            Some(saved) => storage(saved, &rename).map(Some),
+            None => Some(None),
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let envelope = |e: Envelope<&A::Msg>| -> Option<Envelope<A::Msg>> {
+        Some(Envelope { src: rename(e.src), dst: rename(e.dst), msg: msg(e.msg, &rename)? })
+    };
+    let envelopes = envelopes(&s.network).into_iter().map(envelope).collect::<Option<Vec<_>>>()?;
+    let network = match &s.network {
+        Network::UnorderedDuplicating(_, last) => {
+            let last = match last {
+                Some(e) => Some(envelope(Envelope { src: e.src, dst: e.dst, msg: &e.msg })?),
+                None => None,
+            };
+            Network::new_unordered_duplicating_with_last_msg(envelopes, last)
+        }
+        Network::UnorderedNonDuplicating(_) => Network::new_unordered_nonduplicating(envelopes),
+        // `envelopes` yields each flow's messages in order, so each flow keeps its order.
+        Network::Ordered(_) => Network::new_ordered(envelopes),
+    };
+    Some(ActorModelState {
+        actor_states,
+        network,
+        timers_set: (0..n).map(|j| s.timers_set[moved(j)].clone()).collect(),
+        random_choices: (0..n).map(|j| s.random_choices[moved(j)].clone()).collect(),
+        crashed: (0..n).map(|j| s.crashed[moved(j)]).collect(),
+        history: s.history.clone(),
+        actor_storages,
+    })
+}
+
+/// Every envelope in flight, a multiset's as many times as it holds it, an ordered flow's in
+/// order. (stateright 0.31's `Network::iter_all` never ends on an ordered network and yields a
+/// repeated multiset entry once too often, so it is not used.)
+fn envelopes<M: Eq + Hash>(network: &Network<M>) -> Vec<Envelope<&M>> {
+    let env = |src: Id, dst: Id, msg| Envelope { src, dst, msg };
+    match network {
+        Network::UnorderedDuplicating(set, _) => {
+            set.iter().map(|e| env(e.src, e.dst, &e.msg)).collect()
+        }
+        Network::UnorderedNonDuplicating(multiset) => multiset
+            .iter()
+            .flat_map(|(e, &n)| std::iter::repeat_n(env(e.src, e.dst, &e.msg), n))
+            .collect(),
+        Network::Ordered(flows) => flows
+            .iter()
+            .flat_map(|(&(src, dst), queue)| queue.iter().map(move |m| env(src, dst, m)))
+            .collect(),
+    }
+}
+
+fn is_permutation(to: &[usize]) -> bool {
+    let mut seen = vec![false; to.len()];
+    to.iter().all(|&j| j < seen.len() && !std::mem::replace(&mut seen[j], true))
+}
+
+/// What a state says about actor `i`, apart from its name: its state, timers, draws, crash flag
+/// and storage, and the messages it has in flight to and from each actor outside `group` (the
+/// interchangeable actors are assumed not to talk to one another). `extra` adds what other
+/// actors' states say about it (a primary's record of each replica's progress). Two actors of
+/// the group with equal keys can swap names without changing the state.
+pub fn actor_key<A, H>(
+    s: &ActorModelState<A, H>,
+    group: &Range<usize>,
+    i: usize,
+    extra: impl Hash,
+) -> u64
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    A::Storage: Hash,
+{
+    let outside = |id: Id| {
+        let j = usize::from(id);
+        (!group.contains(&j)).then_some(j)
+    };
+    let ordered = matches!(s.network, Network::Ordered(_));
+    let mut to_me = Vec::new();
+    let mut from_me = Vec::new();
+    for e in envelopes(&s.network) {
+        if usize::from(e.dst) == i {
+            to_me.push((outside(e.src), e.msg));
+        }
+        if usize::from(e.src) == i {
+            from_me.push((outside(e.dst), e.msg));
+        }
+    }
+    if !ordered {
+        // A set or multiset: its iteration order is the hash table's, not the network's.
+        to_me.sort();
+        from_me.sort();
+    }
+    let last = match &s.network {
+        Network::UnorderedDuplicating(_, Some(e)) => {
+            let (src, dst) = (usize::from(e.src), usize::from(e.dst));
+            (src == i || dst == i).then(|| (outside(e.src), outside(e.dst), &e.msg))
+        }
+        _ => None,
+    };
+    let mut timers: Vec<&A::Timer> = s.timers_set[i].iter().collect();
+    timers.sort();
+    let mut h = DefaultHasher::new();
+    (&s.actor_states[i], s.crashed[i], &s.actor_storages[i], timers).hash(&mut h);
+    (&s.random_choices[i], to_me, from_me, last, extra).hash(&mut h);
+    h.finish()
+}
+
+/// The representative of `s`'s class: the actors of `group` renamed so that their keys
+/// ([`actor_key`]) ascend. `key(s, i)` gives actor i's key; `rename_state`, `rename_storage`
+/// and `rename_msg` are as for [`permute`]. If a renaming fails, `s` is its own representative,
+/// which is sound, only less reduced.
+pub fn canonical<A, H>(
+    s: &ActorModelState<A, H>,
+    group: Range<usize>,
+    key: impl Fn(&ActorModelState<A, H>, usize) -> u64,
+    rename_state: impl Fn(&A::State, &dyn Fn(Id) -> Id) -> Option<A::State>,
+    rename_storage: impl Fn(&A::Storage, &dyn Fn(Id) -> Id) -> Option<A::Storage>,
+    rename_msg: impl Fn(&A::Msg, &dyn Fn(Id) -> Id) -> Option<A::Msg>,
+) -> ActorModelState<A, H>
+where
+    A: Actor,
+    A::Timer: Clone,
+    A::Random: Clone,
+    H: Clone,
+{
+    let n = s.actor_states.len();
+    let mut order: Vec<(u64, usize)> = group.clone().map(|i| (key(s, i), i)).collect();
+    order.sort_unstable();
+    let mut to: Vec<usize> = (0..n).collect();
+    for (k, &(_, i)) in order.iter().enumerate() {
+        to[i] = group.start + k;
+    }
+    if to.iter().enumerate().all(|(i, &j)| i == j) {
+        return s.clone();
+    }
+    permute(s, &to, rename_state, rename_storage, rename_msg).unwrap_or_else(|| s.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_permutation;
+
+    #[test]
+    fn only_a_permutation_is_taken() {
+        assert!(is_permutation(&[0, 2, 1]));
+        assert!(is_permutation(&[]));
+        assert!(!is_permutation(&[0, 0, 1]));
+        assert!(!is_permutation(&[0, 3, 1]));
+    }
+}

@@ -1,0 +1,263 @@
+//! Symmetry reduction of the replication model (`--symmetry`): the representative function is
+//! checked against the whole state space, and reduced checks against full ones.
+//!
+//! The reduction is sound and complete when every state's class has exactly one representative
+//! and the reduced search reaches every class. Both are checked here on every explored state,
+//! exactly: for every state and every renaming of its replicas the representative is the same,
+//! and the classes the reduced search reaches are exactly those of the whole graph. A
+//! representative that forgets one part of the renaming is caught by the same check.
+
+use inflight_checker::liveness::actor_faults;
+use inflight_checker::network::NetworkKind;
+use inflight_checker::replication::{
+    props, representative, ReplNode, ReplicationCfg, ReplicationState,
+};
+use inflight_checker::report::{replay, run_check, run_check_reduced, CheckOptions, CheckReport};
+use inflight_checker::symmetry;
+use inflight_core::replication::{AckPolicy, Fault};
+use inflight_core::NodeId;
+use stateright::actor::Id;
+use stateright::Model;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+
+fn fp<T: Hash>(value: &T) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+fn rename_node(m: &ReplNode, rename: &dyn Fn(Id) -> Id) -> Option<ReplNode> {
+    m.renamed(|id| NodeId(usize::from(rename(Id::from(id.0 as usize))) as u8))
+}
+
+/// `s` with its replicas renamed by `to` (actor i becomes actor `to[i]`).
+fn renamed(s: &ReplicationState, to: &[usize]) -> ReplicationState {
+    symmetry::permute(
+        s,
+        to,
+        |st, r| {
+            Some(inflight_checker::adapter::NodeState {
+                machine: rename_node(&st.machine, r)?,
+                ..st.clone()
+            })
+        },
+        |st, r| {
+            Some(inflight_checker::adapter::NodeState {
+                machine: rename_node(&st.machine, r)?,
+                ..st.clone()
+            })
+        },
+        |m, _| Some(*m),
+    )
+    .expect("a permutation of the replicas")
+}
+
+/// Every renaming of actors 1..n that keeps actor 0.
+fn renamings(n: usize) -> Vec<Vec<usize>> {
+    fn go(rest: &mut Vec<usize>, done: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if rest.is_empty() {
+            out.push(std::iter::once(0).chain(done.iter().copied()).collect());
+        }
+        for k in 0..rest.len() {
+            let x = rest.remove(k);
+            done.push(x);
+            go(rest, done, out);
+            done.pop();
+            rest.insert(k, x);
+        }
+    }
+    let mut out = Vec::new();
+    go(&mut (1..n).collect(), &mut Vec::new(), &mut out);
+    out
+}
+
+/// Explores the whole graph of `cfg` and checks `rep` on it. Returns the number of classes, or
+/// what is wrong: a state whose renamings have different representatives, a representative
+/// that is not a renaming of its state, or a reduced search that reaches other classes than
+/// the whole graph has.
+fn check_reduction(
+    cfg: ReplicationCfg,
+    rep: fn(&ReplicationState) -> ReplicationState,
+) -> Result<usize, String> {
+    let model = cfg.into_model();
+    let n = cfg.replicas as usize + 1;
+    let all = renamings(n);
+    let successors = |s: &ReplicationState| {
+        let mut actions = Vec::new();
+        if Model::within_boundary(&model, s) {
+            model.actions(s, &mut actions);
+        }
+        actions.into_iter().filter_map(|a| model.next_state(s, a)).collect::<Vec<_>>()
+    };
+    // The whole graph, and the class of each state.
+    let mut seen = HashSet::new();
+    let mut classes = HashSet::new();
+    let mut queue = VecDeque::new();
+    for s in model.init_states() {
+        if seen.insert(fp(&s)) {
+            queue.push_back(s);
+        }
+    }
+    while let Some(s) = queue.pop_front() {
+        let r = fp(&rep(&s));
+        if !all.iter().any(|to| fp(&renamed(&s, to)) == fp(&rep(&s))) {
+            return Err(format!("the representative of {s:?} is not a renaming of it"));
+        }
+        for to in &all {
+            if fp(&rep(&renamed(&s, to))) != r {
+                return Err(format!("renaming {to:?} of {s:?} has another representative"));
+            }
+        }
+        classes.insert(r);
+        for next in successors(&s) {
+            if seen.insert(fp(&next)) {
+                queue.push_back(next);
+            }
+        }
+    }
+    // The reduced search: one state per class, the first reached, followed as it is.
+    let mut reached = HashSet::new();
+    let mut queue = VecDeque::new();
+    for s in model.init_states() {
+        if reached.insert(fp(&rep(&s))) {
+            queue.push_back(s);
+        }
+    }
+    while let Some(s) = queue.pop_front() {
+        for next in successors(&s) {
+            if reached.insert(fp(&rep(&next))) {
+                queue.push_back(next);
+            }
+        }
+    }
+    if reached != classes {
+        return Err(format!(
+            "the reduced search reaches {} classes, {} of them not in the whole graph's {}",
+            reached.len(),
+            reached.difference(&classes).count(),
+            classes.len()
+        ));
+    }
+    Ok(classes.len())
+}
+
+fn base() -> ReplicationCfg {
+    ReplicationCfg::default()
+}
+
+/// Small scenarios over every network, with crashes and with losses.
+fn scenarios() -> Vec<ReplicationCfg> {
+    let mut v = Vec::new();
+    for network in NetworkKind::ALL {
+        v.push(ReplicationCfg { network, ..base() });
+        v.push(ReplicationCfg { network, replicas: 3, writes: 2, ..base() });
+    }
+    v.push(ReplicationCfg { crashes: 1, writes: 2, ..base() });
+    v.push(ReplicationCfg { replicas: 3, ack: AckPolicy::Majority, writes: 2, ..base() });
+    v.push(ReplicationCfg {
+        replicas: 2,
+        window: 1,
+        writes: 2,
+        network: NetworkKind::Duplicating,
+        lossy: true,
+        retransmit: true,
+        ..base()
+    });
+    v
+}
+
+/// The classes of [`scenarios`]' state graphs.
+const CLASSES: [usize; 9] = [49, 67, 90, 95, 186, 252, 462, 95, 3708];
+
+#[test]
+fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
+    let mut counts = Vec::new();
+    for cfg in scenarios() {
+        counts
+            .push(check_reduction(cfg, representative).unwrap_or_else(|e| panic!("{cfg:?}: {e}")));
+    }
+    // The classes are what a reduced check counts (below); pinned so a change shows.
+    assert_eq!(counts, CLASSES);
+}
+
+/// A representative that renames the replicas but leaves the primary's record of their
+/// progress where it was: the renamed state is not the same system any more.
+fn forgets_the_primarys_record(s: &ReplicationState) -> ReplicationState {
+    let group = 1..s.actor_states.len();
+    symmetry::canonical(
+        s,
+        group.clone(),
+        |s, i| symmetry::actor_key(s, &group, i, ()),
+        |st, _| Some(st.clone()),
+        |st, _| Some(st.clone()),
+        |m, _| Some(*m),
+    )
+}
+
+#[test]
+fn a_representative_that_forgets_part_of_the_renaming_is_caught() {
+    let err = check_reduction(base(), forgets_the_primarys_record).expect_err("caught");
+    assert!(err.contains("not a renaming") || err.contains("another representative"), "{err}");
+}
+
+fn verdicts(r: &CheckReport) -> Vec<(String, String)> {
+    r.properties.iter().map(|p| (p.name.clone(), p.verdict.to_string())).collect()
+}
+
+fn both(cfg: ReplicationCfg) -> (CheckReport, CheckReport) {
+    let label = format!("{cfg:?}");
+    let opts = CheckOptions::default;
+    let full = run_check(cfg.into_model(), label.clone(), opts(), actor_faults);
+    let reduced =
+        run_check_reduced(cfg.into_model(), label, opts(), actor_faults, Some(representative));
+    (full, reduced)
+}
+
+#[test]
+fn a_reduced_check_gives_the_full_checks_verdicts_on_fewer_states() {
+    let mut counts = Vec::new();
+    for cfg in scenarios() {
+        let (full, reduced) = both(cfg);
+        assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
+        assert!(reduced.passed(), "{cfg:?}");
+        counts.push((full.unique_states, reduced.unique_states));
+    }
+    let full: Vec<usize> = counts.iter().map(|c| c.0).collect();
+    let reduced: Vec<usize> = counts.iter().map(|c| c.1).collect();
+    assert_eq!(full, [82, 244, 159, 371, 369, 1272, 896, 371, 7413]);
+    // The reduced search counts exactly the classes of the whole graph.
+    assert_eq!(reduced, CLASSES);
+}
+
+#[test]
+fn broken_variants_are_caught_with_the_reduction_and_each_counterexample_is_a_real_run() {
+    let cases = [
+        (ReplicationCfg { fault: Fault::WindowOffByOne, ..base() }, props::IN_FLIGHT, 3),
+        (ReplicationCfg { fault: Fault::AckBeforeStore, ..base() }, props::COMMITTED_STORED, 5),
+        (ReplicationCfg { fault: Fault::StoreOutOfOrder, ..base() }, props::PREFIX, 3),
+        (
+            ReplicationCfg { fault: Fault::VolatileLog, crashes: 1, ..base() },
+            props::COMMITTED_STORED,
+            6,
+        ),
+    ];
+    for (cfg, property, steps) in cases {
+        let (full, reduced) = both(cfg);
+        assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
+        let p = reduced.property(property).expect("property");
+        assert!(p.verdict.is_fail(), "{cfg:?}: {property} not caught");
+        // The same length as without the reduction: the reduced search is breadth-first too.
+        let len =
+            |r: &CheckReport| r.property(property).and_then(|p| p.path.as_ref()).map(Vec::len);
+        assert_eq!((len(&reduced), len(&full)), (Some(steps), Some(steps)), "{cfg:?}");
+        // The path replays on the plain model, unreduced, and breaks the property there.
+        let path = p.explorer_path.as_deref().expect("an explorer path");
+        let replayed = replay(&cfg.into_model(), path).expect("the path applies");
+        assert!(
+            replayed.violations.iter().any(|(name, _)| name == property),
+            "{cfg:?}: replaying {path} does not break {property}"
+        );
+    }
+}
