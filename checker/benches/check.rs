@@ -12,8 +12,8 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
-use inflight_checker::replication::ReplicationCfg;
-use inflight_checker::report::{run_check, CheckOptions, Strategy};
+use inflight_checker::replication::{representative, ReplicationCfg};
+use inflight_checker::report::{run_check, run_check_reduced, CheckOptions, Strategy};
 use std::time::Duration;
 
 fn reference() -> ReplicationCfg {
@@ -55,9 +55,43 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Symmetry reduction (`--symmetry`) against the full check, on 4 and 5 interchangeable
+/// replicas: the whole verdict, and the search alone (no sound liveness pass, which takes the
+/// whole graph either way).
+fn symmetry(c: &mut Criterion) {
+    let mut group = c.benchmark_group("check replication symmetry");
+    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    for replicas in [4, 5] {
+        let cfg = ReplicationCfg { replicas, ..ReplicationCfg::default() };
+        for (what, liveness_limit) in
+            [("verdict", CheckOptions::default().liveness_limit), ("search", 0)]
+        {
+            for reduce in [None, Some(representative as fn(&_) -> _)] {
+                let name = if reduce.is_some() { "reduced" } else { "full" };
+                let id = BenchmarkId::new(format!("r{replicas} k2 w3 {what}"), name);
+                group.bench_function(id, |b| {
+                    b.iter(|| {
+                        let opts = CheckOptions { liveness_limit, ..CheckOptions::default() };
+                        let report = run_check_reduced(
+                            cfg.into_model(),
+                            String::new(),
+                            opts,
+                            actor_faults,
+                            reduce,
+                        );
+                        assert!(report.passed());
+                        report.unique_states
+                    })
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = bench
+    targets = bench, symmetry
 }
 criterion_main!(benches);

@@ -16,6 +16,7 @@ use inflight_checker::stage::StageCfg;
 use inflight_checker::staleness::StalenessCfg;
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
 use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated, StageSaturated};
+use inflight_checker::ttl::representative as ttl_representative;
 use inflight_checker::ttl::{PolicyKind, TtlCfg};
 use inflight_core::replication::{AckPolicy, Fault, MAX_REPLICAS};
 use inflight_models::laws::{self, Link};
@@ -180,6 +181,12 @@ enum CheckProtocol {
         model: TtlArgs,
         #[command(flatten)]
         run: RunArgs,
+        /// Symmetry reduction: explore one state of each class of states that differ only by
+        /// the resolvers' names (up to R! times fewer states). The search is depth-first; every
+        /// counterexample is still a real run, and the sound liveness pass still takes the
+        /// whole graph. Not with --timed, which has one resolver.
+        #[arg(long)]
+        symmetry: bool,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -2036,7 +2043,12 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
             check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints, None)
         }
-        CheckProtocol::Ttl { model, run, json } if model.timed => {
+        CheckProtocol::Ttl { model, run, symmetry, json } if model.timed => {
+            if symmetry {
+                return Err("--symmetry does not apply with --timed, which runs one resolver: \
+                            there is nothing to rename"
+                    .into());
+            }
             let cfg = model.timed_cfg()?;
             let name = format!("ttl: {}", model.to_cli());
             let explore = format!("inflight explore ttl {}", model.to_cli());
@@ -2048,12 +2060,14 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
             check(cfg.into_model(), name, &run, json, |_| false, hints, None)
         }
-        CheckProtocol::Ttl { model, run, json } => {
+        CheckProtocol::Ttl { model, run, symmetry, json } => {
             let cfg = model.cfg()?;
-            let name = format!("ttl: {}", model.to_cli());
+            let reduced = if symmetry { " --symmetry" } else { "" };
+            let name = format!("ttl: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore ttl {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
-            check(cfg.into_model(), name, &run, json, actor_faults, hints, None)
+            let reduce = symmetry.then_some(ttl_representative as fn(&_) -> _);
+            check(cfg.into_model(), name, &run, json, actor_faults, hints, reduce)
         }
         CheckProtocol::Stage { model, run, timed, work, json } => {
             let link = [

@@ -11,14 +11,14 @@
 //! must answer every read in the end, losses included; with push, every subscriber must end on
 //! the last change.
 
-use crate::adapter::{NodeActor, Observer, SeenIds};
+use crate::adapter::{NodeActor, NodeState, Observer, SeenIds};
 use crate::network::{self, NetworkBound, NetworkKind};
 use crate::replication::CfgError;
 use inflight_core::ttl::{
     Authority, Cmd, Event, Fault, Node, Policy, Record, Resolver, QUERY_BLOCK,
 };
 use inflight_core::{Duration, NodeId};
-use stateright::actor::{ActorModel, ActorModelState};
+use stateright::actor::{ActorModel, ActorModelState, Id};
 use stateright::Expectation;
 
 /// The most resolvers a model may have.
@@ -292,4 +292,31 @@ pub fn resolvers_of(s: &TtlState) -> impl Iterator<Item = &Resolver> {
 /// What each resolver's application was answered.
 pub fn answers(s: &TtlState) -> impl Iterator<Item = &Answers> {
     s.actor_states[1..].iter().map(|a| &a.ghost)
+}
+
+/// The representative of `s` under renaming of the resolvers (symmetry reduction, module
+/// [`crate::symmetry`]): the resolvers renamed so that what the state says about each (its
+/// state and what its application was answered, timers, storage, messages in flight, and
+/// where it stands among the authority's subscribers) ascends. Every resolver has the same
+/// policy and reads, and every property treats them alike, so a check may explore
+/// representatives only (`inflight check ttl --symmetry`).
+pub fn representative(s: &TtlState) -> TtlState {
+    let group = 1..s.actor_states.len();
+    let key = |s: &TtlState, i: usize| {
+        let me = NodeId(i as u8);
+        let running = s.actor_states[0].machine.subscriber_position(me);
+        let saved = s.actor_storages[0].as_ref().and_then(|a| a.machine.subscriber_position(me));
+        crate::symmetry::actor_key(s, &group, i, (running, saved))
+    };
+    let node = |m: &Node, rename: &dyn Fn(Id) -> Id| {
+        m.renamed(|id| NodeId(usize::from(rename(Id::from(id.0 as usize))) as u8))
+    };
+    crate::symmetry::canonical(
+        s,
+        group.clone(),
+        key,
+        |st, rename| Some(NodeState { machine: node(&st.machine, rename)?, ..st.clone() }),
+        |st, rename| Some(NodeState { machine: node(&st.machine, rename)?, ..st.clone() }),
+        |m, _| Some(*m),
+    )
 }

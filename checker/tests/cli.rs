@@ -1169,8 +1169,13 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduc
     let replayed =
         inflight(&["check", "replication", "--fault", "ack-before-store", "--replay", path]);
     assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
-    assert_usage_errors(&[(
-        &["check", "replication", "--symmetry", "--timed", "--latency", "2"],
-        "--symmetry",
-    )]);
+    // The resolvers of the naming model too: three of them, 3,556 states → 663.
+    let ttl = ["check", "ttl", "--resolvers", "3", "--reads", "1", "--symmetry", "--json"];
+    let o = inflight(&ttl);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["unique_states"].as_u64(), Some(663));
+    assert_usage_errors(&[
+        (&["check", "replication", "--symmetry", "--timed", "--latency", "2"], "--symmetry"),
+        (&["check", "ttl", "--timed", "--symmetry"], "--symmetry"),
+    ]);
 }

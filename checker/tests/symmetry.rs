@@ -73,23 +73,28 @@ fn renamings(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
-/// Explores the whole graph of `cfg` and checks `rep` on it. Returns the number of classes, or
-/// what is wrong: a state whose renamings have different representatives, a representative
-/// that is not a renaming of its state, or a reduced search that reaches other classes than
-/// the whole graph has.
-fn check_reduction(
-    cfg: ReplicationCfg,
-    rep: fn(&ReplicationState) -> ReplicationState,
-) -> Result<usize, String> {
-    let model = cfg.into_model();
-    let n = cfg.replicas as usize + 1;
+/// Explores the whole graph of `model`, whose actors 1..n are interchangeable, and checks `rep`
+/// on it (`renamed(s, to)` renames the actors of `s`). Returns the number of classes, or what
+/// is wrong: a state whose renamings have different representatives, a representative that is
+/// not a renaming of its state, or a reduced search that reaches other classes than the whole
+/// graph has.
+fn check_reduction<M>(
+    model: &M,
+    n: usize,
+    renamed: impl Fn(&M::State, &[usize]) -> M::State,
+    rep: fn(&M::State) -> M::State,
+) -> Result<usize, String>
+where
+    M: Model,
+    M::State: Hash + std::fmt::Debug,
+{
     let all = renamings(n);
-    let successors = |s: &ReplicationState| {
+    // As stateright does, states outside the model's boundary are neither counted nor explored.
+    let successors = |s: &M::State| {
         let mut actions = Vec::new();
-        if Model::within_boundary(&model, s) {
-            model.actions(s, &mut actions);
-        }
-        actions.into_iter().filter_map(|a| model.next_state(s, a)).collect::<Vec<_>>()
+        model.actions(s, &mut actions);
+        let next = actions.into_iter().filter_map(|a| model.next_state(s, a));
+        next.filter(|n| model.within_boundary(n)).collect::<Vec<_>>()
     };
     // The whole graph, and the class of each state.
     let mut seen = HashSet::new();
@@ -102,7 +107,7 @@ fn check_reduction(
     }
     while let Some(s) = queue.pop_front() {
         let r = fp(&rep(&s));
-        if !all.iter().any(|to| fp(&renamed(&s, to)) == fp(&rep(&s))) {
+        if !all.iter().any(|to| fp(&renamed(&s, to)) == r) {
             return Err(format!("the representative of {s:?} is not a renaming of it"));
         }
         for to in &all {
@@ -143,6 +148,13 @@ fn check_reduction(
     Ok(classes.len())
 }
 
+fn replication(
+    cfg: ReplicationCfg,
+    rep: fn(&ReplicationState) -> ReplicationState,
+) -> Result<usize, String> {
+    check_reduction(&cfg.into_model(), cfg.replicas as usize + 1, renamed, rep)
+}
+
 fn base() -> ReplicationCfg {
     ReplicationCfg::default()
 }
@@ -175,8 +187,7 @@ const CLASSES: [usize; 9] = [49, 67, 90, 95, 186, 252, 462, 95, 3708];
 fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
     let mut counts = Vec::new();
     for cfg in scenarios() {
-        counts
-            .push(check_reduction(cfg, representative).unwrap_or_else(|e| panic!("{cfg:?}: {e}")));
+        counts.push(replication(cfg, representative).unwrap_or_else(|e| panic!("{cfg:?}: {e}")));
     }
     // The classes are what a reduced check counts (below); pinned so a change shows.
     assert_eq!(counts, CLASSES);
@@ -198,7 +209,7 @@ fn forgets_the_primarys_record(s: &ReplicationState) -> ReplicationState {
 
 #[test]
 fn a_representative_that_forgets_part_of_the_renaming_is_caught() {
-    let err = check_reduction(base(), forgets_the_primarys_record).expect_err("caught");
+    let err = replication(base(), forgets_the_primarys_record).expect_err("caught");
     assert!(err.contains("not a renaming") || err.contains("another representative"), "{err}");
 }
 
@@ -259,5 +270,120 @@ fn broken_variants_are_caught_with_the_reduction_and_each_counterexample_is_a_re
             replayed.violations.iter().any(|(name, _)| name == property),
             "{cfg:?}: replaying {path} does not break {property}"
         );
+    }
+}
+
+mod ttl {
+    //! The same checks for the naming model's resolvers.
+
+    use super::*;
+    use inflight_checker::ttl::{self, PolicyKind, TtlCfg, TtlState};
+    use inflight_core::ttl::{Fault, Node};
+
+    fn rename_node(m: &Node, rename: &dyn Fn(Id) -> Id) -> Option<Node> {
+        m.renamed(|id| NodeId(usize::from(rename(Id::from(id.0 as usize))) as u8))
+    }
+
+    fn renamed(s: &TtlState, to: &[usize]) -> TtlState {
+        let state = |st: &inflight_checker::adapter::NodeState<Node, ttl::Answers>,
+                     r: &dyn Fn(Id) -> Id| {
+            Some(inflight_checker::adapter::NodeState {
+                machine: rename_node(&st.machine, r)?,
+                ..st.clone()
+            })
+        };
+        symmetry::permute(s, to, state, state, |m, _| Some(*m)).expect("a permutation")
+    }
+
+    fn reduction(cfg: TtlCfg) -> Result<usize, String> {
+        check_reduction(&cfg.into_model(), cfg.resolvers as usize + 1, renamed, ttl::representative)
+    }
+
+    fn base() -> TtlCfg {
+        TtlCfg { resolvers: 2, ..TtlCfg::default() }
+    }
+
+    /// Two and three resolvers under every policy, with losses and with a crash.
+    fn scenarios() -> Vec<TtlCfg> {
+        let one = TtlCfg { reads: 1, ..base() };
+        let quiet = TtlCfg { changes: 0, ..one };
+        vec![
+            base(),
+            TtlCfg { resolvers: 3, ..one },
+            TtlCfg { resolvers: 3, policy: PolicyKind::NoCache, ..one },
+            TtlCfg { policy: PolicyKind::Periodic, refreshes: 1, ..quiet },
+            TtlCfg { policy: PolicyKind::Push, ..quiet },
+            TtlCfg { policy: PolicyKind::PushRenew, ..quiet },
+            TtlCfg { lossy: true, ..one },
+            TtlCfg { crashes: 1, ..one },
+        ]
+    }
+
+    /// The classes of [`scenarios`]' state graphs.
+    const CLASSES: [usize; 8] = [500, 663, 663, 48, 671, 671, 1968, 1834];
+
+    #[test]
+    fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
+        let counts: Vec<usize> = scenarios()
+            .into_iter()
+            .map(|cfg| reduction(cfg).unwrap_or_else(|e| panic!("{cfg:?}: {e}")))
+            .collect();
+        assert_eq!(counts, CLASSES);
+    }
+
+    #[test]
+    fn a_reduced_check_gives_the_full_checks_verdicts_on_the_classes() {
+        let mut counts = Vec::new();
+        for cfg in scenarios() {
+            let label = format!("{cfg:?}");
+            let full =
+                run_check(cfg.into_model(), label.clone(), CheckOptions::default(), actor_faults);
+            let reduced = run_check_reduced(
+                cfg.into_model(),
+                label,
+                CheckOptions::default(),
+                actor_faults,
+                Some(ttl::representative),
+            );
+            assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
+            assert!(reduced.passed(), "{cfg:?}");
+            counts.push((full.unique_states, reduced.unique_states));
+        }
+        let full: Vec<usize> = counts.iter().map(|c| c.0).collect();
+        let reduced: Vec<usize> = counts.iter().map(|c| c.1).collect();
+        assert_eq!(full, [994, 3556, 3556, 93, 1340, 1340, 3930, 3656]);
+        assert_eq!(reduced, CLASSES);
+    }
+
+    #[test]
+    fn broken_resolvers_are_caught_with_the_reduction() {
+        let cases = [
+            (TtlCfg { fault: Fault::AcceptStaleAnswers, ..base() }, ttl::props::MONOTONIC),
+            (
+                TtlCfg { fault: Fault::KeepWaitingReads, policy: PolicyKind::NoCache, ..base() },
+                ttl::props::ONCE,
+            ),
+        ];
+        for (cfg, property) in cases {
+            let label = format!("{cfg:?}");
+            let full =
+                run_check(cfg.into_model(), label.clone(), CheckOptions::default(), actor_faults);
+            let reduced = run_check_reduced(
+                cfg.into_model(),
+                label,
+                CheckOptions::default(),
+                actor_faults,
+                Some(ttl::representative),
+            );
+            assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
+            let p = reduced.property(property).expect("property");
+            assert!(p.verdict.is_fail(), "{cfg:?}: {property} not caught");
+            let len =
+                |r: &CheckReport| r.property(property).and_then(|p| p.path.as_ref()).map(Vec::len);
+            assert_eq!(len(&reduced), len(&full), "{cfg:?}");
+            let path = p.explorer_path.as_deref().expect("an explorer path");
+            let replayed = replay(&cfg.into_model(), path).expect("the path applies");
+            assert!(replayed.violations.iter().any(|(name, _)| name == property), "{cfg:?}");
+        }
     }
 }

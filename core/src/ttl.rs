@@ -483,6 +483,40 @@ impl Node {
             Node::Authority(_) => None,
         }
     }
+
+    /// The same node in a group whose resolvers were renamed: what it knew of resolver `r` it
+    /// now knows of `rename(r)`. For a checker's symmetry reduction: resolvers with the same
+    /// policy are interchangeable, so a group and its renamed copy behave alike and need
+    /// exploring once.
+    ///
+    /// `rename` must keep the authority's id and permute the resolvers'. A resolver whose
+    /// authority `rename` moves, or an authority whose subscribers it renames to one id,
+    /// returns `None`. An authority keeps its subscribers in the order they subscribed.
+    pub fn renamed(&self, rename: impl Fn(NodeId) -> NodeId) -> Option<Self> {
+        match self {
+            Node::Resolver(r) => {
+                (rename(r.authority) == r.authority).then(|| Node::Resolver(r.clone()))
+            }
+            Node::Authority(a) => {
+                let mut subscribers = heapless::Vec::new();
+                for &s in &a.subscribers {
+                    let to = rename(s);
+                    if subscribers.contains(&to) {
+                        return None; // two subscribers renamed to one: not a permutation
+                    }
+                    // The same number of ids as before: this cannot fail.
+                    subscribers.push(to).ok()?;
+                }
+                Some(Node::Authority(Authority { subscribers, ..a.clone() }))
+            }
+        }
+    }
+
+    /// On an authority, where `node` stands among its subscribers, in the order they
+    /// subscribed; `None` on a resolver or for a node that has not subscribed.
+    pub fn subscriber_position(&self, node: NodeId) -> Option<usize> {
+        self.as_authority()?.subscribers.iter().position(|&s| s == node)
+    }
 }
 
 impl Machine for Node {
@@ -1390,5 +1424,45 @@ mod tests {
         assert!(new.newer_than(&old));
         assert!(!old.newer_than(&new));
         assert!(!old.newer_than(&old));
+    }
+
+    #[test]
+    fn a_renamed_authority_pushes_to_the_renamed_subscribers_in_the_same_order() {
+        let mut auth = Node::authority(100);
+        let mut out = Out::new();
+        for r in [2, 1] {
+            auth.on_message(Instant(0), NodeId(r), Msg::Subscribe, &mut out).expect("subscribe");
+        }
+        let swap = |id: NodeId| match id.0 {
+            1 => NodeId(2),
+            2 => NodeId(1),
+            _ => id,
+        };
+        let renamed = auth.renamed(swap).expect("a permutation of the resolvers");
+        assert_eq!(renamed.subscriber_position(NodeId(1)), Some(0));
+        assert_eq!(renamed.subscriber_position(NodeId(2)), Some(1));
+        assert_eq!(renamed.renamed(swap), Some(auth.clone()));
+        // A change is pushed to n1 then n2, as the original pushes to n2 then n1.
+        let (mut a, mut b) = (auth.clone(), renamed);
+        let (mut out_a, mut out_b) = (Out::new(), Out::new());
+        a.on_command(Instant(1), Cmd::Change { value: 7 }, &mut out_a).expect("change");
+        b.on_command(Instant(1), Cmd::Change { value: 7 }, &mut out_b).expect("change");
+        let to = |out: &Out| -> std::vec::Vec<NodeId> {
+            out.as_slice()
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Send { to, .. } => Some(*to),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(to(&out_a), [NodeId(2), NodeId(1)]);
+        assert_eq!(to(&out_b), [NodeId(1), NodeId(2)]);
+        // Renaming two subscribers to one, or moving a resolver's authority, is refused.
+        assert_eq!(auth.renamed(|id| if id.0 == 0 { id } else { NodeId(1) }), None);
+        let resolver = Node::resolver(NodeId(0), Policy::Push, Duration(3));
+        assert_eq!(resolver.renamed(|id| NodeId(id.0 + 1)), None);
+        assert_eq!(resolver.renamed(swap), Some(resolver.clone()));
+        assert_eq!(resolver.subscriber_position(NodeId(1)), None);
     }
 }
