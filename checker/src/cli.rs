@@ -106,8 +106,8 @@ enum CheckProtocol {
         timed: TimedArgs,
         /// Symmetry reduction: explore one state of each class of states that differ only by
         /// the replicas' names (up to R! times fewer states). The search is depth-first; every
-        /// counterexample is still a real run, and the sound liveness pass still takes the
-        /// whole graph.
+        /// counterexample is still a real run; `eventually` is decided on the reduced graph when
+        /// it has no cycle or dead end without the goal, else on the whole graph.
         #[arg(long)]
         symmetry: bool,
         /// Print the report as JSON on stdout.
@@ -183,8 +183,8 @@ enum CheckProtocol {
         run: RunArgs,
         /// Symmetry reduction: explore one state of each class of states that differ only by
         /// the resolvers' names (up to R! times fewer states). The search is depth-first; every
-        /// counterexample is still a real run, and the sound liveness pass still takes the
-        /// whole graph. Not with --timed, which has one resolver.
+        /// counterexample is still a real run; `eventually` is decided on the reduced graph when
+        /// it has no cycle or dead end without the goal, else on the whole graph. Not with --timed, which has one resolver.
         #[arg(long)]
         symmetry: bool,
         /// Print the report as JSON on stdout.

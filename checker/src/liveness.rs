@@ -21,6 +21,7 @@
 //! States outside the model's boundary are not expanded and are never reported as violations.
 //! Counterexamples are lassos: a shortest path to the cycle, then the cycle.
 
+use crate::symmetry::Representative;
 use hashbrown::HashTable;
 use stateright::{Expectation, Model};
 use std::collections::{HashMap, VecDeque};
@@ -105,6 +106,7 @@ fn explore<M>(
     model: &M,
     goals: &[fn(&M, &M::State) -> bool],
     limit: usize,
+    class: Option<Representative<M>>,
 ) -> Option<Explored<M::State, M::Action>>
 where
     M: Model,
@@ -130,7 +132,10 @@ where
                       frontier: &mut VecDeque<M::State>,
                       state: M::State|
      -> (u32, bool) {
-        let fp = g.fingerprint(&state);
+        let fp = match class {
+            Some(rep) => g.fingerprint(&rep(&state)),
+            None => g.fingerprint(&state),
+        };
         let fps = &g.fingerprints;
         if let Some(&ix) = index.find(fp as u64, |&ix| fps[ix as usize] == fp) {
             return (ix, false);
@@ -203,7 +208,7 @@ where
         return None;
     }
     let conditions: Vec<_> = props.iter().map(|p| p.condition).collect();
-    let g = explore(model, &conditions, limit)?;
+    let g = explore(model, &conditions, limit, None)?;
     let inits: Vec<u32> = g.inits.iter().map(|&(ix, _)| ix).collect();
     let fault: Vec<bool> = g.actions.iter().map(is_fault).collect();
     let outside_boundary = g.expanded.iter().filter(|&&inside| !inside).count();
@@ -219,6 +224,81 @@ where
             })
             .collect(),
     )
+}
+
+/// The `eventually` properties that can be shown to hold on the graph reduced by symmetry
+/// (`rep`, [`crate::symmetry`]), by name; `None` when the reduced graph does not fit in
+/// `limit` states or reaches past the model's boundary.
+///
+/// The reduced graph has a node per class of states and an edge from a class wherever the
+/// state the search kept for it has a successor. It cannot tell a fair cycle from an unfair
+/// one: fairness is per action, and a cycle of classes is a path between renamed states, whose
+/// actions are renamed along the way. But it can rule out cycles and dead ends altogether. A
+/// cycle of the whole graph is a closed walk of classes (the model commutes with renaming), a
+/// dead end's class is a dead end, and goals and faults are the same for every state of a
+/// class. So when the classes reachable without the goal hold no dead end and no cycle free of
+/// faults, neither does the whole graph, and the property holds. A property not shown here
+/// needs the whole graph ([`check_eventually`]).
+pub fn holds_on_reduced<M>(
+    model: &M,
+    limit: usize,
+    is_fault: &dyn Fn(&M::Action) -> bool,
+    rep: Representative<M>,
+) -> Option<Vec<&'static str>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    let props: Vec<_> = model
+        .properties()
+        .into_iter()
+        .filter(|p| p.expectation == Expectation::Eventually)
+        .collect();
+    if props.len() > MAX_GOALS {
+        return None;
+    }
+    let conditions: Vec<_> = props.iter().map(|p| p.condition).collect();
+    let g = explore(model, &conditions, limit, Some(rep))?;
+    if g.expanded.iter().any(|&inside| !inside) {
+        return None;
+    }
+    let fault: Vec<bool> = g.actions.iter().map(is_fault).collect();
+    let ok_edge = |a: u32| !fault[a as usize];
+    let holds = |k: usize| {
+        let goal = |u: u32| (g.goals[u as usize] >> k) & 1 == 1;
+        let mut seen = vec![false; g.len()];
+        let mut order = Vec::new();
+        let mut queue: VecDeque<u32> =
+            g.inits.iter().map(|&(ix, _)| ix).filter(|&ix| !goal(ix)).collect();
+        for &u in &queue {
+            seen[u as usize] = true;
+        }
+        while let Some(u) = queue.pop_front() {
+            order.push(u);
+            for &(v, _) in g.succ(u) {
+                if !goal(v) && !std::mem::replace(&mut seen[v as usize], true) {
+                    queue.push_back(v);
+                }
+            }
+        }
+        let dead_end = order.iter().any(|&u| g.succ(u).is_empty());
+        let inside = |v: u32| seen[v as usize];
+        let mut comp_of = vec![u32::MAX; g.len()];
+        let comps = sccs(&g, &order, &inside, &ok_edge);
+        for (c, comp) in comps.iter().enumerate() {
+            for &u in comp {
+                comp_of[u as usize] = c as u32;
+            }
+        }
+        // A cycle: an edge free of faults inside a component (a self-loop included).
+        let cycle = order.iter().any(|&u| {
+            let c = comp_of[u as usize];
+            g.succ(u).iter().any(|&(v, a)| ok_edge(a) && c != u32::MAX && comp_of[v as usize] == c)
+        });
+        !dead_end && !cycle
+    };
+    Some(props.iter().enumerate().filter(|&(k, _)| holds(k)).map(|(_, p)| p.name).collect())
 }
 
 /// A lasso by indices: the initial state, then (action label, state) steps to the cycle's first

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::liveness::check_eventually;
+use crate::liveness::{check_eventually, holds_on_reduced};
 use crate::readable::{Counted, Stop};
 use crate::shortest::shortest_discoveries;
 use crate::symmetry::Representative;
@@ -160,6 +160,12 @@ pub type FaultFn<A> = fn(&A) -> bool;
 /// The semantics of a sound `eventually` verdict.
 pub const LIVENESS_SEMANTICS: &str = "sound on the whole reachable graph: no dead end and no fair \
 cycle avoids the goal, under weak fairness of every action and finitely many crashes and losses";
+
+/// What an `eventually` verdict decided on the graph reduced by symmetry says
+/// ([`crate::liveness::holds_on_reduced`]).
+pub const REDUCED_LIVENESS: &str = "sound, decided on the graph reduced by symmetry: no state \
+where the goal is false is a dead end or lies on a cycle free of crashes and losses, so none \
+does in the whole graph either";
 
 /// What a sound `eventually` verdict says when the model's boundary cut the graph: `n` states
 /// just beyond it were reached and not explored.
@@ -395,8 +401,9 @@ where
 /// path it reports is a real run. The properties must treat the states of a class alike (see
 /// [`crate::symmetry`]). stateright applies a representative only depth-first, so the search
 /// is depth-first whatever `opts.strategy` says; the shortest counterexamples are searched
-/// breadth-first with the same reduction. The sound liveness pass runs on the whole graph,
-/// unreduced, when it fits (`opts.liveness_limit`).
+/// breadth-first with the same reduction. `eventually` is decided on the reduced graph when
+/// that graph shows it holds ([`crate::liveness::holds_on_reduced`]), and otherwise by the
+/// sound pass on the whole graph, unreduced, when it fits (`opts.liveness_limit`).
 pub fn run_check_reduced<M>(
     model: M,
     name: String,
@@ -538,8 +545,13 @@ impl Watch<'_> {
 }
 
 /// Replaces stateright's `eventually` verdicts by the sound analysis, when the graph fits.
-fn sound_liveness<M>(model: &M, report: &mut CheckReport, limit: usize, faults: FaultFn<M::Action>)
-where
+fn sound_liveness<M>(
+    model: &M,
+    report: &mut CheckReport,
+    limit: usize,
+    faults: FaultFn<M::Action>,
+    representative: Option<Representative<M>>,
+) where
     M: Model,
     M::State: Debug + Describe + Hash + Eq + Clone,
     M::Action: Debug + Hash + Eq + Clone,
@@ -548,10 +560,29 @@ where
     if !eventually {
         return;
     }
+    // With a reduction, first try to decide on the reduced graph, which is much smaller.
+    let held = match representative {
+        Some(rep) if limit > 0 => holds_on_reduced(model, limit, &faults, rep).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let decided = |p: &PropertyReport| held.iter().any(|&name| name == p.name);
+    for p in report.properties.iter_mut().filter(|p| decided(p)) {
+        p.verdict = Verdict::Holds;
+        p.semantics = Some(REDUCED_LIVENESS.into());
+        p.explorer_path = None;
+        p.path = None;
+        p.initial = None;
+        p.cycle_from = None;
+    }
+    if report.properties.iter().all(|p| p.expectation != "eventually" || decided(p)) {
+        return;
+    }
     let verdicts = if limit > 0 { check_eventually(model, limit, &faults) } else { None };
     let Some(verdicts) = verdicts else {
         for p in report.properties.iter_mut().filter(|p| p.expectation == "eventually") {
-            p.semantics = Some(STATERIGHT_LIVENESS.into());
+            if !decided(p) {
+                p.semantics = Some(STATERIGHT_LIVENESS.into());
+            }
         }
         return;
     };
@@ -700,7 +731,7 @@ where
         Some(m) => liveness_room(opts.liveness_limit, m.bytes, resident_bytes().unwrap_or(0)),
         None => opts.liveness_limit,
     };
-    sound_liveness(model, &mut report, limit, faults);
+    sound_liveness(model, &mut report, limit, faults, representative);
     report.liveness_s = live.elapsed().as_secs_f64();
     report
 }

@@ -387,3 +387,73 @@ mod ttl {
         }
     }
 }
+
+mod liveness {
+    //! `eventually` under the reduction: decided on the reduced graph when it has no cycle or
+    //! dead end without the goal, on the whole graph otherwise, and never differently.
+
+    use super::*;
+    use inflight_checker::report::{LIVENESS_SEMANTICS, REDUCED_LIVENESS};
+    use inflight_checker::ttl::{self, TtlCfg};
+    use inflight_core::ttl::Fault as TtlFault;
+
+    fn semantics(r: &CheckReport, property: &str) -> Option<String> {
+        r.property(property).and_then(|p| p.semantics.clone())
+    }
+
+    #[test]
+    fn without_a_cycle_the_reduced_graph_decides_and_with_one_the_whole_graph_does() {
+        // 5 replicas on an unordered network: nothing repeats, so the reduced graph decides.
+        let cfg = ReplicationCfg { replicas: 5, ..base() };
+        let (full, reduced) = both(cfg);
+        assert_eq!(verdicts(&reduced), verdicts(&full));
+        let goal = props::ALL_COMMITTED_EVENTUALLY;
+        assert_eq!(semantics(&reduced, goal).as_deref(), Some(REDUCED_LIVENESS));
+        assert_eq!(semantics(&full, goal).as_deref(), Some(LIVENESS_SEMANTICS));
+        // Losses and retransmission make cycles: the whole graph decides, the same way.
+        let lossy = ReplicationCfg {
+            window: 1,
+            writes: 2,
+            network: NetworkKind::Duplicating,
+            lossy: true,
+            retransmit: true,
+            ..base()
+        };
+        let (full, reduced) = both(lossy);
+        assert_eq!(verdicts(&reduced), verdicts(&full));
+        assert_eq!(semantics(&reduced, goal).as_deref(), Some(LIVENESS_SEMANTICS));
+    }
+
+    #[test]
+    fn liveness_failures_are_still_caught_under_the_reduction() {
+        // A fair cycle: resending only the newest write never repairs a lost older one.
+        let cycle = ReplicationCfg {
+            writes: 2,
+            network: NetworkKind::Duplicating,
+            lossy: true,
+            retransmit: true,
+            fault: Fault::ResendNewestOnly,
+            ..base()
+        };
+        let (full, reduced) = both(cycle);
+        assert_eq!(verdicts(&reduced), verdicts(&full));
+        let p = reduced.property(props::ALL_COMMITTED_EVENTUALLY).expect("property");
+        assert!(p.verdict.is_fail() && p.cycle_from.is_some(), "{:?}", p.verdict);
+        // A dead end: a resolver that resends a lost query only once waits for ever.
+        let cfg =
+            TtlCfg { resolvers: 2, lossy: true, fault: TtlFault::ResendOnce, ..TtlCfg::default() };
+        let label = format!("{cfg:?}");
+        let full =
+            run_check(cfg.into_model(), label.clone(), CheckOptions::default(), actor_faults);
+        let reduced = run_check_reduced(
+            cfg.into_model(),
+            label,
+            CheckOptions::default(),
+            actor_faults,
+            Some(ttl::representative),
+        );
+        assert_eq!(verdicts(&reduced), verdicts(&full));
+        let p = reduced.property(ttl::props::ALL_ANSWERED_EVENTUALLY).expect("property");
+        assert!(p.verdict.is_fail(), "{:?}", p.verdict);
+    }
+}
