@@ -196,11 +196,7 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
-    let props: Vec<_> = model
-        .properties()
-        .into_iter()
-        .filter(|p| p.expectation == Expectation::Eventually)
-        .collect();
+    let props = eventually_properties(model);
     if props.is_empty() {
         return Some(Vec::new());
     }
@@ -250,11 +246,7 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
-    let props: Vec<_> = model
-        .properties()
-        .into_iter()
-        .filter(|p| p.expectation == Expectation::Eventually)
-        .collect();
+    let props = eventually_properties(model);
     if props.len() > MAX_GOALS {
         return None;
     }
@@ -299,6 +291,12 @@ where
         !dead_end && !cycle
     };
     Some(props.iter().enumerate().filter(|&(k, _)| holds(k)).map(|(_, p)| p.name).collect())
+}
+
+/// The model's `eventually` properties, which the passes here decide.
+fn eventually_properties<M: Model>(model: &M) -> Vec<stateright::Property<M>> {
+    let all = model.properties().into_iter();
+    all.filter(|p| p.expectation == Expectation::Eventually).collect()
 }
 
 /// A lasso by indices: the initial state, then (action label, state) steps to the cycle's first

@@ -6,7 +6,7 @@ use crate::network::{self, NetworkBound, NetworkKind};
 use inflight_core::log::Log;
 use inflight_core::replication::{self, AckPolicy, Cmd, Fault, Node, Primary, Value};
 use inflight_core::Duration;
-use stateright::actor::{ActorModel, ActorModelState, Id};
+use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
 use std::fmt;
 
@@ -233,24 +233,14 @@ fn logs_are_prefixes(_: &ReplicationModel, s: &ReplicationState) -> bool {
 /// ascends. Every property of this model treats the replicas alike, so a check may explore
 /// representatives only (`inflight check replication --symmetry`).
 pub fn representative(s: &ReplicationState) -> ReplicationState {
-    let group = 1..s.actor_states.len();
-    let key = |s: &ReplicationState, i: usize| {
-        // What the primary, running or crashed, records of replica i.
+    // What the primary, running or crashed, records of replica i.
+    let knows = |s: &ReplicationState, i: usize| {
         let progress =
             |node: &ReplNode| node.as_primary().and_then(|p| p.acked().get(i - 1).copied());
-        let running = progress(&s.actor_states[0].machine);
         let saved = s.actor_storages[0].as_ref().and_then(|saved| progress(&saved.machine));
-        crate::symmetry::actor_key(s, &group, i, (running, saved))
+        (progress(&s.actor_states[0].machine), saved)
     };
-    let node = |m: &ReplNode, rename: &dyn Fn(Id) -> Id| {
-        m.renamed(|id| inflight_core::NodeId(usize::from(rename(Id::from(id.0 as usize))) as u8))
-    };
-    crate::symmetry::canonical(
-        s,
-        group.clone(),
-        key,
-        |st, rename| Some(NodeState { machine: node(&st.machine, rename)?, ..st.clone() }),
-        |st, rename| Some(NodeState { machine: node(&st.machine, rename)?, ..st.clone() }),
-        |m, _| Some(*m),
-    )
+    crate::symmetry::canonical_nodes(s, 1..s.actor_states.len(), knows, |m, rename| {
+        m.renamed(rename)
+    })
 }

@@ -16,6 +16,8 @@
 //! holds everything the state says about each of them. Two states of one class then have the
 //! same representative, which `tests/symmetry.rs` checks on every explored state.
 
+use crate::adapter::{Checkable, NodeActor, NodeState, Observer};
+use inflight_core::NodeId;
 use stateright::actor::{Actor, ActorModelState, Envelope, Id, Network};
 use stateright::Model;
 use std::collections::hash_map::DefaultHasher;
@@ -93,6 +95,30 @@ where
         history: s.history.clone(),
         actor_storages,
     })
+}
+
+/// [`canonical`] for a model of core machines ([`NodeActor`]) whose actors `group` are
+/// interchangeable: `rename` renames what a machine (running, or as its durable storage) knows
+/// of other nodes, and `knows(s, i)` is what the other actors' states record of actor `i` (it
+/// is added to the key). Messages must name no node.
+pub fn canonical_nodes<M, G, E>(
+    s: &ActorModelState<NodeActor<M, G>>,
+    group: Range<usize>,
+    knows: impl Fn(&ActorModelState<NodeActor<M, G>>, usize) -> E,
+    rename: impl Fn(&M, &dyn Fn(NodeId) -> NodeId) -> Option<M>,
+) -> ActorModelState<NodeActor<M, G>>
+where
+    M: Checkable<D = M>,
+    M::Msg: Copy,
+    G: Observer<M>,
+    E: Hash,
+{
+    let node = |st: &NodeState<M, G>, rename_id: &dyn Fn(Id) -> Id| {
+        let by_node = |n: NodeId| NodeId(usize::from(rename_id(Id::from(n.0 as usize))) as u8);
+        Some(NodeState { machine: rename(&st.machine, &by_node)?, ..st.clone() })
+    };
+    let key = |s: &ActorModelState<NodeActor<M, G>>, i: usize| actor_key(s, &group, i, knows(s, i));
+    canonical(s, group.clone(), key, node, node, |m, _| Some(*m))
 }
 
 /// Every envelope in flight, a multiset's as many times as it holds it, an ordered flow's in

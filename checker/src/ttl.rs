@@ -11,14 +11,14 @@
 //! must answer every read in the end, losses included; with push, every subscriber must end on
 //! the last change.
 
-use crate::adapter::{NodeActor, NodeState, Observer, SeenIds};
+use crate::adapter::{NodeActor, Observer, SeenIds};
 use crate::network::{self, NetworkBound, NetworkKind};
 use crate::replication::CfgError;
 use inflight_core::ttl::{
     Authority, Cmd, Event, Fault, Node, Policy, Record, Resolver, QUERY_BLOCK,
 };
 use inflight_core::{Duration, NodeId};
-use stateright::actor::{ActorModel, ActorModelState, Id};
+use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
 
 /// The most resolvers a model may have.
@@ -301,22 +301,13 @@ pub fn answers(s: &TtlState) -> impl Iterator<Item = &Answers> {
 /// policy and reads, and every property treats them alike, so a check may explore
 /// representatives only (`inflight check ttl --symmetry`).
 pub fn representative(s: &TtlState) -> TtlState {
-    let group = 1..s.actor_states.len();
-    let key = |s: &TtlState, i: usize| {
+    // Where resolver i stands among the authority's subscribers, running or crashed.
+    let knows = |s: &TtlState, i: usize| {
         let me = NodeId(i as u8);
-        let running = s.actor_states[0].machine.subscriber_position(me);
         let saved = s.actor_storages[0].as_ref().and_then(|a| a.machine.subscriber_position(me));
-        crate::symmetry::actor_key(s, &group, i, (running, saved))
+        (s.actor_states[0].machine.subscriber_position(me), saved)
     };
-    let node = |m: &Node, rename: &dyn Fn(Id) -> Id| {
-        m.renamed(|id| NodeId(usize::from(rename(Id::from(id.0 as usize))) as u8))
-    };
-    crate::symmetry::canonical(
-        s,
-        group.clone(),
-        key,
-        |st, rename| Some(NodeState { machine: node(&st.machine, rename)?, ..st.clone() }),
-        |st, rename| Some(NodeState { machine: node(&st.machine, rename)?, ..st.clone() }),
-        |m, _| Some(*m),
-    )
+    crate::symmetry::canonical_nodes(s, 1..s.actor_states.len(), knows, |m, rename| {
+        m.renamed(rename)
+    })
 }

@@ -12,7 +12,9 @@ use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::{
     props, representative, ReplNode, ReplicationCfg, ReplicationState,
 };
-use inflight_checker::report::{replay, run_check, run_check_reduced, CheckOptions, CheckReport};
+use inflight_checker::report::{
+    replay, run_check, run_check_reduced, CheckOptions, CheckReport, Describe, FaultFn,
+};
 use inflight_checker::symmetry;
 use inflight_core::replication::{AckPolicy, Fault};
 use inflight_core::NodeId;
@@ -217,26 +219,45 @@ fn verdicts(r: &CheckReport) -> Vec<(String, String)> {
     r.properties.iter().map(|p| (p.name.clone(), p.verdict.to_string())).collect()
 }
 
-fn both(cfg: ReplicationCfg) -> (CheckReport, CheckReport) {
-    let label = format!("{cfg:?}");
+/// The check of the model `make` builds, in full and reduced by `rep`.
+fn full_and_reduced<M>(
+    make: impl Fn() -> M,
+    label: String,
+    faults: FaultFn<M::Action>,
+    rep: symmetry::Representative<M>,
+) -> (CheckReport, CheckReport)
+where
+    M: Model + Send + Sync + 'static,
+    M::State: std::fmt::Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
+    M::Action: std::fmt::Debug + Hash + Eq + Clone + Send + Sync + 'static,
+{
     let opts = CheckOptions::default;
-    let full = run_check(cfg.into_model(), label.clone(), opts(), actor_faults);
-    let reduced =
-        run_check_reduced(cfg.into_model(), label, opts(), actor_faults, Some(representative));
+    let full = run_check(make(), label.clone(), opts(), faults);
+    let reduced = run_check_reduced(make(), label, opts(), faults, Some(rep));
     (full, reduced)
+}
+
+/// Requires each pair of checks to pass with the same verdicts; returns their state counts,
+/// full and reduced.
+fn passing_counts<C: std::fmt::Debug>(
+    checks: impl Iterator<Item = (C, (CheckReport, CheckReport))>,
+) -> (Vec<usize>, Vec<usize>) {
+    checks
+        .map(|(cfg, (full, reduced))| {
+            assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
+            assert!(reduced.passed(), "{cfg:?}");
+            (full.unique_states, reduced.unique_states)
+        })
+        .unzip()
+}
+
+fn both(cfg: ReplicationCfg) -> (CheckReport, CheckReport) {
+    full_and_reduced(|| cfg.into_model(), format!("{cfg:?}"), actor_faults, representative)
 }
 
 #[test]
 fn a_reduced_check_gives_the_full_checks_verdicts_on_fewer_states() {
-    let mut counts = Vec::new();
-    for cfg in scenarios() {
-        let (full, reduced) = both(cfg);
-        assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
-        assert!(reduced.passed(), "{cfg:?}");
-        counts.push((full.unique_states, reduced.unique_states));
-    }
-    let full: Vec<usize> = counts.iter().map(|c| c.0).collect();
-    let reduced: Vec<usize> = counts.iter().map(|c| c.1).collect();
+    let (full, reduced) = passing_counts(scenarios().into_iter().map(|cfg| (cfg, both(cfg))));
     assert_eq!(full, [82, 244, 159, 371, 369, 1272, 896, 371, 7413]);
     // The reduced search counts exactly the classes of the whole graph.
     assert_eq!(reduced, CLASSES);
@@ -295,6 +316,10 @@ mod ttl {
         symmetry::permute(s, to, state, state, |m, _| Some(*m)).expect("a permutation")
     }
 
+    pub(super) fn both(cfg: TtlCfg) -> (CheckReport, CheckReport) {
+        full_and_reduced(|| cfg.into_model(), format!("{cfg:?}"), actor_faults, ttl::representative)
+    }
+
     fn reduction(cfg: TtlCfg) -> Result<usize, String> {
         check_reduction(&cfg.into_model(), cfg.resolvers as usize + 1, renamed, ttl::representative)
     }
@@ -333,24 +358,8 @@ mod ttl {
 
     #[test]
     fn a_reduced_check_gives_the_full_checks_verdicts_on_the_classes() {
-        let mut counts = Vec::new();
-        for cfg in scenarios() {
-            let label = format!("{cfg:?}");
-            let full =
-                run_check(cfg.into_model(), label.clone(), CheckOptions::default(), actor_faults);
-            let reduced = run_check_reduced(
-                cfg.into_model(),
-                label,
-                CheckOptions::default(),
-                actor_faults,
-                Some(ttl::representative),
-            );
-            assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
-            assert!(reduced.passed(), "{cfg:?}");
-            counts.push((full.unique_states, reduced.unique_states));
-        }
-        let full: Vec<usize> = counts.iter().map(|c| c.0).collect();
-        let reduced: Vec<usize> = counts.iter().map(|c| c.1).collect();
+        let checks = scenarios().into_iter().map(|cfg| (cfg, both(cfg)));
+        let (full, reduced) = passing_counts(checks);
         assert_eq!(full, [994, 3556, 3556, 93, 1340, 1340, 3930, 3656]);
         assert_eq!(reduced, CLASSES);
     }
@@ -365,16 +374,7 @@ mod ttl {
             ),
         ];
         for (cfg, property) in cases {
-            let label = format!("{cfg:?}");
-            let full =
-                run_check(cfg.into_model(), label.clone(), CheckOptions::default(), actor_faults);
-            let reduced = run_check_reduced(
-                cfg.into_model(),
-                label,
-                CheckOptions::default(),
-                actor_faults,
-                Some(ttl::representative),
-            );
+            let (full, reduced) = both(cfg);
             assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
             let p = reduced.property(property).expect("property");
             assert!(p.verdict.is_fail(), "{cfg:?}: {property} not caught");
@@ -392,6 +392,7 @@ mod liveness {
     //! `eventually` under the reduction: decided on the reduced graph when it has no cycle or
     //! dead end without the goal, on the whole graph otherwise, and never differently.
 
+    use super::ttl::both as ttl_both;
     use super::*;
     use inflight_checker::report::{LIVENESS_SEMANTICS, REDUCED_LIVENESS};
     use inflight_checker::ttl::{self, TtlCfg};
@@ -442,16 +443,7 @@ mod liveness {
         // A dead end: a resolver that resends a lost query only once waits for ever.
         let cfg =
             TtlCfg { resolvers: 2, lossy: true, fault: TtlFault::ResendOnce, ..TtlCfg::default() };
-        let label = format!("{cfg:?}");
-        let full =
-            run_check(cfg.into_model(), label.clone(), CheckOptions::default(), actor_faults);
-        let reduced = run_check_reduced(
-            cfg.into_model(),
-            label,
-            CheckOptions::default(),
-            actor_faults,
-            Some(ttl::representative),
-        );
+        let (full, reduced) = ttl_both(cfg);
         assert_eq!(verdicts(&reduced), verdicts(&full));
         let p = reduced.property(ttl::props::ALL_ANSWERED_EVENTUALLY).expect("property");
         assert!(p.verdict.is_fail(), "{:?}", p.verdict);
