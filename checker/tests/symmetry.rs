@@ -276,22 +276,39 @@ fn broken_variants_are_caught_with_the_reduction_and_each_counterexample_is_a_re
         ),
     ];
     for (cfg, property, steps) in cases {
-        let (full, reduced) = both(cfg);
-        assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
-        let p = reduced.property(property).expect("property");
-        assert!(p.verdict.is_fail(), "{cfg:?}: {property} not caught");
-        // The same length as without the reduction: the reduced search is breadth-first too.
-        let len =
-            |r: &CheckReport| r.property(property).and_then(|p| p.path.as_ref()).map(Vec::len);
-        assert_eq!((len(&reduced), len(&full)), (Some(steps), Some(steps)), "{cfg:?}");
-        // The path replays on the plain model, unreduced, and breaks the property there.
-        let path = p.explorer_path.as_deref().expect("an explorer path");
-        let replayed = replay(&cfg.into_model(), path).expect("the path applies");
-        assert!(
-            replayed.violations.iter().any(|(name, _)| name == property),
-            "{cfg:?}: replaying {path} does not break {property}"
-        );
+        let len = caught_alike(&cfg, both(cfg), property, &cfg.into_model());
+        assert_eq!(len, steps, "{cfg:?}");
     }
+}
+
+/// Requires the reduced check (second) to give the full check's verdicts and to catch
+/// `property` with a counterexample as long as the full check's, whose path replays on the
+/// unreduced model `plain` and breaks the property there. Returns the path's length.
+fn caught_alike<C: std::fmt::Debug, M>(
+    cfg: &C,
+    (full, reduced): (CheckReport, CheckReport),
+    property: &str,
+    plain: &M,
+) -> usize
+where
+    M: Model,
+    M::State: Describe,
+    M::Action: std::fmt::Debug,
+{
+    assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
+    let p = reduced.property(property).expect("property");
+    assert!(p.verdict.is_fail(), "{cfg:?}: {property} not caught");
+    // The same length as without the reduction: the reduced search is breadth-first too.
+    let len = |r: &CheckReport| r.property(property).and_then(|p| p.path.as_ref()).map(Vec::len);
+    let steps = len(&reduced).expect("a counterexample path");
+    assert_eq!(len(&full), Some(steps), "{cfg:?}");
+    let path = p.explorer_path.as_deref().expect("an explorer path");
+    let replayed = replay(plain, path).expect("the path applies");
+    assert!(
+        replayed.violations.iter().any(|(name, _)| name == property),
+        "{cfg:?}: replaying {path} does not break {property}"
+    );
+    steps
 }
 
 mod ttl {
@@ -374,16 +391,7 @@ mod ttl {
             ),
         ];
         for (cfg, property) in cases {
-            let (full, reduced) = both(cfg);
-            assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
-            let p = reduced.property(property).expect("property");
-            assert!(p.verdict.is_fail(), "{cfg:?}: {property} not caught");
-            let len =
-                |r: &CheckReport| r.property(property).and_then(|p| p.path.as_ref()).map(Vec::len);
-            assert_eq!(len(&reduced), len(&full), "{cfg:?}");
-            let path = p.explorer_path.as_deref().expect("an explorer path");
-            let replayed = replay(&cfg.into_model(), path).expect("the path applies");
-            assert!(replayed.violations.iter().any(|(name, _)| name == property), "{cfg:?}");
+            caught_alike(&cfg, both(cfg), property, &cfg.into_model());
         }
     }
 }
