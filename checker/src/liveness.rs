@@ -257,24 +257,11 @@ where
     }
     let fault: Vec<bool> = g.actions.iter().map(is_fault).collect();
     let ok_edge = |a: u32| !fault[a as usize];
+    let inits: Vec<u32> = g.inits.iter().map(|&(ix, _)| ix).collect();
     let holds = |k: usize| {
-        let goal = |u: u32| (g.goals[u as usize] >> k) & 1 == 1;
-        let mut seen = vec![false; g.len()];
-        let mut order = Vec::new();
-        let mut queue: VecDeque<u32> =
-            g.inits.iter().map(|&(ix, _)| ix).filter(|&ix| !goal(ix)).collect();
-        for &u in &queue {
-            seen[u as usize] = true;
-        }
-        while let Some(u) = queue.pop_front() {
-            order.push(u);
-            for &(v, _) in g.succ(u) {
-                if !goal(v) && !std::mem::replace(&mut seen[v as usize], true) {
-                    queue.push_back(v);
-                }
-            }
-        }
-        let dead_end = order.iter().any(|&u| g.succ(u).is_empty());
+        let goal: Vec<bool> = g.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
+        let Reach { seen, order, .. } = reach_without_goal(&g, &goal, &inits);
+        let dead_end = order.iter().any(|&u| is_dead_end(&g, u));
         let inside = |v: u32| seen[v as usize];
         let mut comp_of = vec![u32::MAX; g.len()];
         let comps = sccs(&g, &order, &inside, &ok_edge);
@@ -351,30 +338,9 @@ fn find_lasso<S, A>(
     inits: &[u32],
     fault: &[bool],
 ) -> Option<Indices> {
-    let n = g.len();
-    // Breadth-first through non-goal states from the initial states.
-    let mut parent: Vec<Option<(u32, u32)>> = vec![None; n];
-    let mut seen = vec![false; n];
-    let mut queue = VecDeque::new();
-    for &i in inits {
-        if !goal[i as usize] && !seen[i as usize] {
-            seen[i as usize] = true;
-            queue.push_back(i);
-        }
-    }
-    let mut order = Vec::new();
-    while let Some(u) = queue.pop_front() {
-        order.push(u);
-        for &(v, a) in g.succ(u) {
-            if !goal[v as usize] && !seen[v as usize] {
-                seen[v as usize] = true;
-                parent[v as usize] = Some((u, a));
-                queue.push_back(v);
-            }
-        }
-    }
+    let Reach { parent, seen, order } = reach_without_goal(g, goal, inits);
     // A dead end: nothing can happen, and the goal never held.
-    if let Some(&u) = order.iter().find(|&&u| g.expanded[u as usize] && g.succ(u).is_empty()) {
+    if let Some(&u) = order.iter().find(|&&u| is_dead_end(g, u)) {
         return Some(lasso(&parent, u));
     }
     // A fair cycle among the reachable non-goal states, using no fault edge.
@@ -426,6 +392,47 @@ fn find_lasso<S, A>(
         return Some(l);
     }
     None
+}
+
+/// The states reachable from the initial states through states where the goal is false.
+struct Reach {
+    /// Each state's parent on a shortest such path, and the action label taken from it.
+    parent: Vec<Option<(u32, u32)>>,
+    /// Whether each state is reached.
+    seen: Vec<bool>,
+    /// The states reached, breadth-first.
+    order: Vec<u32>,
+}
+
+/// Breadth-first through the states where `goal` is false, from `inits`.
+fn reach_without_goal<S, A>(g: &Explored<S, A>, goal: &[bool], inits: &[u32]) -> Reach {
+    let n = g.len();
+    let mut parent: Vec<Option<(u32, u32)>> = vec![None; n];
+    let mut seen = vec![false; n];
+    let mut queue = VecDeque::new();
+    for &i in inits {
+        if !goal[i as usize] && !seen[i as usize] {
+            seen[i as usize] = true;
+            queue.push_back(i);
+        }
+    }
+    let mut order = Vec::new();
+    while let Some(u) = queue.pop_front() {
+        order.push(u);
+        for &(v, a) in g.succ(u) {
+            if !goal[v as usize] && !seen[v as usize] {
+                seen[v as usize] = true;
+                parent[v as usize] = Some((u, a));
+                queue.push_back(v);
+            }
+        }
+    }
+    Reach { parent, seen, order }
+}
+
+/// Whether state `u` was expanded and nothing can happen there.
+fn is_dead_end<S, A>(g: &Explored<S, A>, u: u32) -> bool {
+    g.expanded[u as usize] && g.succ(u).is_empty()
 }
 
 fn depth(parent: &[Option<(u32, u32)>], mut u: u32) -> usize {
