@@ -73,7 +73,7 @@ where
     let envelope = |e: Envelope<&A::Msg>| -> Option<Envelope<A::Msg>> {
         Some(Envelope { src: rename(e.src), dst: rename(e.dst), msg: msg(e.msg, &rename)? })
     };
-    let envelopes = envelopes(&s.network).into_iter().map(envelope).collect::<Option<Vec<_>>>()?;
+    let envelopes = in_flight(&s.network).into_iter().map(envelope).collect::<Option<Vec<_>>>()?;
     let network = match &s.network {
         Network::UnorderedDuplicating(_, last) => {
             let last = match last {
@@ -83,7 +83,7 @@ where
             Network::new_unordered_duplicating_with_last_msg(envelopes, last)
         }
         Network::UnorderedNonDuplicating(_) => Network::new_unordered_nonduplicating(envelopes),
-        // `envelopes` yields each flow's messages in order, so each flow keeps its order.
+        // `in_flight` yields each flow's messages in order, so each flow keeps its order.
         Network::Ordered(_) => Network::new_ordered(envelopes),
     };
     Some(ActorModelState {
@@ -117,14 +117,18 @@ where
         let by_node = |n: NodeId| NodeId(usize::from(rename_id(Id::from(n.0 as usize))) as u8);
         Some(NodeState { machine: rename(&st.machine, &by_node)?, ..st.clone() })
     };
-    let key = |s: &ActorModelState<NodeActor<M, G>>, i: usize| actor_key(s, &group, i, knows(s, i));
+    // The messages in flight, listed once for all the actors' keys.
+    let in_flight = in_flight(&s.network);
+    let key = |s: &ActorModelState<NodeActor<M, G>>, i: usize| {
+        actor_key(s, &in_flight, &group, i, knows(s, i))
+    };
     canonical(s, group.clone(), key, node, node, |m, _| Some(*m))
 }
 
 /// Every envelope in flight, a multiset's as many times as it holds it, an ordered flow's in
 /// order. (stateright 0.31's `Network::iter_all` never ends on an ordered network and yields a
 /// repeated multiset entry once too often, so it is not used.)
-fn envelopes<M: Eq + Hash>(network: &Network<M>) -> Vec<Envelope<&M>> {
+pub fn in_flight<M: Eq + Hash>(network: &Network<M>) -> Vec<Envelope<&M>> {
     let env = |src: Id, dst: Id, msg| Envelope { src, dst, msg };
     match network {
         Network::UnorderedDuplicating(set, _) => {
@@ -148,11 +152,13 @@ fn is_permutation(to: &[usize]) -> bool {
 
 /// What a state says about actor `i`, apart from its name: its state, timers, draws, crash flag
 /// and storage, and the messages it has in flight to and from each actor outside `group` (the
-/// interchangeable actors are assumed not to talk to one another). `extra` adds what other
+/// interchangeable actors are assumed not to talk to one another; `in_flight` is
+/// [`in_flight`]`(&s.network)`, listed once for all the actors). `extra` adds what other
 /// actors' states say about it (a primary's record of each replica's progress). Two actors of
 /// the group with equal keys can swap names without changing the state.
 pub fn actor_key<A, H>(
     s: &ActorModelState<A, H>,
+    in_flight: &[Envelope<&A::Msg>],
     group: &Range<usize>,
     i: usize,
     extra: impl Hash,
@@ -170,7 +176,7 @@ where
     let ordered = matches!(s.network, Network::Ordered(_));
     let mut to_me = Vec::new();
     let mut from_me = Vec::new();
-    for e in envelopes(&s.network) {
+    for e in in_flight {
         if usize::from(e.dst) == i {
             to_me.push((outside(e.src), e.msg));
         }

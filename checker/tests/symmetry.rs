@@ -202,7 +202,7 @@ fn forgets_the_primarys_record(s: &ReplicationState) -> ReplicationState {
     symmetry::canonical(
         s,
         group.clone(),
-        |s, i| symmetry::actor_key(s, &group, i, ()),
+        |s, i| symmetry::actor_key(s, &symmetry::in_flight(&s.network), &group, i, ()),
         |st, _| Some(st.clone()),
         |st, _| Some(st.clone()),
         |m, _| Some(*m),
