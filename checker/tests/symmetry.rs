@@ -161,6 +161,18 @@ fn base() -> ReplicationCfg {
     ReplicationCfg::default()
 }
 
+/// Two replicas on a network that loses and duplicates, with retransmission.
+fn lossy() -> ReplicationCfg {
+    ReplicationCfg {
+        window: 1,
+        writes: 2,
+        network: NetworkKind::Duplicating,
+        lossy: true,
+        retransmit: true,
+        ..base()
+    }
+}
+
 /// Small scenarios over every network, with crashes and with losses.
 fn scenarios() -> Vec<ReplicationCfg> {
     let mut v = Vec::new();
@@ -170,15 +182,7 @@ fn scenarios() -> Vec<ReplicationCfg> {
     }
     v.push(ReplicationCfg { crashes: 1, writes: 2, ..base() });
     v.push(ReplicationCfg { replicas: 3, ack: AckPolicy::Majority, writes: 2, ..base() });
-    v.push(ReplicationCfg {
-        replicas: 2,
-        window: 1,
-        writes: 2,
-        network: NetworkKind::Duplicating,
-        lossy: true,
-        retransmit: true,
-        ..base()
-    });
+    v.push(lossy());
     v
 }
 
@@ -420,15 +424,7 @@ mod liveness {
         assert_eq!(semantics(&reduced, goal).as_deref(), Some(REDUCED_LIVENESS));
         assert_eq!(semantics(&full, goal).as_deref(), Some(LIVENESS_SEMANTICS));
         // Losses and retransmission make cycles: the whole graph decides, the same way.
-        let lossy = ReplicationCfg {
-            window: 1,
-            writes: 2,
-            network: NetworkKind::Duplicating,
-            lossy: true,
-            retransmit: true,
-            ..base()
-        };
-        let (full, reduced) = both(lossy);
+        let (full, reduced) = both(lossy());
         assert_eq!(verdicts(&reduced), verdicts(&full));
         assert_eq!(semantics(&reduced, goal).as_deref(), Some(LIVENESS_SEMANTICS));
     }
@@ -480,14 +476,8 @@ mod sweep {
                 failing[1] += 1;
             }
         };
-        let lossy = ReplicationCfg {
-            window: 2,
-            writes: 2,
-            network: NetworkKind::Duplicating,
-            lossy: true,
-            retransmit: true,
-            ..base()
-        };
+        // Window 2, so that resending only the newest write can leave an older one lost.
+        let lossy = ReplicationCfg { window: 2, ..lossy() };
         let crash = ReplicationCfg { writes: 2, crashes: 1, ..base() };
         for fault in [
             Fault::None,
