@@ -56,16 +56,29 @@ fn bench(c: &mut Criterion) {
 }
 
 /// Symmetry reduction (`--symmetry`) against the full check, on 4 and 5 interchangeable
-/// replicas: the whole verdict, and the search alone (no sound liveness pass, which takes the
-/// whole graph either way).
+/// replicas: the whole verdict, and the search alone (no sound liveness pass); and the whole
+/// verdict on 4 replicas over a lossy network bounded at 4 messages, where the reduced graph
+/// has cycles that the liveness pass unfolds.
 fn symmetry(c: &mut Criterion) {
     let mut group = c.benchmark_group("check replication symmetry");
     group.sample_size(10).measurement_time(Duration::from_secs(8));
-    for replicas in [4, 5] {
-        let cfg = ReplicationCfg { replicas, ..ReplicationCfg::default() };
-        for (what, liveness_limit) in
-            [("verdict", CheckOptions::default().liveness_limit), ("search", 0)]
-        {
+    let verdict = CheckOptions::default().liveness_limit;
+    let lossy = ReplicationCfg {
+        replicas: 4,
+        lossy: true,
+        retransmit: true,
+        max_in_network: Some(4),
+        ..ReplicationCfg::default()
+    };
+    let cases = [4, 5].map(|replicas| ReplicationCfg { replicas, ..ReplicationCfg::default() });
+    for cfg in cases.into_iter().chain([lossy]) {
+        let replicas = cfg.replicas;
+        let runs: &[_] = if cfg.lossy {
+            &[("lossy-4 verdict", verdict)]
+        } else {
+            &[("verdict", verdict), ("search", 0)]
+        };
+        for &(what, liveness_limit) in runs {
             for reduce in [None, Some(representative as fn(&_) -> _)] {
                 let name = if reduce.is_some() { "reduced" } else { "full" };
                 let id = BenchmarkId::new(format!("r{replicas} k2 w3 {what}"), name);

@@ -73,6 +73,9 @@ struct Explored<S, A> {
     expanded: Vec<bool>,
     /// The initial states, by index.
     inits: Vec<(u32, S)>,
+    /// A tag for each expanded state (`u32::MAX` for the others): what the exploration's
+    /// caller wanted to know of it, such as its class.
+    tags: Vec<u32>,
     /// The keys of the two hashes that make a fingerprint.
     keys: (std::hash::RandomState, std::hash::RandomState),
 }
@@ -113,6 +116,26 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
+    let expand = |s: &M::State| model.within_boundary(s).then_some(0);
+    explore_from(model, model.init_states(), goals, limit, class, &expand)
+}
+
+/// Explores breadth-first every state reachable from `starts`, expanding only the states
+/// `tag` gives a tag (kept in [`Explored::tags`]); the others are recorded, as not expanded,
+/// without their successors.
+fn explore_from<M>(
+    model: &M,
+    starts: Vec<M::State>,
+    goals: &[fn(&M, &M::State) -> bool],
+    limit: usize,
+    class: Option<Representative<M>>,
+    tag: &dyn Fn(&M::State) -> Option<u32>,
+) -> Option<Explored<M::State, M::Action>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
     let mut index: HashTable<u32> = HashTable::new();
     let mut labels: HashMap<M::Action, u32> = HashMap::new();
     let mut g = Explored {
@@ -123,13 +146,15 @@ where
         actions: Vec::new(),
         expanded: Vec::new(),
         inits: Vec::new(),
+        tags: Vec::new(),
         keys: (std::hash::RandomState::new(), std::hash::RandomState::new()),
     };
-    // States found and not yet expanded, in index order (breadth-first).
-    let mut frontier: VecDeque<M::State> = VecDeque::new();
+    // States found and not yet expanded, in index order (breadth-first); `None` for a state
+    // that will not be expanded, which need not be kept.
+    let mut frontier: VecDeque<Option<M::State>> = VecDeque::new();
     // The index of `state`, adding it to the graph and the frontier if it is new.
     let mut intern = |g: &mut Explored<M::State, M::Action>,
-                      frontier: &mut VecDeque<M::State>,
+                      frontier: &mut VecDeque<Option<M::State>>,
                       state: M::State|
      -> (u32, bool) {
         let fp = match class {
@@ -149,10 +174,12 @@ where
         g.goals.push(bits);
         let fps = &g.fingerprints;
         index.insert_unique(fp as u64, ix, |&i| fps[i as usize] as u64);
-        frontier.push_back(state);
+        let t = tag(&state);
+        g.tags.push(t.unwrap_or(u32::MAX));
+        frontier.push_back(t.is_some().then_some(state));
         (ix, true)
     };
-    for s in model.init_states() {
+    for s in starts {
         let (ix, new) = intern(&mut g, &mut frontier, s.clone());
         if new {
             g.inits.push((ix, s));
@@ -163,8 +190,8 @@ where
         if g.len() > limit.min(u32::MAX as usize) || g.edges.len() >= u32::MAX as usize {
             return None;
         }
-        let inside = model.within_boundary(&state);
-        if inside {
+        let inside = state.is_some();
+        if let Some(state) = state {
             buf.clear();
             model.actions(&state, &mut buf);
             for action in buf.drain(..) {
@@ -214,70 +241,250 @@ where
             .enumerate()
             .map(|(k, p)| {
                 let goal: Vec<bool> = g.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
-                let lasso = find_lasso(&g, &goal, &inits, &fault);
-                let counterexample = lasso.map(|l| replay(model, &g, l));
+                let found = find_lasso(&g, &goal, &inits, &fault);
+                let counterexample = found.map(|f| replay(model, &g, f.lasso));
                 Liveness { property: p.name, counterexample, outside_boundary }
             })
             .collect(),
     )
 }
 
-/// The `eventually` properties that can be shown to hold on the graph reduced by symmetry
-/// (`rep`, [`crate::symmetry`]), by name; `None` when the reduced graph does not fit in
-/// `limit` states or reaches past the model's boundary.
+/// [`check_eventually`] on the graph reduced by symmetry (`rep`, [`crate::symmetry`]), with the
+/// same verdicts and real counterexamples. Returns `None` when a graph does not fit in `limit`
+/// states, or a path of the reduced graph cannot be followed in the model (`rep` is then not a
+/// symmetry of it); the whole graph is then the way to decide.
 ///
 /// The reduced graph has a node per class of states and an edge from a class wherever the
-/// state the search kept for it has a successor. It cannot tell a fair cycle from an unfair
-/// one: fairness is per action, and a cycle of classes is a path between renamed states, whose
-/// actions are renamed along the way. But it can rule out cycles and dead ends altogether. A
-/// cycle of the whole graph is a closed walk of classes (the model commutes with renaming), a
-/// dead end's class is a dead end, and goals and faults are the same for every state of a
-/// class. So when the classes reachable without the goal hold no dead end and no cycle free of
-/// faults, neither does the whole graph, and the property holds. A property not shown here
-/// needs the whole graph ([`check_eventually`]).
-pub fn holds_on_reduced<M>(
+/// state the search kept for it has a successor. A cycle of the whole graph is a closed walk of
+/// classes (the model commutes with renaming), a dead end's class is a dead end, and goals and
+/// faults are the same for every state of a class. So:
+///
+/// - A class where the goal is false, reachable through such classes, that is a dead end is a
+///   counterexample: its path of classes is followed in the model from an initial state,
+///   choosing at each step the successor in the next class, to a state of the class.
+/// - Every cycle without the goal lies in the states of one strongly connected component of
+///   the reduced graph's goal-free classes and fault-free edges. Components with no edge inside
+///   hold no cycle at all. The others are *unfolded*: from the state the reduced search kept
+///   for one class of each, the states of their classes are explored in the model itself, and
+///   fair cycles are looked for among them as [`check_eventually`] looks for them in the whole
+///   graph. This finds one if the whole graph has one: if a fair cycle passes through a state
+///   of a component's classes, then from any state of the component, which reaches some state
+///   of every class in it, a renaming of that cycle is reachable, and a renamed fair cycle is
+///   fair (the renaming maps the actions enabled and taken on it one to one). A cycle found is
+///   reported as a real run: the path of classes to it followed in the model, then the
+///   component unfolded again from the state that path reaches.
+///
+/// Fairness cannot be judged on the reduced graph itself, since a cycle of classes is a path
+/// between renamed states whose actions are renamed along the way; unfolding judges it on the
+/// states. Where the classes hold no cycle nothing is unfolded. Like the properties, the
+/// model's boundary must treat the states of a class alike.
+pub fn check_eventually_reduced<M>(
     model: &M,
     limit: usize,
     is_fault: &dyn Fn(&M::Action) -> bool,
     rep: Representative<M>,
-) -> Option<Vec<&'static str>>
+) -> Option<Vec<Liveness<M::State, M::Action>>>
 where
     M: Model,
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
     let props = eventually_properties(model);
+    if props.is_empty() {
+        return Some(Vec::new());
+    }
     if props.len() > MAX_GOALS {
         return None;
     }
     let conditions: Vec<_> = props.iter().map(|p| p.condition).collect();
-    let g = explore(model, &conditions, limit, Some(rep))?;
-    if g.expanded.iter().any(|&inside| !inside) {
-        return None;
-    }
-    let fault: Vec<bool> = g.actions.iter().map(is_fault).collect();
+    let q = explore(model, &conditions, limit, Some(rep))?;
+    let classes: HashMap<u128, u32> =
+        q.fingerprints.iter().enumerate().map(|(ix, &fp)| (fp, ix as u32)).collect();
+    let class = |s: &M::State| classes.get(&q.fingerprint(&rep(s))).copied();
+    let fault: Vec<bool> = q.actions.iter().map(is_fault).collect();
     let ok_edge = |a: u32| !fault[a as usize];
-    let inits: Vec<u32> = g.inits.iter().map(|&(ix, _)| ix).collect();
-    let holds = |k: usize| {
-        let goal: Vec<bool> = g.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
-        let Reach { seen, order, .. } = reach_without_goal(&g, &goal, &inits);
-        let dead_end = order.iter().any(|&u| is_dead_end(&g, u));
-        let inside = |v: u32| seen[v as usize];
-        let mut comp_of = vec![u32::MAX; g.len()];
-        let comps = sccs(&g, &order, &inside, &ok_edge);
-        for (c, comp) in comps.iter().enumerate() {
-            for &u in comp {
-                comp_of[u as usize] = c as u32;
+    let inits: Vec<u32> = q.inits.iter().map(|&(ix, _)| ix).collect();
+    let outside_boundary = q.expanded.iter().filter(|&&inside| !inside).count();
+    let mut verdicts = Vec::with_capacity(props.len());
+    for (k, p) in props.iter().enumerate() {
+        let goal: Vec<bool> = q.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
+        let reach = reach_without_goal(&q, &goal, &inits);
+        let counterexample = match reach.order.iter().find(|&&u| is_dead_end(&q, u)) {
+            Some(&u) => Some(lift(model, &q, &class, lasso(&reach.parent, u))?),
+            None => unfold(model, &q, &reach, &ok_edge, &class, limit, is_fault)?,
+        };
+        verdicts.push(Liveness { property: p.name, counterexample, outside_boundary });
+    }
+    Some(verdicts)
+}
+
+/// The search for a fair cycle of [`check_eventually_reduced`]: explores the states of the
+/// reduced graph's cyclic components (`reach`'s goal-free classes, `ok_edge`'s fault-free
+/// edges) from one state of each, and returns a lasso through a fair cycle among them, or
+/// `Some(None)` if there is none.
+#[allow(clippy::too_many_arguments)]
+fn unfold<M>(
+    model: &M,
+    q: &Explored<M::State, M::Action>,
+    reach: &Reach,
+    ok_edge: &dyn Fn(u32) -> bool,
+    class: &dyn Fn(&M::State) -> Option<u32>,
+    limit: usize,
+    is_fault: &dyn Fn(&M::Action) -> bool,
+) -> Option<Option<Lasso<M::State, M::Action>>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    let inside = |v: u32| reach.seen[v as usize];
+    let mut cyclic = vec![false; q.len()];
+    let mut entries = Vec::new();
+    for comp in sccs(q, &reach.order, &inside, ok_edge) {
+        let members: std::collections::HashSet<u32> = comp.iter().copied().collect();
+        let has_edge = comp
+            .iter()
+            .any(|&u| q.succ(u).iter().any(|&(v, a)| ok_edge(a) && members.contains(&v)));
+        if has_edge {
+            comp.iter().for_each(|&u| cyclic[u as usize] = true);
+            entries.push(comp[0]);
+        }
+    }
+    if entries.is_empty() {
+        return Some(None);
+    }
+    // Any state of a class will do to start from: the one the reduced graph kept.
+    let within = |classes: &[bool], s: &M::State| {
+        let c = class(s)?;
+        (classes[c as usize] && model.within_boundary(s)).then_some(c)
+    };
+    let starts = kept(model, q, &entries)?;
+    let found = fair_cycle(model, starts, limit, is_fault, &|s| within(&cyclic, s))?;
+    let Some((region, found)) = found else {
+        return Some(None);
+    };
+    // The counterexample: a path through goal-free classes to the class of the cycle's first
+    // state, followed in the model, then the same unfolding of the component's classes from
+    // the state reached. That holds a renaming of the component, so a fair cycle through it.
+    let mut component = vec![false; q.len()];
+    found.component.iter().for_each(|&u| component[region.tags[u as usize] as usize] = true);
+    let entry = region.tags[found.lasso.cycle_start() as usize];
+    let Lasso { init, mut prefix, .. } = lift(model, q, class, lasso(&reach.parent, entry))?;
+    let at = prefix.last().map_or_else(|| init.clone(), |(_, s)| s.clone());
+    let (again, found) = fair_cycle(model, vec![at], limit, is_fault, &|s| within(&component, s))??;
+    let tail = replay(model, &again, found.lasso);
+    prefix.extend(tail.prefix);
+    Some(Some(Lasso { init, prefix, cycle: tail.cycle }))
+}
+
+/// A graph of states explored by [`fair_cycle`], and the counterexample found in it.
+type Unfolded<S, A> = (Explored<S, A>, Found);
+
+/// Explores from `starts` the states `class` gives a class and looks for a fair cycle among
+/// them, free of faults: `Some(None)` if there is none, `None` if they do not fit in `limit`.
+fn fair_cycle<M>(
+    model: &M,
+    starts: Vec<M::State>,
+    limit: usize,
+    is_fault: &dyn Fn(&M::Action) -> bool,
+    class: &dyn Fn(&M::State) -> Option<u32>,
+) -> Option<Option<Unfolded<M::State, M::Action>>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    let region = explore_from(model, starts, &[], limit, None, class)?;
+    // The states left out play the goal: no cycle passes through them.
+    let outside: Vec<bool> = region.expanded.iter().map(|&e| !e).collect();
+    let fault: Vec<bool> = region.actions.iter().map(is_fault).collect();
+    let inits: Vec<u32> = region.inits.iter().map(|&(ix, _)| ix).collect();
+    Some(find_lasso(&region, &outside, &inits, &fault).map(|found| (region, found)))
+}
+
+/// The states the reduced graph `q` kept for the classes `wanted`, rebuilt by replaying the
+/// edges along which the search first reached each (those lead from kept state to kept
+/// state), walking the tree of those edges depth-first.
+fn kept<M>(model: &M, q: &Explored<M::State, M::Action>, wanted: &[u32]) -> Option<Vec<M::State>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    // The edge that first reached each state (none for the initial states).
+    let mut first: Vec<Option<(u32, u32)>> = vec![None; q.len()];
+    let mut reached = vec![false; q.len()];
+    q.inits.iter().for_each(|&(ix, _)| reached[ix as usize] = true);
+    for u in 0..q.len() as u32 {
+        for &(v, a) in q.succ(u) {
+            if !std::mem::replace(&mut reached[v as usize], true) {
+                first[v as usize] = Some((u, a));
             }
         }
-        // A cycle: an edge free of faults inside a component (a self-loop included).
-        let cycle = order.iter().any(|&u| {
-            let c = comp_of[u as usize];
-            g.succ(u).iter().any(|&(v, a)| ok_edge(a) && c != u32::MAX && comp_of[v as usize] == c)
-        });
-        !dead_end && !cycle
-    };
-    Some(props.iter().enumerate().filter(|&(k, _)| holds(k)).map(|(_, p)| p.name).collect())
+    }
+    // The tree's states on the way to a wanted one, and their children among them.
+    let mut needed = vec![false; q.len()];
+    let mut children: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+    for &w in wanted {
+        let mut v = w;
+        while !std::mem::replace(&mut needed[v as usize], true) {
+            let Some((u, a)) = first[v as usize] else { break };
+            children.entry(u).or_default().push((v, a));
+            v = u;
+        }
+    }
+    let mut is_wanted = vec![false; q.len()];
+    wanted.iter().for_each(|&w| is_wanted[w as usize] = true);
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut stack: Vec<(u32, M::State)> =
+        q.inits.iter().filter(|(ix, _)| needed[*ix as usize]).cloned().collect();
+    while let Some((u, state)) = stack.pop() {
+        for &(v, a) in children.get(&u).map_or(&[][..], |c| c.as_slice()) {
+            let next = model.next_state(&state, q.actions[a as usize].clone())?;
+            stack.push((v, next));
+        }
+        if is_wanted[u as usize] {
+            out.push(state);
+        }
+    }
+    Some(out)
+}
+
+/// Follows a path of the reduced graph `q` in the model: from its initial state, at each step
+/// the model's action whose successor is in the path's next class (the action the reduced
+/// graph recorded when the state is the one it kept, a renaming of it otherwise). `None` if
+/// some step has no such action, which means the representative is not a symmetry of the
+/// model. The path comes back as a lasso without a cycle.
+fn lift<M>(
+    model: &M,
+    q: &Explored<M::State, M::Action>,
+    class: &dyn Fn(&M::State) -> Option<u32>,
+    path: Indices,
+) -> Option<Lasso<M::State, M::Action>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    let init = q.inits.iter().find(|(ix, _)| *ix == path.init)?.1.clone();
+    let mut at = init.clone();
+    let mut steps = Vec::with_capacity(path.prefix.len());
+    let mut actions = Vec::new();
+    for (a, v) in path.prefix {
+        actions.clear();
+        model.actions(&at, &mut actions);
+        let recorded = &q.actions[a as usize];
+        if let Some(i) = actions.iter().position(|b| b == recorded) {
+            actions.swap(0, i);
+        }
+        let (action, next) = actions.drain(..).find_map(|b| {
+            let next = model.next_state(&at, b.clone())?;
+            (class(&next) == Some(v)).then_some((b, next))
+        })?;
+        at = next.clone();
+        steps.push((action, next));
+    }
+    Some(Lasso { init, prefix: steps, cycle: Vec::new() })
 }
 
 /// The model's `eventually` properties, which the passes here decide.
@@ -292,6 +499,13 @@ struct Indices {
     init: u32,
     prefix: Vec<(u32, u32)>,
     cycle: Vec<(u32, u32)>,
+}
+
+impl Indices {
+    /// The state where the prefix ends and the cycle starts.
+    fn cycle_start(&self) -> u32 {
+        self.prefix.last().map_or(self.init, |&(_, v)| v)
+    }
 }
 
 /// Rebuilds a lasso's states by replaying its actions from its initial state. The model is
@@ -332,16 +546,23 @@ where
     Lasso { init, prefix, cycle }
 }
 
+/// A counterexample found in an explored graph: the lasso, and the states of the strongly
+/// connected component its cycle runs in (the dead end alone, for a dead end).
+struct Found {
+    lasso: Indices,
+    component: Vec<u32>,
+}
+
 fn find_lasso<S, A>(
     g: &Explored<S, A>,
     goal: &[bool],
     inits: &[u32],
     fault: &[bool],
-) -> Option<Indices> {
+) -> Option<Found> {
     let Reach { parent, seen, order } = reach_without_goal(g, goal, inits);
     // A dead end: nothing can happen, and the goal never held.
     if let Some(&u) = order.iter().find(|&&u| is_dead_end(g, u)) {
-        return Some(lasso(&parent, u));
+        return Some(Found { lasso: lasso(&parent, u), component: vec![u] });
     }
     // A fair cycle among the reachable non-goal states, using no fault edge.
     let inside = |v: u32| seen[v as usize];
@@ -371,9 +592,12 @@ fn find_lasso<S, A>(
         if !required.iter().all(|a| taken.contains(a)) {
             continue; // unfair: something enabled throughout is never taken
         }
-        // Build the loop: from the entry, through one internal edge of each required action,
+        // Build the loop: from the entry, through one internal edge of each required action
+        // (in the order the search labelled them, so that the loop is the same every run),
         // and back.
         let entry = comp.iter().copied().min_by_key(|&u| depth(&parent, u)).unwrap_or(comp[0]);
+        let mut required: Vec<u32> = required.into_iter().collect();
+        required.sort_unstable();
         let mut targets: Vec<(u32, u32, u32)> =
             required.iter().filter_map(|a| internal.iter().find(|e| e.2 == *a).copied()).collect();
         if targets.is_empty() {
@@ -387,9 +611,27 @@ fn find_lasso<S, A>(
             at = v;
         }
         cycle.extend(path_within(g, &in_comp, fault, at, entry));
+        // The loop must itself be fair: an action enabled in every state it visits must be
+        // taken on it. One that is not is not required by the component, so some state of the
+        // component does not enable it; a detour through that state ends its claim. Each
+        // detour shrinks the set of actions enabled throughout, so this ends.
+        let enabled = |u: u32| -> std::collections::BTreeSet<u32> {
+            g.succ(u).iter().map(|&(_, a)| a).filter(|&a| ok_edge(a)).collect()
+        };
+        loop {
+            let mut throughout = enabled(entry);
+            for &(_, v) in &cycle {
+                throughout.retain(|a| g.succ(v).iter().any(|&(_, b)| b == *a));
+            }
+            let taken: std::collections::HashSet<u32> = cycle.iter().map(|&(a, _)| a).collect();
+            let Some(&a) = throughout.iter().find(|a| !taken.contains(a)) else { break };
+            let Some(&w) = comp.iter().find(|&&w| !enabled(w).contains(&a)) else { break };
+            cycle.extend(path_within(g, &in_comp, fault, entry, w));
+            cycle.extend(path_within(g, &in_comp, fault, w, entry));
+        }
         let mut l = lasso(&parent, entry);
         l.cycle = cycle;
-        return Some(l);
+        return Some(Found { lasso: l, component: comp });
     }
     None
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::liveness::{check_eventually, holds_on_reduced};
+use crate::liveness::{check_eventually, check_eventually_reduced};
 use crate::readable::{Counted, Stop};
 use crate::shortest::shortest_discoveries;
 use crate::symmetry::Representative;
@@ -161,11 +161,12 @@ pub type FaultFn<A> = fn(&A) -> bool;
 pub const LIVENESS_SEMANTICS: &str = "sound on the whole reachable graph: no dead end and no fair \
 cycle avoids the goal, under weak fairness of every action and finitely many crashes and losses";
 
-/// What an `eventually` verdict decided on the graph reduced by symmetry says
-/// ([`crate::liveness::holds_on_reduced`]).
-pub const REDUCED_LIVENESS: &str = "sound, decided on the graph reduced by symmetry: no state \
-where the goal is false is a dead end or lies on a cycle free of crashes and losses, so none \
-does in the whole graph either";
+/// What an `eventually` verdict decided with the graph reduced by symmetry says
+/// ([`crate::liveness::check_eventually_reduced`]): the same as [`LIVENESS_SEMANTICS`], found
+/// without exploring the whole graph.
+pub const REDUCED_LIVENESS: &str = "sound, decided on the graph reduced by symmetry, with its \
+cycles unfolded into the states they stand for: no dead end and no fair cycle avoids the goal, \
+under weak fairness of every action and finitely many crashes and losses";
 
 /// What a sound `eventually` verdict says when the model's boundary cut the graph: `n` states
 /// just beyond it were reached and not explored.
@@ -174,6 +175,17 @@ pub fn bounded_liveness_semantics(n: usize) -> String {
     format!(
         "sound only inside the model's boundary (--max-in-network): {condition}; {n} states just \
          beyond the boundary were not explored, so a cycle through them is not seen"
+    )
+}
+
+/// [`bounded_liveness_semantics`] for a verdict decided on the graph reduced by symmetry: `n`
+/// classes of states just beyond the boundary were reached and not explored.
+pub fn bounded_reduced_liveness_semantics(n: usize) -> String {
+    let condition = REDUCED_LIVENESS.split_once(": ").map_or(REDUCED_LIVENESS, |(_, c)| c);
+    format!(
+        "sound only inside the model's boundary (--max-in-network), decided on the graph reduced \
+         by symmetry: {condition}; {n} classes of states just beyond the boundary were not \
+         explored, so a cycle through them is not seen"
     )
 }
 
@@ -401,9 +413,9 @@ where
 /// path it reports is a real run. The properties must treat the states of a class alike (see
 /// [`crate::symmetry`]). stateright applies a representative only depth-first, so the search
 /// is depth-first whatever `opts.strategy` says; the shortest counterexamples are searched
-/// breadth-first with the same reduction. `eventually` is decided on the reduced graph when
-/// that graph shows it holds ([`crate::liveness::holds_on_reduced`]), and otherwise by the
-/// sound pass on the whole graph, unreduced, when it fits (`opts.liveness_limit`).
+/// breadth-first with the same reduction. `eventually` is decided soundly on the reduced graph
+/// ([`crate::liveness::check_eventually_reduced`]), or on the whole graph when the reduced one
+/// cannot decide, when either fits (`opts.liveness_limit`).
 pub fn run_check_reduced<M>(
     model: M,
     name: String,
@@ -560,37 +572,31 @@ fn sound_liveness<M>(
     if !eventually {
         return;
     }
-    // With a reduction, first try to decide on the reduced graph, which is much smaller.
-    let held = match representative {
-        Some(rep) if limit > 0 => holds_on_reduced(model, limit, &faults, rep).unwrap_or_default(),
-        _ => Vec::new(),
+    // With a reduction, decide on the reduced graph, which is much smaller; on the whole graph
+    // when the reduced one cannot decide.
+    let reduced = match representative {
+        Some(rep) if limit > 0 => check_eventually_reduced(model, limit, &faults, rep),
+        _ => None,
     };
-    let decided = |p: &PropertyReport| held.iter().any(|&name| name == p.name);
-    for p in report.properties.iter_mut().filter(|p| decided(p)) {
-        p.verdict = Verdict::Holds;
-        p.semantics = Some(REDUCED_LIVENESS.into());
-        p.explorer_path = None;
-        p.path = None;
-        p.initial = None;
-        p.cycle_from = None;
-    }
-    if report.properties.iter().all(|p| p.expectation != "eventually" || decided(p)) {
-        return;
-    }
-    let verdicts = if limit > 0 { check_eventually(model, limit, &faults) } else { None };
+    let on_reduced = reduced.is_some();
+    let verdicts = match reduced {
+        Some(verdicts) => Some(verdicts),
+        None if limit > 0 => check_eventually(model, limit, &faults),
+        None => None,
+    };
     let Some(verdicts) = verdicts else {
         for p in report.properties.iter_mut().filter(|p| p.expectation == "eventually") {
-            if !decided(p) {
-                p.semantics = Some(STATERIGHT_LIVENESS.into());
-            }
+            p.semantics = Some(STATERIGHT_LIVENESS.into());
         }
         return;
     };
     for v in verdicts {
         let Some(p) = report.properties.iter_mut().find(|p| p.name == v.property) else { continue };
-        p.semantics = Some(match v.outside_boundary {
-            0 => LIVENESS_SEMANTICS.into(),
-            n => bounded_liveness_semantics(n),
+        p.semantics = Some(match (v.outside_boundary, on_reduced) {
+            (0, false) => LIVENESS_SEMANTICS.into(),
+            (0, true) => REDUCED_LIVENESS.into(),
+            (n, false) => bounded_liveness_semantics(n),
+            (n, true) => bounded_reduced_liveness_semantics(n),
         });
         p.explorer_path = None;
         match v.counterexample {

@@ -2,7 +2,7 @@
 //! require every property to get the verdict it asks for, or require the checker to catch a
 //! deliberately broken variant with a path that really ends in a violation.
 
-use crate::liveness::check_eventually;
+use crate::liveness::{check_eventually, Lasso};
 use crate::report::{run_check, CheckOptions, Describe, FaultFn, STATERIGHT_LIVENESS};
 use stateright::{Checker, Model};
 use std::fmt::Debug;
@@ -71,10 +71,9 @@ where
 }
 
 /// Panics unless the sound liveness check finds a counterexample to the `eventually` property
-/// `property` that really is one: the goal is false in every state along it, and it ends in a
-/// dead end (no action leads anywhere) or a cycle that closes on the state where it starts (and
-/// needs no fault to go round). `faults` are as for [`assert_all_pass`]. Returns the actions: the
-/// path to the cycle, then one turn of it.
+/// `property` that really is one ([`assert_counterexample`]: a run on which the goal never
+/// holds, into a dead end or a fair cycle that needs no fault). `faults` are as for
+/// [`assert_all_pass`]. Returns the actions: the path to the cycle, then one turn of it.
 pub fn assert_livelock_caught<M>(
     model: M,
     faults: FaultFn<M::Action>,
@@ -95,11 +94,49 @@ where
         .unwrap_or_else(|| panic!("{label}: no `eventually` property '{property}'"))
         .counterexample
         .unwrap_or_else(|| panic!("{label}: the checker missed the livelock behind '{property}'"));
+    assert_counterexample(&model, &lasso, faults, property, label);
+    lasso.prefix.into_iter().chain(lasso.cycle).map(|(a, _)| a).collect()
+}
+
+/// Panics unless `lasso` is a counterexample to the `eventually` property `property` under the
+/// kit's fairness assumption:
+///
+/// - it is a run: each step is an action the model offers in the state before it, and leads
+///   to the state after it;
+/// - the goal is false in every state along it;
+/// - it ends in a dead end (no action leads anywhere), or in a cycle that closes on the state
+///   where it starts, needs no fault, and is *fair*: every action that is not a fault and is
+///   enabled in every state of the cycle is taken on it.
+///
+/// `faults` are as for [`assert_all_pass`].
+pub fn assert_counterexample<M>(
+    model: &M,
+    lasso: &Lasso<M::State, M::Action>,
+    faults: FaultFn<M::Action>,
+    property: &'static str,
+    label: &str,
+) where
+    M: Model,
+    M::State: Debug + Hash + Eq + Clone,
+    M::Action: Debug + Hash + Eq + Clone,
+{
+    let offered = |s: &M::State| {
+        let mut actions = Vec::new();
+        model.actions(s, &mut actions);
+        actions.retain(|a| model.next_state(s, a.clone()).is_some());
+        actions
+    };
+    let mut at = &lasso.init;
+    for (i, (a, next)) in lasso.prefix.iter().chain(&lasso.cycle).enumerate() {
+        assert!(offered(at).contains(a), "{label}: step {} takes {a:?}, not offered there", i + 1);
+        assert_eq!(model.next_state(at, a.clone()).as_ref(), Some(next), "{label}: step {}", i + 1);
+        at = next;
+    }
     let goal = model.property(property).condition;
     let states =
         std::iter::once(&lasso.init).chain(lasso.prefix.iter().chain(&lasso.cycle).map(|(_, s)| s));
     for (i, s) in states.enumerate() {
-        assert!(!goal(&model, s), "{label}: '{property}' holds at step {i} of the counterexample");
+        assert!(!goal(model, s), "{label}: '{property}' holds at step {i} of the counterexample");
     }
     let entry = lasso.prefix.last().map_or(&lasso.init, |(_, s)| s);
     match lasso.cycle.last() {
@@ -110,9 +147,21 @@ where
                 lasso.cycle.iter().all(|(a, _)| !faults(a)),
                 "{label}: the cycle needs a fault"
             );
+            let mut throughout: Vec<M::Action> =
+                offered(entry).into_iter().filter(|a| !faults(a)).collect();
+            for (_, s) in &lasso.cycle {
+                let here = offered(s);
+                throughout.retain(|a| here.contains(a));
+            }
+            for a in throughout {
+                assert!(
+                    lasso.cycle.iter().any(|(b, _)| *b == a),
+                    "{label}: the cycle is not fair: {a:?} is enabled all the way round and \
+                     never taken"
+                );
+            }
         }
     }
-    lasso.prefix.into_iter().chain(lasso.cycle).map(|(a, _)| a).collect()
 }
 
 /// Panics unless a broken variant shows *only* as a livelock that only the sound check sees:

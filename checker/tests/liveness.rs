@@ -4,6 +4,7 @@ use inflight_checker::liveness::{actor_faults, check_eventually};
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::ReplicationCfg;
+use inflight_checker::testing::assert_livelock_caught;
 use stateright::{Checker, Model, Property};
 
 /// A tiny model: from 0 the system may `Spin` (stay at 0), `Detour` to 1 and back, or `Finish`
@@ -82,6 +83,62 @@ fn weak_fairness_forces_an_action_enabled_throughout_the_cycle() {
     let toy = Toy { finish_from_zero: true, finish_everywhere: true };
     let ours = check_eventually(&toy, 1000, &|_| false).expect("fits");
     assert!(ours[0].counterexample.is_none());
+}
+
+/// Two loops through state 0: one through `near`, where `Finish` stays enabled, and one
+/// through `far`, where it is not. Only the loop through `far` is a fair run that avoids the
+/// goal (3). `near` and `far` are 1 and 2 in either order, so that whichever loop the search
+/// happens to see first, the counterexample must be the fair one.
+#[derive(Clone)]
+struct TwoLoops {
+    near: u8,
+}
+
+/// `Go(n)` leaves 0 for n, `Back` returns to 0, `Finish` reaches the goal: one action wherever
+/// it is enabled, as weak fairness counts actions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Step {
+    Go(u8),
+    Back,
+    Finish,
+}
+
+impl Model for TwoLoops {
+    type State = u8;
+    type Action = Step;
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<Step>) {
+        match *s {
+            0 => out.extend([Step::Go(1), Step::Go(2), Step::Finish]),
+            n if n == self.near => out.extend([Step::Back, Step::Finish]),
+            n if n < 3 => out.push(Step::Back),
+            _ => {}
+        }
+    }
+    fn next_state(&self, s: &u8, a: Step) -> Option<u8> {
+        match (*s, a) {
+            (0, Step::Go(n)) => Some(n),
+            (1 | 2, Step::Back) => Some(0),
+            (_, Step::Finish) => Some(3),
+            _ => None,
+        }
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("finished", |_, s| *s == 3)]
+    }
+}
+
+#[test]
+fn the_cycle_of_a_counterexample_is_itself_fair() {
+    for near in [1, 2] {
+        let far = 3 - near;
+        let label = format!("near {near}");
+        let path = assert_livelock_caught(TwoLoops { near }, |_| false, "finished", &label);
+        // `assert_livelock_caught` requires the cycle to be fair, so it passes through `far`.
+        assert!(path.contains(&Step::Go(far)), "{label}: {path:?}");
+    }
 }
 
 #[test]

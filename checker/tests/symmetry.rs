@@ -7,7 +7,9 @@
 //! and the classes the reduced search reaches are exactly those of the whole graph. A
 //! representative that forgets one part of the renaming is caught by the same check.
 
-use inflight_checker::liveness::actor_faults;
+use inflight_checker::liveness::{
+    actor_faults, check_eventually, check_eventually_reduced, Liveness,
+};
 use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::{
     props, representative, ReplNode, ReplicationCfg, ReplicationState,
@@ -16,6 +18,7 @@ use inflight_checker::report::{
     replay, run_check, run_check_reduced, CheckOptions, CheckReport, Describe, FaultFn,
 };
 use inflight_checker::symmetry;
+use inflight_checker::testing::assert_counterexample;
 use inflight_core::replication::{AckPolicy, Fault};
 use inflight_core::NodeId;
 use stateright::actor::Id;
@@ -255,6 +258,36 @@ fn passing_counts<C: std::fmt::Debug>(
         .unzip()
 }
 
+/// Decides every `eventually` property of `model` on the whole graph and on the graph reduced
+/// by `rep`: the same properties fail, and every counterexample either gives is a real one (a
+/// run into a dead end or a fair cycle without the goal, `testing::assert_counterexample`).
+/// Returns how many properties fail.
+fn liveness_alike<M>(
+    model: &M,
+    rep: symmetry::Representative<M>,
+    faults: FaultFn<M::Action>,
+    label: &str,
+) -> usize
+where
+    M: Model,
+    M::State: std::fmt::Debug + Hash + Eq + Clone,
+    M::Action: std::fmt::Debug + Hash + Eq + Clone,
+{
+    let limit = CheckOptions::default().liveness_limit;
+    let full = check_eventually(model, limit, &faults).expect("the whole graph fits");
+    let reduced = check_eventually_reduced(model, limit, &faults, rep).expect("it fits");
+    let failing = |v: &[Liveness<M::State, M::Action>]| -> Vec<&str> {
+        v.iter().filter(|l| l.counterexample.is_some()).map(|l| l.property).collect()
+    };
+    assert_eq!(failing(&reduced), failing(&full), "{label}");
+    for l in full.iter().chain(&reduced) {
+        if let Some(lasso) = &l.counterexample {
+            assert_counterexample(model, lasso, faults, l.property, label);
+        }
+    }
+    failing(&full).len()
+}
+
 fn both(cfg: ReplicationCfg) -> (CheckReport, CheckReport) {
     full_and_reduced(|| cfg.into_model(), format!("{cfg:?}"), actor_faults, representative)
 }
@@ -415,18 +448,30 @@ mod liveness {
     }
 
     #[test]
-    fn without_a_cycle_the_reduced_graph_decides_and_with_one_the_whole_graph_does() {
-        // 5 replicas on an unordered network: nothing repeats, so the reduced graph decides.
+    fn the_reduced_graph_decides_with_or_without_cycles() {
+        // 5 replicas on an unordered network: nothing repeats, so nothing is unfolded.
         let cfg = ReplicationCfg { replicas: 5, ..base() };
         let (full, reduced) = both(cfg);
         assert_eq!(verdicts(&reduced), verdicts(&full));
         let goal = props::ALL_COMMITTED_EVENTUALLY;
         assert_eq!(semantics(&reduced, goal).as_deref(), Some(REDUCED_LIVENESS));
         assert_eq!(semantics(&full, goal).as_deref(), Some(LIVENESS_SEMANTICS));
-        // Losses and retransmission make cycles: the whole graph decides, the same way.
+        // Losses and retransmission make cycles, none of them fair: unfolded, the same way.
         let (full, reduced) = both(lossy());
         assert_eq!(verdicts(&reduced), verdicts(&full));
-        assert_eq!(semantics(&reduced, goal).as_deref(), Some(LIVENESS_SEMANTICS));
+        assert!(reduced.passed(), "{reduced}");
+        assert_eq!(semantics(&reduced, goal).as_deref(), Some(REDUCED_LIVENESS));
+        // A bound on the network: the verdict says it covers only the inside, in classes.
+        let bounded = ReplicationCfg {
+            replicas: 3,
+            network: NetworkKind::Unordered,
+            max_in_network: Some(3),
+            ..lossy()
+        };
+        let (full, reduced) = both(bounded);
+        assert_eq!(verdicts(&reduced), verdicts(&full));
+        let said = semantics(&reduced, goal).unwrap_or_default();
+        assert!(said.starts_with("sound only inside") && said.contains("classes"), "{said}");
     }
 
     #[test]
@@ -460,7 +505,7 @@ mod sweep {
     //! a reduced graph never passes a property the whole graph fails.
 
     use super::*;
-    use inflight_checker::ttl::{PolicyKind, TtlCfg};
+    use inflight_checker::ttl::{self, PolicyKind, TtlCfg};
     use inflight_core::ttl::Fault as TtlFault;
 
     #[test]
@@ -476,6 +521,8 @@ mod sweep {
                 failing[1] += 1;
             }
         };
+        // `eventually` properties that fail, each decided on both graphs.
+        let mut eventually = 0;
         // Window 2, so that resending only the newest write can leave an older one lost.
         let lossy = ReplicationCfg { window: 2, ..lossy() };
         let crash = ReplicationCfg { writes: 2, crashes: 1, ..base() };
@@ -488,9 +535,13 @@ mod sweep {
             Fault::ResendNewestOnly,
         ] {
             for cfg in [base(), lossy, crash] {
-                let (full, reduced) = both(ReplicationCfg { fault, ..cfg });
-                assert_eq!(verdicts(&reduced), verdicts(&full), "{fault:?} {cfg:?}");
+                let cfg = ReplicationCfg { fault, ..cfg };
+                let (full, reduced) = both(cfg);
+                assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
                 count(&full);
+                let label = format!("{cfg:?}");
+                eventually +=
+                    liveness_alike(&cfg.into_model(), representative, actor_faults, &label);
             }
         }
         let ttl = TtlCfg { resolvers: 2, reads: 1, ..TtlCfg::default() };
@@ -513,9 +564,12 @@ mod sweep {
                 let (full, reduced) = super::ttl::both(cfg);
                 assert_eq!(verdicts(&reduced), verdicts(&full), "{cfg:?}");
                 count(&full);
+                let (model, label) = (cfg.into_model(), format!("{cfg:?}"));
+                eventually += liveness_alike(&model, ttl::representative, actor_faults, &label);
             }
         }
         // The sweep includes failures, safety and liveness ones, not only passing checks.
         assert_eq!(failing, [8, 5], "(safety, liveness) failures");
+        assert_eq!(eventually, 6, "`eventually` failures, with or without a safety failure");
     }
 }
