@@ -25,7 +25,6 @@ use crate::symmetry::Representative;
 use hashbrown::HashTable;
 use stateright::{Expectation, Model};
 use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
 use std::hash::Hash;
 
 /// A liveness verdict.
@@ -57,9 +56,10 @@ pub struct Lasso<S, A> {
 /// by replaying actions from an initial state only for a counterexample, so memory is a few
 /// dozen bytes per state and per edge whatever the size of the model's state (the frontier of
 /// the breadth-first search aside). Two states are taken to be the same when their fingerprints
-/// are: two independent keyed 64-bit hashes, so a collision among n states has probability
-/// about n²/2¹²⁹ (10⁻²⁵ for a million states), and a replay that does not reproduce a
-/// fingerprint is reported rather than trusted.
+/// are: two 64-bit hashes under independent random keys (aHash, which stateright fingerprints
+/// its own states with, and faster than std's SipHash), so for well-mixed hashes a collision
+/// among n states has probability about n²/2¹²⁹ (10⁻²⁵ for a million states), and a replay
+/// that does not reproduce a fingerprint is reported rather than trusted.
 struct Explored<S, A> {
     /// Each state's fingerprint.
     fingerprints: Vec<u128>,
@@ -77,7 +77,7 @@ struct Explored<S, A> {
     /// caller wanted to know of it, such as its class.
     tags: Vec<u32>,
     /// The keys of the two hashes that make a fingerprint.
-    keys: (std::hash::RandomState, std::hash::RandomState),
+    keys: (ahash::RandomState, ahash::RandomState),
 }
 
 impl<S, A> Explored<S, A> {
@@ -147,7 +147,7 @@ where
         expanded: Vec::new(),
         inits: Vec::new(),
         tags: Vec::new(),
-        keys: (std::hash::RandomState::new(), std::hash::RandomState::new()),
+        keys: (ahash::RandomState::new(), ahash::RandomState::new()),
     };
     // States found and not yet expanded, in index order (breadth-first); `None` for a state
     // that will not be expanded, which need not be kept.
