@@ -19,7 +19,8 @@
 //! protocol that can wait forever with nothing useful enabled is.
 //!
 //! States outside the model's boundary are not expanded and are never reported as violations.
-//! Counterexamples are lassos: a shortest path to the cycle, then the cycle.
+//! Counterexamples are lassos: a shortest path to the fair cycle nearest an initial state, then
+//! the cycle, which is fair itself (every action enabled all the way round it is taken on it).
 
 use crate::symmetry::Representative;
 use hashbrown::HashTable;
@@ -564,76 +565,110 @@ fn find_lasso<S, A>(
     if let Some(&u) = order.iter().find(|&&u| is_dead_end(g, u)) {
         return Some(Found { lasso: lasso(&parent, u), component: vec![u] });
     }
-    // A fair cycle among the reachable non-goal states, using no fault edge.
+    // A fair cycle among the reachable non-goal states, using no fault edge: of the fair
+    // components, the one nearest an initial state, so the counterexample is short.
     let inside = |v: u32| seen[v as usize];
     let ok_edge = |a: u32| !fault[a as usize];
-    for comp in sccs(g, &order, &inside, &ok_edge) {
-        let in_comp: std::collections::HashSet<u32> = comp.iter().copied().collect();
-        let internal: Vec<(u32, u32, u32)> = comp
-            .iter()
-            .flat_map(|&u| g.succ(u).iter().map(move |&(v, a)| (u, v, a)))
-            .filter(|&(_, v, a)| in_comp.contains(&v) && ok_edge(a))
-            .collect();
-        if internal.is_empty() {
-            continue; // a single state without a self-loop is not a cycle
+    let mut depth = vec![0u32; g.len()];
+    for &u in &order {
+        if let Some((p, _)) = parent[u as usize] {
+            depth[u as usize] = depth[p as usize] + 1;
         }
-        // Actions enabled in every state of the component must be taken inside it.
-        let mut always: Option<std::collections::HashSet<u32>> = None;
-        for &u in &comp {
-            let here: std::collections::HashSet<u32> =
-                g.succ(u).iter().map(|&(_, a)| a).filter(|&a| ok_edge(a)).collect();
-            always = Some(match always {
-                None => here,
-                Some(prev) => prev.intersection(&here).copied().collect(),
-            });
-        }
-        let taken: std::collections::HashSet<u32> = internal.iter().map(|&(_, _, a)| a).collect();
-        let required = always.unwrap_or_default();
-        if !required.iter().all(|a| taken.contains(a)) {
-            continue; // unfair: something enabled throughout is never taken
-        }
-        // Build the loop: from the entry, through one internal edge of each required action
-        // (in the order the search labelled them, so that the loop is the same every run),
-        // and back.
-        let entry = comp.iter().copied().min_by_key(|&u| depth(&parent, u)).unwrap_or(comp[0]);
-        let mut required: Vec<u32> = required.into_iter().collect();
-        required.sort_unstable();
-        let mut targets: Vec<(u32, u32, u32)> =
-            required.iter().filter_map(|a| internal.iter().find(|e| e.2 == *a).copied()).collect();
-        if targets.is_empty() {
-            targets.push(internal[0]);
-        }
-        let mut cycle = Vec::new();
-        let mut at = entry;
-        for (u, v, a) in targets {
-            cycle.extend(path_within(g, &in_comp, fault, at, u));
-            cycle.push((a, v));
-            at = v;
-        }
-        cycle.extend(path_within(g, &in_comp, fault, at, entry));
-        // The loop must itself be fair: an action enabled in every state it visits must be
-        // taken on it. One that is not is not required by the component, so some state of the
-        // component does not enable it; a detour through that state ends its claim. Each
-        // detour shrinks the set of actions enabled throughout, so this ends.
-        let enabled = |u: u32| -> std::collections::BTreeSet<u32> {
-            g.succ(u).iter().map(|&(_, a)| a).filter(|&a| ok_edge(a)).collect()
-        };
-        loop {
-            let mut throughout = enabled(entry);
-            for &(_, v) in &cycle {
-                throughout.retain(|a| g.succ(v).iter().any(|&(_, b)| b == *a));
-            }
-            let taken: std::collections::HashSet<u32> = cycle.iter().map(|&(a, _)| a).collect();
-            let Some(&a) = throughout.iter().find(|a| !taken.contains(a)) else { break };
-            let Some(&w) = comp.iter().find(|&&w| !enabled(w).contains(&a)) else { break };
-            cycle.extend(path_within(g, &in_comp, fault, entry, w));
-            cycle.extend(path_within(g, &in_comp, fault, w, entry));
-        }
-        let mut l = lasso(&parent, entry);
-        l.cycle = cycle;
-        return Some(Found { lasso: l, component: comp });
     }
-    None
+    let mut nearest: Option<(u32, Vec<u32>, Vec<u32>)> = None;
+    for comp in sccs(g, &order, &inside, &ok_edge) {
+        let Some(required) = fair(g, &comp, &ok_edge) else { continue };
+        let entry = comp.iter().copied().min_by_key(|&u| depth[u as usize]).unwrap_or(comp[0]);
+        if nearest.as_ref().is_none_or(|(e, ..)| depth[entry as usize] < depth[*e as usize]) {
+            nearest = Some((entry, comp, required));
+        }
+    }
+    let (entry, comp, required) = nearest?;
+    let mut l = lasso(&parent, entry);
+    l.cycle = fair_loop(g, &comp, &required, entry, fault);
+    Some(Found { lasso: l, component: comp })
+}
+
+/// The actions a fair cycle through the strongly connected component `comp` must take (those
+/// enabled in all its states, in the order the search labelled them), or `None` if it holds
+/// no fair cycle: it has no edge inside (a single state without a self-loop), or one of those
+/// actions is taken nowhere inside it. `ok_edge` says which actions are not faults.
+fn fair<S, A>(g: &Explored<S, A>, comp: &[u32], ok_edge: &dyn Fn(u32) -> bool) -> Option<Vec<u32>> {
+    let in_comp: std::collections::HashSet<u32> = comp.iter().copied().collect();
+    let mut taken = std::collections::HashSet::new();
+    for &u in comp {
+        for &(v, a) in g.succ(u) {
+            if in_comp.contains(&v) && ok_edge(a) {
+                taken.insert(a);
+            }
+        }
+    }
+    if taken.is_empty() {
+        return None;
+    }
+    let enabled = |u: u32| g.succ(u).iter().map(|&(_, a)| a).filter(|&a| ok_edge(a));
+    let mut required: Vec<u32> = enabled(comp[0]).collect();
+    for &u in &comp[1..] {
+        required.retain(|&a| enabled(u).any(|b| b == a));
+    }
+    required.sort_unstable();
+    required.dedup();
+    required.iter().all(|a| taken.contains(a)).then_some(required)
+}
+
+/// A fair cycle from `entry` through the fair component `comp`: through an internal edge of
+/// each `required` action in turn, and back to `entry`.
+fn fair_loop<S, A>(
+    g: &Explored<S, A>,
+    comp: &[u32],
+    required: &[u32],
+    entry: u32,
+    fault: &[bool],
+) -> Vec<(u32, u32)> {
+    let in_comp: std::collections::HashSet<u32> = comp.iter().copied().collect();
+    let ok_edge = |a: u32| !fault[a as usize];
+    let internal = |a: u32| {
+        comp.iter().find_map(|&u| {
+            let (v, _) = *g.succ(u).iter().find(|&&(v, b)| b == a && in_comp.contains(&v))?;
+            Some((u, v, a))
+        })
+    };
+    let mut targets: Vec<(u32, u32, u32)> = required.iter().filter_map(|&a| internal(a)).collect();
+    if targets.is_empty() {
+        // Nothing is required: any edge inside will do.
+        let any = comp.iter().find_map(|&u| {
+            let &(v, a) = g.succ(u).iter().find(|&&(v, a)| ok_edge(a) && in_comp.contains(&v))?;
+            Some((u, v, a))
+        });
+        targets.extend(any);
+    }
+    let mut cycle = Vec::new();
+    let mut at = entry;
+    for (u, v, a) in targets {
+        cycle.extend(path_within(g, &in_comp, fault, at, u));
+        cycle.push((a, v));
+        at = v;
+    }
+    cycle.extend(path_within(g, &in_comp, fault, at, entry));
+    // The loop must itself be fair: an action enabled in every state it visits must be taken
+    // on it. One that is not is not required by the component, so some state of the component
+    // does not enable it; a detour through that state ends its claim. Each detour shrinks the
+    // set of actions enabled throughout, so this ends.
+    let enabled = |u: u32| -> std::collections::BTreeSet<u32> {
+        g.succ(u).iter().map(|&(_, a)| a).filter(|&a| ok_edge(a)).collect()
+    };
+    loop {
+        let mut throughout = enabled(entry);
+        for &(_, v) in &cycle {
+            throughout.retain(|a| g.succ(v).iter().any(|&(_, b)| b == *a));
+        }
+        let taken: std::collections::HashSet<u32> = cycle.iter().map(|&(a, _)| a).collect();
+        let Some(&a) = throughout.iter().find(|a| !taken.contains(a)) else { break };
+        let Some(&w) = comp.iter().find(|&&w| !enabled(w).contains(&a)) else { break };
+        cycle.extend(path_within(g, &in_comp, fault, entry, w));
+        cycle.extend(path_within(g, &in_comp, fault, w, entry));
+    }
+    cycle
 }
 
 /// The states reachable from the initial states through states where the goal is false.
@@ -675,15 +710,6 @@ fn reach_without_goal<S, A>(g: &Explored<S, A>, goal: &[bool], inits: &[u32]) ->
 /// Whether state `u` was expanded and nothing can happen there.
 fn is_dead_end<S, A>(g: &Explored<S, A>, u: u32) -> bool {
     g.expanded[u as usize] && g.succ(u).is_empty()
-}
-
-fn depth(parent: &[Option<(u32, u32)>], mut u: u32) -> usize {
-    let mut d = 0;
-    while let Some((p, _)) = parent[u as usize] {
-        u = p;
-        d += 1;
-    }
-    d
 }
 
 /// The path from an initial state to `end` along `parent`, with no cycle yet.

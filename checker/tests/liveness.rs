@@ -142,6 +142,38 @@ fn the_cycle_of_a_counterexample_is_itself_fair() {
 }
 
 #[test]
+fn the_counterexample_leads_to_the_nearest_fair_cycle() {
+    /// 0 → 1 → … → 5 spins at 5; 0 → 10 spins at 10. The goal is never reached: both spins
+    /// are fair cycles, and the search meets the far one first.
+    #[derive(Clone)]
+    struct Two;
+    impl Model for Two {
+        type State = u8;
+        type Action = u8;
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+        fn actions(&self, s: &u8, out: &mut Vec<u8>) {
+            match *s {
+                0 => out.extend([1, 10]),
+                n @ 1..=4 => out.push(n + 1),
+                n => out.push(n),
+            }
+        }
+        fn next_state(&self, _: &u8, a: u8) -> Option<u8> {
+            Some(a)
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::eventually("never", |_, _| false)]
+        }
+    }
+    let ours = check_eventually(&Two, 100, &|_| false).expect("fits");
+    let lasso = ours[0].counterexample.as_ref().expect("a fair cycle");
+    assert_eq!(lasso.prefix, [(10, 10)], "the path to the nearest cycle");
+    assert_eq!(lasso.cycle, [(10, 10)]);
+}
+
+#[test]
 fn a_dead_end_before_the_goal_fails() {
     #[derive(Clone)]
     struct Stuck;
