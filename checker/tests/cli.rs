@@ -1172,6 +1172,31 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduc
     let replayed =
         inflight(&["check", "replication", "--fault", "ack-before-store", "--replay", path]);
     assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    // A livelock is caught too, decided with the reduced graph: a lasso whose cycle closes,
+    // and whose path replays on the plain model.
+    let livelock = [
+        "check",
+        "replication",
+        "--fault",
+        "resend-newest-only",
+        "--network",
+        "duplicating",
+        "--lossy",
+        "--writes",
+        "2",
+    ];
+    let o = inflight(&[&livelock[..], &["--symmetry", "--json"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let p = property(&json(&o), |p| p["verdict"] == "violated");
+    assert_eq!(p["expectation"], "eventually");
+    assert!(p["semantics"].as_str().is_some_and(|s| s.contains("reduced by symmetry")), "{p}");
+    let steps = p["path"].as_array().expect("a path");
+    let from = p["cycle_from"].as_u64().expect("a cycle") as usize;
+    assert!(from >= 1 && from < steps.len(), "{p}");
+    assert_eq!(steps[from - 1]["state"], steps[steps.len() - 1]["state"], "the cycle closes");
+    let path = p["explorer_path"].as_str().expect("an explorer path");
+    let replayed = inflight(&[&livelock[..], &["--replay", path]].concat());
+    assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));
     // The resolvers of the naming model too: three of them, 3,556 states → 663.
     let ttl = ["check", "ttl", "--resolvers", "3", "--reads", "1", "--symmetry", "--json"];
     let o = inflight(&ttl);
