@@ -242,7 +242,7 @@ where
             .enumerate()
             .map(|(k, p)| {
                 let goal: Vec<bool> = g.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
-                let found = find_lasso(&g, &goal, &inits, &fault);
+                let found = find_lasso(&g, &goal, &inits, &fault, None);
                 let counterexample = found.map(|f| replay(model, &g, f.lasso));
                 Liveness { property: p.name, counterexample, outside_boundary }
             })
@@ -360,7 +360,11 @@ where
         (classes[c as usize] && model.within_boundary(s)).then_some(c)
     };
     let starts = kept(model, q, &entries)?;
-    let found = fair_cycle(model, starts, limit, is_fault, &|s| within(&cyclic, s))?;
+    // Of the fair components, the one whose classes come nearest an initial state.
+    let depth = depths(&reach.parent, &reach.order);
+    let nearest = |c: u32| depth[c as usize];
+    let found =
+        fair_cycle(model, starts, limit, is_fault, &|s| within(&cyclic, s), Some(&nearest))?;
     let Some((region, found)) = found else {
         return Some(None);
     };
@@ -372,7 +376,8 @@ where
     let entry = region.tags[found.lasso.cycle_start() as usize];
     let Lasso { init, mut prefix, .. } = lift(model, q, class, lasso(&reach.parent, entry))?;
     let at = prefix.last().map_or_else(|| init.clone(), |(_, s)| s.clone());
-    let (again, found) = fair_cycle(model, vec![at], limit, is_fault, &|s| within(&component, s))??;
+    let in_component = |s: &M::State| within(&component, s);
+    let (again, found) = fair_cycle(model, vec![at], limit, is_fault, &in_component, None)??;
     let tail = replay(model, &again, found.lasso);
     prefix.extend(tail.prefix);
     Some(Some(Lasso { init, prefix, cycle: tail.cycle }))
@@ -383,12 +388,15 @@ type Unfolded<S, A> = (Explored<S, A>, Found);
 
 /// Explores from `starts` the states `class` gives a class and looks for a fair cycle among
 /// them, free of faults: `Some(None)` if there is none, `None` if they do not fit in `limit`.
+/// `rank` ranks the states by their class (the tag `class` gave them), to choose among fair
+/// components as [`find_lasso`] does; by default, by their distance from `starts`.
 fn fair_cycle<M>(
     model: &M,
     starts: Vec<M::State>,
     limit: usize,
     is_fault: &dyn Fn(&M::Action) -> bool,
     class: &dyn Fn(&M::State) -> Option<u32>,
+    rank: Option<&dyn Fn(u32) -> u32>,
 ) -> Option<Option<Unfolded<M::State, M::Action>>>
 where
     M: Model,
@@ -400,7 +408,10 @@ where
     let outside: Vec<bool> = region.expanded.iter().map(|&e| !e).collect();
     let fault: Vec<bool> = region.actions.iter().map(is_fault).collect();
     let inits: Vec<u32> = region.inits.iter().map(|&(ix, _)| ix).collect();
-    Some(find_lasso(&region, &outside, &inits, &fault).map(|found| (region, found)))
+    let by_class = |u: u32| rank.map_or(0, |rank| rank(region.tags[u as usize]));
+    let rank = rank.map(|_| &by_class as &dyn Fn(u32) -> u32);
+    let found = find_lasso(&region, &outside, &inits, &fault, rank);
+    Some(found.map(|found| (region, found)))
 }
 
 /// The states the reduced graph `q` kept for the classes `wanted`, rebuilt by replaying the
@@ -554,11 +565,15 @@ struct Found {
     component: Vec<u32>,
 }
 
+/// Looks for a dead end or a fair cycle among the states reachable from `inits` where `goal`
+/// is false. Of the fair components it takes the one with a state of least `rank` (by default
+/// the number of steps from `inits`), and enters it at that state.
 fn find_lasso<S, A>(
     g: &Explored<S, A>,
     goal: &[bool],
     inits: &[u32],
     fault: &[bool],
+    rank: Option<&dyn Fn(u32) -> u32>,
 ) -> Option<Found> {
     let Reach { parent, seen, order } = reach_without_goal(g, goal, inits);
     // A dead end: nothing can happen, and the goal never held.
@@ -569,17 +584,14 @@ fn find_lasso<S, A>(
     // components, the one nearest an initial state, so the counterexample is short.
     let inside = |v: u32| seen[v as usize];
     let ok_edge = |a: u32| !fault[a as usize];
-    let mut depth = vec![0u32; g.len()];
-    for &u in &order {
-        if let Some((p, _)) = parent[u as usize] {
-            depth[u as usize] = depth[p as usize] + 1;
-        }
-    }
+    let depth = depths(&parent, &order);
+    let by_depth = |u: u32| depth[u as usize];
+    let rank = rank.unwrap_or(&by_depth);
     let mut nearest: Option<(u32, Vec<u32>, Vec<u32>)> = None;
     for comp in sccs(g, &order, &inside, &ok_edge) {
         let Some(required) = fair(g, &comp, &ok_edge) else { continue };
-        let entry = comp.iter().copied().min_by_key(|&u| depth[u as usize]).unwrap_or(comp[0]);
-        if nearest.as_ref().is_none_or(|(e, ..)| depth[entry as usize] < depth[*e as usize]) {
+        let entry = comp.iter().copied().min_by_key(|&u| rank(u)).unwrap_or(comp[0]);
+        if nearest.as_ref().is_none_or(|(e, ..)| rank(entry) < rank(*e)) {
             nearest = Some((entry, comp, required));
         }
     }
@@ -669,6 +681,18 @@ fn fair_loop<S, A>(
         cycle.extend(path_within(g, &in_comp, fault, w, entry));
     }
     cycle
+}
+
+/// The number of steps from an initial state to each state of `order` (breadth-first, so each
+/// state's parent comes before it), along `parent`; 0 for the others.
+fn depths(parent: &[Option<(u32, u32)>], order: &[u32]) -> Vec<u32> {
+    let mut depth = vec![0u32; parent.len()];
+    for &u in order {
+        if let Some((p, _)) = parent[u as usize] {
+            depth[u as usize] = depth[p as usize] + 1;
+        }
+    }
+    depth
 }
 
 /// The states reachable from the initial states through states where the goal is false.

@@ -259,8 +259,9 @@ fn passing_counts<C: std::fmt::Debug>(
 }
 
 /// Decides every `eventually` property of `model` on the whole graph and on the graph reduced
-/// by `rep`: the same properties fail, and every counterexample either gives is a real one (a
-/// run into a dead end or a fair cycle without the goal, `testing::assert_counterexample`).
+/// by `rep`: the same properties fail, their counterexamples take as many steps to their
+/// cycles, and every counterexample either gives is a real one (a run into a dead end or a
+/// fair cycle without the goal, `testing::assert_counterexample`).
 /// Returns how many properties fail.
 fn liveness_alike<M>(
     model: &M,
@@ -280,6 +281,12 @@ where
         v.iter().filter(|l| l.counterexample.is_some()).map(|l| l.property).collect()
     };
     assert_eq!(failing(&reduced), failing(&full), "{label}");
+    // Both lead to the fair cycle (or dead end) nearest the initial state: distances to a
+    // class are the same in both graphs.
+    let prefix = |v: &[Liveness<M::State, M::Action>]| -> Vec<Option<usize>> {
+        v.iter().map(|l| l.counterexample.as_ref().map(|c| c.prefix.len())).collect()
+    };
+    assert_eq!(prefix(&reduced), prefix(&full), "{label}: the paths to the cycles");
     for l in full.iter().chain(&reduced) {
         if let Some(lasso) = &l.counterexample {
             assert_counterexample(model, lasso, faults, l.property, label);
