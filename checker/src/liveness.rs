@@ -90,6 +90,16 @@ impl<S, A> Explored<S, A> {
         ((self.keys.0.hash_one(s) as u128) << 64) | self.keys.1.hash_one(s) as u128
     }
 
+    /// The initial states' indices.
+    fn init_indices(&self) -> Vec<u32> {
+        self.inits.iter().map(|&(ix, _)| ix).collect()
+    }
+
+    /// How many states were reached and not expanded (outside the model's boundary).
+    fn outside_boundary(&self) -> usize {
+        self.expanded.iter().filter(|&&inside| !inside).count()
+    }
+
     /// How many states.
     fn len(&self) -> usize {
         self.goals.len()
@@ -224,18 +234,12 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
-    let props = eventually_properties(model);
-    if props.is_empty() {
+    let (props, Some(g)) = explore_eventually(model, limit, None)? else {
         return Some(Vec::new());
-    }
-    if props.len() > MAX_GOALS {
-        return None;
-    }
-    let conditions: Vec<_> = props.iter().map(|p| p.condition).collect();
-    let g = explore(model, &conditions, limit, None)?;
-    let inits: Vec<u32> = g.inits.iter().map(|&(ix, _)| ix).collect();
+    };
+    let inits = g.init_indices();
     let fault: Vec<bool> = g.actions.iter().map(is_fault).collect();
-    let outside_boundary = g.expanded.iter().filter(|&&inside| !inside).count();
+    let outside_boundary = g.outside_boundary();
     Some(
         props
             .iter()
@@ -290,22 +294,16 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
-    let props = eventually_properties(model);
-    if props.is_empty() {
+    let (props, Some(q)) = explore_eventually(model, limit, Some(rep))? else {
         return Some(Vec::new());
-    }
-    if props.len() > MAX_GOALS {
-        return None;
-    }
-    let conditions: Vec<_> = props.iter().map(|p| p.condition).collect();
-    let q = explore(model, &conditions, limit, Some(rep))?;
+    };
     let classes: HashMap<u128, u32> =
         q.fingerprints.iter().enumerate().map(|(ix, &fp)| (fp, ix as u32)).collect();
     let class = |s: &M::State| classes.get(&q.fingerprint(&rep(s))).copied();
     let fault: Vec<bool> = q.actions.iter().map(is_fault).collect();
     let ok_edge = |a: u32| !fault[a as usize];
-    let inits: Vec<u32> = q.inits.iter().map(|&(ix, _)| ix).collect();
-    let outside_boundary = q.expanded.iter().filter(|&&inside| !inside).count();
+    let inits = q.init_indices();
+    let outside_boundary = q.outside_boundary();
     let mut verdicts = Vec::with_capacity(props.len());
     for (k, p) in props.iter().enumerate() {
         let goal: Vec<bool> = q.goals.iter().map(|b| (b >> k) & 1 == 1).collect();
@@ -407,7 +405,7 @@ where
     // The states left out play the goal: no cycle passes through them.
     let outside: Vec<bool> = region.expanded.iter().map(|&e| !e).collect();
     let fault: Vec<bool> = region.actions.iter().map(is_fault).collect();
-    let inits: Vec<u32> = region.inits.iter().map(|&(ix, _)| ix).collect();
+    let inits = region.init_indices();
     let by_class = |u: u32| rank.map_or(0, |rank| rank(region.tags[u as usize]));
     let rank = rank.map(|_| &by_class as &dyn Fn(u32) -> u32);
     let found = find_lasso(&region, &outside, &inits, &fault, rank);
@@ -497,6 +495,35 @@ where
         steps.push((action, next));
     }
     Some(Lasso { init, prefix: steps, cycle: Vec::new() })
+}
+
+/// A model's `eventually` properties, and the graph explored with their goals if it has some.
+type EventuallyGraph<M> =
+    (Vec<stateright::Property<M>>, Option<Explored<<M as Model>::State, <M as Model>::Action>>);
+
+/// The model's `eventually` properties and, when it has some, the graph explored with their
+/// goals recorded (reduced by `class` if given). `None` if it has more than 64 of them or the
+/// graph more than `limit` states.
+fn explore_eventually<M>(
+    model: &M,
+    limit: usize,
+    class: Option<Representative<M>>,
+) -> Option<EventuallyGraph<M>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    let props = eventually_properties(model);
+    if props.is_empty() {
+        return Some((props, None));
+    }
+    if props.len() > MAX_GOALS {
+        return None;
+    }
+    let conditions: Vec<_> = props.iter().map(|p| p.condition).collect();
+    let g = explore(model, &conditions, limit, class)?;
+    Some((props, Some(g)))
 }
 
 /// The model's `eventually` properties, which the passes here decide.
