@@ -340,11 +340,7 @@ where
     let mut cyclic = vec![false; q.len()];
     let mut entries = Vec::new();
     for comp in sccs(q, &reach.order, &inside, ok_edge) {
-        let members: std::collections::HashSet<u32> = comp.iter().copied().collect();
-        let has_edge = comp
-            .iter()
-            .any(|&u| q.succ(u).iter().any(|&(v, a)| ok_edge(a) && members.contains(&v)));
-        if has_edge {
+        if !taken_inside(q, &comp, ok_edge).is_empty() {
             comp.iter().for_each(|&u| cyclic[u as usize] = true);
             entries.push(comp[0]);
         }
@@ -633,15 +629,7 @@ fn find_lasso<S, A>(
 /// no fair cycle: it has no edge inside (a single state without a self-loop), or one of those
 /// actions is taken nowhere inside it. `ok_edge` says which actions are not faults.
 fn fair<S, A>(g: &Explored<S, A>, comp: &[u32], ok_edge: &dyn Fn(u32) -> bool) -> Option<Vec<u32>> {
-    let in_comp: std::collections::HashSet<u32> = comp.iter().copied().collect();
-    let mut taken = std::collections::HashSet::new();
-    for &u in comp {
-        for &(v, a) in g.succ(u) {
-            if in_comp.contains(&v) && ok_edge(a) {
-                taken.insert(a);
-            }
-        }
-    }
+    let taken = taken_inside(g, comp, ok_edge);
     if taken.is_empty() {
         return None;
     }
@@ -653,6 +641,18 @@ fn fair<S, A>(g: &Explored<S, A>, comp: &[u32], ok_edge: &dyn Fn(u32) -> bool) -
     required.sort_unstable();
     required.dedup();
     required.iter().all(|a| taken.contains(a)).then_some(required)
+}
+
+/// The actions of the edges inside `comp` that `ok_edge` accepts (none: the component holds
+/// no cycle).
+fn taken_inside<S, A>(
+    g: &Explored<S, A>,
+    comp: &[u32],
+    ok_edge: &dyn Fn(u32) -> bool,
+) -> std::collections::HashSet<u32> {
+    let in_comp: std::collections::HashSet<u32> = comp.iter().copied().collect();
+    let inside = |u: u32| g.succ(u).iter().filter(|&&(v, a)| ok_edge(a) && in_comp.contains(&v));
+    comp.iter().flat_map(|&u| inside(u).map(|&(_, a)| a)).collect()
 }
 
 /// A fair cycle from `entry` through the fair component `comp`: through an internal edge of

@@ -579,11 +579,8 @@ fn sound_liveness<M>(
         _ => None,
     };
     let on_reduced = reduced.is_some();
-    let verdicts = match reduced {
-        Some(verdicts) => Some(verdicts),
-        None if limit > 0 => check_eventually(model, limit, &faults),
-        None => None,
-    };
+    let whole = || (limit > 0).then(|| check_eventually(model, limit, &faults)).flatten();
+    let verdicts = reduced.or_else(whole);
     let Some(verdicts) = verdicts else {
         for p in report.properties.iter_mut().filter(|p| p.expectation == "eventually") {
             p.semantics = Some(STATERIGHT_LIVENESS.into());
