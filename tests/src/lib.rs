@@ -95,6 +95,27 @@ pub fn read_vectors(name: &str) -> Vec<Row> {
     rows
 }
 
+/// The value of `key=value` in a column header: some vector files state their parameters there
+/// ("delta_ms (n=4, mu=20/s)", "one-shot even stagger N=7: …"), and the tests read them from
+/// the file rather than assume them, so a table with other parameters is checked as it stands.
+/// The key must not be the tail of a longer word (`n` does not match `mu=`'s neighbours, nor
+/// `rn=`); the value ends at a comma, parenthesis, colon or space.
+pub fn header_param<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let pattern = format!("{key}=");
+    let mut from = 0;
+    while let Some(at) = header[from..].find(&pattern).map(|i| i + from) {
+        let starts_word =
+            header[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let rest = &header[at + pattern.len()..];
+        let value = rest.split([',', ')', ':', ' ']).next().unwrap_or("");
+        if starts_word && !value.is_empty() {
+            return Some(value);
+        }
+        from = at + pattern.len();
+    }
+    None
+}
+
 /// Whether the exact value `ours` rounds to the printed `printed` at its precision (the vectors
 /// are printed to 6 significant figures): |ours − printed| ≤ half a unit in the 6th figure.
 pub fn agrees_to_6_figures(ours: &Q, printed: &str) -> bool {
@@ -115,6 +136,18 @@ pub fn agrees_to_6_figures_f64(x: f64, printed: &str) -> bool {
 mod tests {
     use super::*;
     use num_bigint::BigInt;
+
+    #[test]
+    fn header_parameters_are_read_by_key() {
+        let phantom = "delta_ms (n=4, mu=20/s)";
+        assert_eq!(header_param(phantom, "n"), Some("4"));
+        assert_eq!(header_param(phantom, "mu"), Some("20/s"));
+        assert_eq!(header_param(phantom, "u"), None, "the tail of `mu` is not `u`");
+        assert_eq!(header_param(phantom, "delta"), None);
+        let herd = "one-shot even stagger N=12: min(N,ceil(N s/tau))/N";
+        assert_eq!(header_param(herd, "N"), Some("12"));
+        assert_eq!(header_param("x (N=)", "N"), None, "an empty value is no value");
+    }
 
     #[test]
     fn csv_quotes_protect_commas() {

@@ -1,12 +1,15 @@
-//! The public law vectors of MODELS.md §1, §2 and §4, read from `vectors/` and checked against
-//! `inflight-models`. A value must round to the printed one at 6 significant figures.
+//! The public law vectors of MODELS.md §1–§4, §6 and §7, read from `vectors/` and checked against
+//! `inflight-models`. A value must round to the printed one at 6 significant figures. Parameters a
+//! file states (in a case's text or a column header) are read from it, not assumed, and model
+//! columns are found by their labels, so a table with other parameters or rows is checked as it
+//! stands.
 
 use inflight_models::laws::{self, Link};
 use inflight_models::units::{
     parse_bandwidth, parse_decimal, parse_duration, parse_rate, parse_size, Bits, BitsPerSec,
     PerSec, Seconds, Q,
 };
-use inflight_tests::{agrees_to_6_figures, agrees_to_6_figures_f64, read_vectors};
+use inflight_tests::{agrees_to_6_figures, agrees_to_6_figures_f64, header_param, read_vectors};
 use num_traits::Zero;
 
 fn num(s: &str) -> Q {
@@ -115,24 +118,48 @@ fn rates_in_the_vectors_parse_with_units_too() {
     assert_eq!(parse_rate("100000/s").expect("rate").0, num("100000"));
 }
 
-/// `c4_phantom_prob.csv`: n = 4, μ = 20/s, δ in ms; one column per report-age model, in the
-/// order A, B, B′, C1, C2 (MODELS.md §4).
+/// `c4_phantom_prob.csv` (MODELS.md §4): δ in the first column, in the unit its header names
+/// (`delta_ms`), with n and μ given in that header ("delta_ms (n=4, mu=20/s)"); then one column
+/// per report-age model, found by its label (A, B, B′, C1, C2).
 #[test]
 fn c4_phantom_probability() {
     use inflight_models::phantom::{probability, PhantomInputs, ReportAges};
-    let mu = parse_rate("20/s").expect("μ");
     let rows = read_vectors("c4_phantom_prob.csv");
     assert!(rows.len() >= 10, "the table has its rows");
+    let headers = rows[0].headers.clone();
+    let first = &headers[0];
+    let n: u32 = header_param(first, "n")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the header {first:?} gives no edge count n=…"));
+    let mu = header_param(first, "mu")
+        .and_then(|mu| parse_rate(mu).ok())
+        .unwrap_or_else(|| panic!("the header {first:?} gives no release rate mu=…/s"));
+    let unit = first
+        .strip_prefix("delta_")
+        .and_then(|rest| rest.split(|c: char| !c.is_alphabetic()).next())
+        .unwrap_or_else(|| panic!("the header {first:?} names no unit for δ (delta_ms, delta_s)"));
+    let columns: Vec<(usize, ReportAges)> = ReportAges::ALL
+        .into_iter()
+        .map(|model| {
+            let col = headers.iter().position(|h| {
+                let label = h.split([':', ' ']).next().unwrap_or("").replace('\'', "′");
+                label == model.label()
+            });
+            (col.unwrap_or_else(|| panic!("no column for model {model}: {headers:?}")), model)
+        })
+        .collect();
     for row in rows {
-        let inputs = PhantomInputs { n: 4, mu: mu.clone(), delta: ms(row.get(0)) };
-        for (col, model) in ReportAges::ALL.into_iter().enumerate() {
+        let delta = parse_duration(&format!("{}{unit}", row.get(0))).expect("δ");
+        let inputs = PhantomInputs { n, mu: mu.clone(), delta };
+        for &(col, model) in &columns {
             let p = probability(model, &inputs).expect("in domain");
             assert!(
-                agrees_to_6_figures_f64(p, row.get(col + 1)),
-                "line {}: model {model} at δ = {} ms: computed {p:.8} but the vector says {}",
+                agrees_to_6_figures_f64(p, row.get(col)),
+                "line {}: model {model} at δ = {} {unit} (n = {n}): computed {p:.8} but the vector \
+                 says {}",
                 row.line,
                 row.get(0),
-                row.get(col + 1)
+                row.get(col)
             );
         }
     }
@@ -140,22 +167,29 @@ fn c4_phantom_probability() {
 
 /// `c6_ratios.csv` (MODELS.md §6): per w = s/τ, the article's R, the one-shot fluid ratio, the
 /// periodic average ratio (R, labelled for what it is), one-shot and periodic even stagger for
-/// N = 7, and ⌈s/τ⌉.
+/// the N each of their headers gives ("… N=7: …"), and ⌈s/τ⌉.
 #[test]
 fn c6_herd_ratios() {
     use inflight_models::herd;
     let rows = read_vectors("c6_ratios.csv");
     assert!(rows.len() >= 10, "the table has its rows");
-    for row in rows {
+    let clients = |col: usize| -> u32 {
+        let h = &rows[0].headers[col];
+        header_param(h, "N")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("the header {h:?} gives no client count N=…"))
+    };
+    let (n_one_shot, n_periodic) = (clients(4), clients(5));
+    for row in &rows {
         let w = num(row.get(0));
         let r = herd::periodic_ratio(&w).expect("R");
         check(&r, row.get(1), "article R = w/⌈w⌉", row.line);
         check(&herd::one_shot_fluid_ratio(&w).expect("fluid"), row.get(2), "min(1, w)", row.line);
         check(&r, row.get(3), "periodic average ratio", row.line);
-        let one_shot = herd::one_shot_even_stagger_ratio(7, &w).expect("stagger");
-        check(&one_shot, row.get(4), "one-shot even stagger N=7", row.line);
-        let periodic = herd::periodic_even_stagger_ratio(7, &w).expect("stagger");
-        check(&periodic, row.get(5), "periodic even stagger N=7", row.line);
+        let one_shot = herd::one_shot_even_stagger_ratio(n_one_shot, &w).expect("stagger");
+        check(&one_shot, row.get(4), "one-shot even stagger", row.line);
+        let periodic = herd::periodic_even_stagger_ratio(n_periodic, &w).expect("stagger");
+        check(&periodic, row.get(5), "periodic even stagger", row.line);
         let overlap = Q::from_integer(herd::overlap(&w).expect("ceil"));
         check(&overlap, row.get(6), "⌈w⌉", row.line);
     }
