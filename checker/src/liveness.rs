@@ -70,6 +70,10 @@ struct Explored<S, A> {
     offsets: Vec<u32>,
     /// (dst, action label) pairs, grouped by source state.
     edges: Vec<(u32, u32)>,
+    /// For a graph reduced by symmetry, whether each edge's successor is its class's
+    /// representative itself, so that the edge is an edge of the model between the two
+    /// representatives (empty for a graph of states).
+    exact: Vec<bool>,
     actions: Vec<A>,
     expanded: Vec<bool>,
     /// The initial states, by index.
@@ -109,6 +113,14 @@ impl<S, A> Explored<S, A> {
     fn succ(&self, u: u32) -> &[(u32, u32)] {
         let (from, to) = (self.offsets[u as usize], self.offsets[u as usize + 1]);
         &self.edges[from as usize..to as usize]
+    }
+
+    /// For a graph reduced by symmetry: whether every edge from `u` that `keep` accepts is an
+    /// edge of the model between representatives ([`Explored::exact`]).
+    fn exact_from(&self, u: u32, keep: impl Fn(u32, u32) -> bool) -> bool {
+        let (from, to) = (self.offsets[u as usize] as usize, self.offsets[u as usize + 1] as usize);
+        let Some(exact) = self.exact.get(from..to) else { return false };
+        self.succ(u).iter().zip(exact).all(|(&(v, a), &exact)| exact || !keep(v, a))
     }
 }
 
@@ -154,6 +166,7 @@ where
         goals: Vec::new(),
         offsets: vec![0],
         edges: Vec::new(),
+        exact: Vec::new(),
         actions: Vec::new(),
         expanded: Vec::new(),
         inits: Vec::new(),
@@ -163,18 +176,25 @@ where
     // States found and not yet expanded, in index order (breadth-first); `None` for a state
     // that will not be expanded, which need not be kept.
     let mut frontier: VecDeque<Option<M::State>> = VecDeque::new();
-    // The index of `state`, adding it to the graph and the frontier if it is new.
+    // The index of `state`, adding it to the graph and the frontier if it is new, and whether
+    // `state` is the state the graph keeps for it. Reduced by symmetry, a class is kept as its
+    // representative, and that is what is expanded.
     let mut intern = |g: &mut Explored<M::State, M::Action>,
                       frontier: &mut VecDeque<Option<M::State>>,
                       state: M::State|
-     -> (u32, bool) {
-        let fp = match class {
-            Some(rep) => g.fingerprint(&rep(&state)),
-            None => g.fingerprint(&state),
+     -> (u32, bool, bool) {
+        let (state, exact) = match class {
+            Some(rep) => {
+                let r = rep(&state);
+                let exact = r == state;
+                (r, exact)
+            }
+            None => (state, true),
         };
+        let fp = g.fingerprint(&state);
         let fps = &g.fingerprints;
         if let Some(&ix) = index.find(fp as u64, |&ix| fps[ix as usize] == fp) {
-            return (ix, false);
+            return (ix, false, exact);
         }
         let ix = g.fingerprints.len() as u32;
         let bits = goals
@@ -188,10 +208,10 @@ where
         let t = tag(&state);
         g.tags.push(t.unwrap_or(u32::MAX));
         frontier.push_back(t.is_some().then_some(state));
-        (ix, true)
+        (ix, true, exact)
     };
     for s in starts {
-        let (ix, new) = intern(&mut g, &mut frontier, s.clone());
+        let (ix, new, _) = intern(&mut g, &mut frontier, s.clone());
         if new {
             g.inits.push((ix, s));
         }
@@ -211,8 +231,11 @@ where
                     g.actions.push(action);
                     (g.actions.len() - 1) as u32
                 });
-                let (dst, _) = intern(&mut g, &mut frontier, succ);
+                let (dst, _, exact) = intern(&mut g, &mut frontier, succ);
                 g.edges.push((dst, label));
+                if class.is_some() {
+                    g.exact.push(exact);
+                }
             }
         }
         g.offsets.push(g.edges.len() as u32);
@@ -278,8 +301,16 @@ where
 ///   fair (the renaming maps the actions enabled and taken on it one to one). A cycle found is
 ///   reported as a real run: the path of classes to it followed in the model, then the
 ///   component unfolded again from the state that path reaches.
+/// - The search keeps each class as its representative, and notes which edges lead to a
+///   representative itself rather than to a renaming of one. A component whose edges inside
+///   all do is not unfolded: the representatives and those edges are already the states and
+///   transitions of the model among its classes (a fair cycle through them, renamed to pass
+///   through one representative, can only continue along such edges), so its fairness is
+///   judged as it stands, and it is unfolded only if it holds a fair cycle, to report it. On a
+///   duplicating network most cycles are of this kind: a duplicate delivered again changes
+///   nothing, an edge from a representative to itself.
 ///
-/// Fairness cannot be judged on the reduced graph itself, since a cycle of classes is a path
+/// Fairness cannot be judged on the reduced graph in general, since a cycle of classes is a path
 /// between renamed states whose actions are renamed along the way; unfolding judges it on the
 /// states. Where the classes hold no cycle nothing is unfolded. Like the properties, the
 /// model's boundary must treat the states of a class alike.
@@ -310,7 +341,7 @@ where
         let reach = reach_without_goal(&q, &goal, &inits);
         let counterexample = match reach.order.iter().find(|&&u| is_dead_end(&q, u)) {
             Some(&u) => Some(lift(model, &q, &class, lasso(&reach.parent, u))?),
-            None => unfold(model, &q, &reach, &ok_edge, &class, limit, is_fault)?,
+            None => unfold(model, &q, rep, &reach, &ok_edge, &class, limit, is_fault)?,
         };
         verdicts.push(Liveness { property: p.name, counterexample, outside_boundary });
     }
@@ -325,6 +356,7 @@ where
 fn unfold<M>(
     model: &M,
     q: &Explored<M::State, M::Action>,
+    rep: Representative<M>,
     reach: &Reach,
     ok_edge: &dyn Fn(u32) -> bool,
     class: &dyn Fn(&M::State) -> Option<u32>,
@@ -339,11 +371,23 @@ where
     let inside = |v: u32| reach.seen[v as usize];
     let mut cyclic = vec![false; q.len()];
     let mut entries = Vec::new();
+    let mut in_comp = vec![false; q.len()];
     for comp in sccs(q, &reach.order, &inside, ok_edge) {
-        if !taken_inside(q, &comp, ok_edge).is_empty() {
-            comp.iter().for_each(|&u| cyclic[u as usize] = true);
-            entries.push(comp[0]);
+        if taken_inside(q, &comp, ok_edge).is_empty() {
+            continue;
         }
+        // If every edge inside the component leads from representative to representative,
+        // the component is itself the graph of the states its representatives reach among its
+        // classes (a renaming of any cycle through them runs through representatives only), so
+        // fairness is judged on it as it stands. It is unfolded only for a counterexample.
+        comp.iter().for_each(|&u| in_comp[u as usize] = true);
+        let exact = comp.iter().all(|&u| q.exact_from(u, |v, a| ok_edge(a) && in_comp[v as usize]));
+        comp.iter().for_each(|&u| in_comp[u as usize] = false);
+        if exact && fair(q, &comp, ok_edge).is_none() {
+            continue;
+        }
+        comp.iter().for_each(|&u| cyclic[u as usize] = true);
+        entries.push(comp[0]);
     }
     if entries.is_empty() {
         return Some(None);
@@ -353,7 +397,7 @@ where
         let c = class(s)?;
         (classes[c as usize] && model.within_boundary(s)).then_some(c)
     };
-    let starts = kept(model, q, &entries)?;
+    let starts = kept(model, q, rep, &entries)?;
     // Of the fair components, the one whose classes come nearest an initial state.
     let depth = depths(&reach.parent, &reach.order);
     let nearest = |c: u32| depth[c as usize];
@@ -408,10 +452,16 @@ where
     Some(found.map(|found| (region, found)))
 }
 
-/// The states the reduced graph `q` kept for the classes `wanted`, rebuilt by replaying the
-/// edges along which the search first reached each (those lead from kept state to kept
-/// state), walking the tree of those edges depth-first.
-fn kept<M>(model: &M, q: &Explored<M::State, M::Action>, wanted: &[u32]) -> Option<Vec<M::State>>
+/// The states the reduced graph `q` kept for the classes `wanted` (their representatives under
+/// `rep`), rebuilt by replaying the edges along which the search first reached each (those lead
+/// from kept state to a state of the next class, whose representative is kept), walking the
+/// tree of those edges depth-first.
+fn kept<M>(
+    model: &M,
+    q: &Explored<M::State, M::Action>,
+    rep: Representative<M>,
+    wanted: &[u32],
+) -> Option<Vec<M::State>>
 where
     M: Model,
     M::State: Hash + Eq + Clone,
@@ -443,11 +493,11 @@ where
     wanted.iter().for_each(|&w| is_wanted[w as usize] = true);
     let mut out = Vec::with_capacity(wanted.len());
     let mut stack: Vec<(u32, M::State)> =
-        q.inits.iter().filter(|(ix, _)| needed[*ix as usize]).cloned().collect();
+        q.inits.iter().filter(|(ix, _)| needed[*ix as usize]).map(|(u, s)| (*u, rep(s))).collect();
     while let Some((u, state)) = stack.pop() {
         for &(v, a) in children.get(&u).map_or(&[][..], |c| c.as_slice()) {
             let next = model.next_state(&state, q.actions[a as usize].clone())?;
-            stack.push((v, next));
+            stack.push((v, rep(&next)));
         }
         if is_wanted[u as usize] {
             out.push(state);

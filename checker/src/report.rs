@@ -164,9 +164,10 @@ cycle avoids the goal, under weak fairness of every action and finitely many cra
 /// What an `eventually` verdict decided with the graph reduced by symmetry says
 /// ([`crate::liveness::check_eventually_reduced`]): the same as [`LIVENESS_SEMANTICS`], found
 /// without exploring the whole graph.
-pub const REDUCED_LIVENESS: &str = "sound, decided on the graph reduced by symmetry, with its \
-cycles unfolded into the states they stand for: no dead end and no fair cycle avoids the goal, \
-under weak fairness of every action and finitely many crashes and losses";
+pub const REDUCED_LIVENESS: &str = "sound, decided on the graph reduced by symmetry, its cycles \
+judged on the representatives where they run through representatives only and unfolded into the \
+states they stand for elsewhere: no dead end and no fair cycle avoids the goal, under weak \
+fairness of every action and finitely many crashes and losses";
 
 /// What a sound `eventually` verdict says when the model's boundary cut the graph: `n` states
 /// just beyond it were reached and not explored.

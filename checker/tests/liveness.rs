@@ -306,3 +306,111 @@ fn a_verdict_inside_a_boundary_says_that_it_covers_only_the_inside() {
     let p = report.property(props::ALL_COMMITTED_EVENTUALLY).expect("property");
     assert_eq!(p.semantics.as_deref(), Some(LIVENESS_SEMANTICS));
 }
+
+/// Two interchangeable players pass a ball. Either may hit at any moment: the one holding the
+/// ball passes it, and a hit by the other ends the rally, which is the goal. Passing for ever
+/// is a fair run that never ends the rally: both hits are enabled throughout and both are
+/// taken. The state is (holder, ended), the action the hitter.
+struct Rally;
+
+impl Model for Rally {
+    type State = (u8, bool);
+    type Action = u8;
+    fn init_states(&self) -> Vec<(u8, bool)> {
+        vec![(0, false)]
+    }
+    fn actions(&self, s: &(u8, bool), out: &mut Vec<u8>) {
+        if !s.1 {
+            out.extend([0, 1]);
+        }
+    }
+    fn next_state(&self, &(holder, ended): &(u8, bool), hitter: u8) -> Option<(u8, bool)> {
+        Some(if hitter == holder { (1 - holder, ended) } else { (holder, true) })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("the rally ends", |_, s: &(u8, bool)| s.1)]
+    }
+}
+
+/// The players renamed so that player 0 holds the ball: swapping them is a symmetry of
+/// [`Rally`] (it swaps the hitters too), and this picks one state of each class.
+fn holder_is_player_0(s: &(u8, bool)) -> (u8, bool) {
+    (0, s.1)
+}
+
+/// The reduced graph of [`Rally`] has one class without the goal, whose one edge inside (player
+/// 0 passes) leads to a renaming of its representative, not to the representative itself.
+/// Judged on the representatives as they stand, player 1's hit would be enabled throughout and
+/// never taken, and the pass for ever would look unfair: the check must unfold that class into
+/// its states to find the fair cycle.
+#[test]
+fn a_cycle_through_renamed_states_is_unfolded_before_it_is_judged() {
+    use inflight_checker::liveness::check_eventually_reduced;
+    use inflight_checker::testing::assert_counterexample;
+    let rally = Rally;
+    let whole = check_eventually(&rally, 100, &|_| false).expect("fits");
+    let reduced =
+        check_eventually_reduced(&rally, 100, &|_| false, holder_is_player_0).expect("a symmetry");
+    for (graph, v) in [("whole", &whole), ("reduced", &reduced)] {
+        let lasso = v[0]
+            .counterexample
+            .as_ref()
+            .unwrap_or_else(|| panic!("the {graph} graph misses the rally that never ends"));
+        assert_eq!(lasso.cycle.len(), 2, "{graph}: one pass each way: {lasso:?}");
+        assert_counterexample(&rally, lasso, |_| false, "the rally ends", graph);
+    }
+}
+
+/// One of two interchangeable players may get ready, and only the first: after that the only
+/// thing that can happen is waiting, for ever, for the other. Reduced, that wait is an edge from
+/// the representative to itself, so it is judged as it stands, and it is fair: the check must
+/// not dismiss a component on the representatives without judging it.
+#[test]
+fn a_fair_cycle_through_representatives_only_is_a_counterexample() {
+    use inflight_checker::liveness::check_eventually_reduced;
+    use inflight_checker::testing::assert_counterexample;
+    #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+    enum Act {
+        Ready(usize),
+        Wait,
+    }
+    struct FirstOnly;
+    impl Model for FirstOnly {
+        type State = [bool; 2];
+        type Action = Act;
+        fn init_states(&self) -> Vec<[bool; 2]> {
+            vec![[false; 2]]
+        }
+        fn actions(&self, s: &[bool; 2], out: &mut Vec<Act>) {
+            match s {
+                [false, false] => out.extend([Act::Ready(0), Act::Ready(1)]),
+                [true, true] => {}
+                _ => out.push(Act::Wait),
+            }
+        }
+        fn next_state(&self, s: &[bool; 2], a: Act) -> Option<[bool; 2]> {
+            let mut s = *s;
+            if let Act::Ready(i) = a {
+                s[i] = true;
+            }
+            Some(s)
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::eventually("both ready", |_, s| s == &[true, true])]
+        }
+    }
+    // The players sorted, the ready ones last.
+    let sorted = |s: &[bool; 2]| -> [bool; 2] {
+        let mut r = *s;
+        r.sort();
+        r
+    };
+    let v = check_eventually_reduced(&FirstOnly, 100, &|_| false, sorted).expect("a symmetry");
+    let lasso = v[0].counterexample.as_ref().expect("waiting for ever is a fair cycle");
+    assert_eq!(lasso.cycle.iter().map(|(a, _)| *a).collect::<Vec<_>>(), [Act::Wait]);
+    assert_counterexample(&FirstOnly, lasso, |_| false, "both ready", "reduced");
+    // Without the wait, the state after the first is ready is a dead end: a counterexample too.
+    assert!(check_eventually(&FirstOnly, 100, &|_| false).expect("fits")[0]
+        .counterexample
+        .is_some());
+}
