@@ -1207,3 +1207,154 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduc
         (&["check", "ttl", "--timed", "--symmetry"], "--symmetry"),
     ]);
 }
+
+/// An option of `inflight check <protocol>`, as its `--help` shows it.
+struct CheckOption {
+    /// `--name`.
+    flag: String,
+    /// Whether it takes a value.
+    takes_value: bool,
+    /// The values it lists (fault variants, policies …), if it lists them.
+    listed: Vec<String>,
+}
+
+/// The options of `inflight check <protocol>`, read from its `--help`.
+fn check_options(protocol: &str) -> Vec<CheckOption> {
+    let help = stdout(&inflight(&["check", protocol, "--help"]));
+    let mut options: Vec<CheckOption> = Vec::new();
+    for line in help.lines() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("--") {
+            let name: String =
+                rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '-').collect();
+            let takes_value = rest[name.len()..].trim_start().starts_with('<');
+            options.push(CheckOption { flag: format!("--{name}"), takes_value, listed: vec![] });
+        } else if let (Some(value), Some(last)) = (t.strip_prefix("- "), options.last_mut()) {
+            if let Some((v, _)) = value.split_once(':') {
+                last.listed.push(v.trim().to_string());
+            }
+        }
+    }
+    // Those that read files or the report's shape are not what this test is about.
+    options.retain(|o| !matches!(o.flag.as_str(), "--help" | "--replay" | "--json"));
+    options
+}
+
+mod any_arguments {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    const PROTOCOLS: [&str; 6] = ["replication", "pipeline", "deadlock", "retry", "stage", "ttl"];
+    /// Values that no option takes.
+    const JUNK: [&str; 4] = ["-1", "x", "1ms", "99999999999"];
+
+    /// A value for `flag`: one it lists, or one of its kind, or now and then junk.
+    fn value(flag: &str, listed: &[String], pick: usize) -> String {
+        let of = |pool: &[&str]| pool[pick % pool.len()].to_string();
+        if pick >= 60 {
+            return of(&JUNK);
+        }
+        if !listed.is_empty() {
+            return listed[pick % listed.len()].clone();
+        }
+        match flag {
+            "--network" => of(&["ordered", "unordered", "duplicating"]),
+            "--ack" => of(&["all", "majority", "1", "2"]),
+            "--workload" => of(&["ring", "hand-off"]),
+            "--work" => of(&["1", "2", "1..3"]),
+            _ => of(&["0", "1", "2", "3", "4"]),
+        }
+    }
+
+    fn options() -> &'static Vec<Vec<CheckOption>> {
+        static OPTIONS: OnceLock<Vec<Vec<CheckOption>>> = OnceLock::new();
+        OPTIONS.get_or_init(|| PROTOCOLS.iter().map(|p| check_options(p)).collect())
+    }
+
+    /// Every value [`value`] can give an option (each listed one, each of its kind, and the
+    /// junk).
+    fn values(flag: &str, listed: &[String]) -> Vec<String> {
+        let mut all: Vec<String> = (0..64).map(|pick| value(flag, listed, pick)).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Each option alone, at each of its values, on each protocol: a verdict or a one-line
+    /// error, never a panic (the random combinations below cannot promise to reach every
+    /// value).
+    #[test]
+    fn each_option_alone_at_each_value_gives_a_verdict_or_a_one_line_error() {
+        let mut runs = 0;
+        for (protocol, all) in PROTOCOLS.iter().zip(options()) {
+            for option in all {
+                let flag = option.flag.as_str();
+                if matches!(flag, "--max-states" | "--timeout" | "--max-memory") {
+                    continue;
+                }
+                let given = if option.takes_value {
+                    values(flag, &option.listed).into_iter().map(Some).collect()
+                } else {
+                    vec![None]
+                };
+                for v in given {
+                    let mut argv = vec!["check", protocol, flag];
+                    argv.extend(v.as_deref());
+                    argv.extend(["--max-states", "3000", "--timeout", "10s"]);
+                    assert_verdict_or_error(&argv);
+                    runs += 1;
+                }
+            }
+        }
+        assert!(runs > 300, "only {runs} runs: the options were not read from --help");
+    }
+
+    /// A run of `argv` either checks (exit 0, 1 or 3, with a report) or is refused with one
+    /// line on stderr (exit 2); it does not panic.
+    fn assert_verdict_or_error(argv: &[&str]) {
+        let o = inflight(argv);
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert!(!err.contains("panicked"), "{argv:?} panicked: {err}");
+        match o.status.code() {
+            // A report: every check prints its state counts.
+            Some(0 | 1 | 3) => assert!(out.contains("states"), "{argv:?}: no report: {out}"),
+            Some(2) => {
+                assert!(err.starts_with("error"), "{argv:?}: {err}");
+                assert_eq!(err.trim_end().lines().count(), 1, "{argv:?}: not one line: {err}");
+            }
+            code => panic!("{argv:?} exited {code:?}: {err}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any combination of a protocol's options, with values in range or not, either runs a
+        /// check (exit 0, 1 or 3, with a report) or is refused with one line on stderr (exit
+        /// 2); it never panics. Bounded small, so each case takes milliseconds.
+        #[test]
+        fn any_options_give_a_verdict_or_a_one_line_error(
+            protocol in 0..PROTOCOLS.len(),
+            picks in proptest::collection::vec((proptest::bool::weighted(0.2), 0usize..64), 48),
+        ) {
+            let all = &options()[protocol];
+            prop_assert!(all.len() > 10, "options of {} not read from --help", PROTOCOLS[protocol]);
+            let mut args = vec!["check".to_string(), PROTOCOLS[protocol].to_string()];
+            for (option, &(on, pick)) in all.iter().zip(&picks) {
+                let flag = option.flag.as_str();
+                if !on || matches!(flag, "--max-states" | "--timeout" | "--max-memory") {
+                    continue;
+                }
+                args.push(option.flag.clone());
+                if option.takes_value {
+                    args.push(value(flag, &option.listed, pick));
+                }
+            }
+            let bounds = ["--max-states", "3000", "--timeout", "10s", "--max-memory", "1GB"];
+            args.extend(bounds.map(String::from));
+            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            assert_verdict_or_error(&argv);
+        }
+    }
+}
