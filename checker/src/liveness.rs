@@ -145,7 +145,8 @@ where
 
 /// Explores breadth-first every state reachable from `starts`, expanding only the states
 /// `tag` gives a tag (kept in [`Explored::tags`]); the others are recorded, as not expanded,
-/// without their successors.
+/// without their successors. With `class`, the graph has a node per class, and what is kept
+/// and expanded for it is its representative ([`Explored::exact`] notes which edges reach one).
 fn explore_from<M>(
     model: &M,
     starts: Vec<M::State>,
