@@ -205,7 +205,7 @@ struct Ranking {
     k: usize,
     m: usize,
     busy: usize,
-    /// binom[n][r] = C(n, r) for n ≤ M + k + 1, r ≤ k + 1.
+    /// `binom[n][r]` = C(n, r) for n ≤ M + k + 1, r ≤ k + 1.
     binom: Vec<Vec<usize>>,
 }
 
