@@ -374,17 +374,20 @@ where
     let mut entries = Vec::new();
     let mut in_comp = vec![false; q.len()];
     for comp in sccs(q, &reach.order, &inside, ok_edge) {
-        if taken_inside(q, &comp, ok_edge).is_empty() {
-            continue;
-        }
         // If every edge inside the component leads from representative to representative,
         // the component is itself the graph of the states its representatives reach among its
         // classes (a renaming of any cycle through them runs through representatives only), so
-        // fairness is judged on it as it stands. It is unfolded only for a counterexample.
+        // fairness is judged on it as it stands, and it is unfolded only for a counterexample.
+        // Otherwise it is unfolded if it has an edge inside at all.
         comp.iter().for_each(|&u| in_comp[u as usize] = true);
         let exact = comp.iter().all(|&u| q.exact_from(u, |v, a| ok_edge(a) && in_comp[v as usize]));
         comp.iter().for_each(|&u| in_comp[u as usize] = false);
-        if exact && fair(q, &comp, ok_edge).is_none() {
+        let may_hold_a_fair_cycle = if exact {
+            fair(q, &comp, ok_edge).is_some()
+        } else {
+            !taken_inside(q, &comp, ok_edge).is_empty()
+        };
+        if !may_hold_a_fair_cycle {
             continue;
         }
         comp.iter().for_each(|&u| cyclic[u as usize] = true);
