@@ -46,6 +46,24 @@ where
     A::Random: Clone,
     H: Clone,
 {
+    permute_with(s, &in_flight(&s.network), to, state, storage, msg)
+}
+
+/// [`permute`], given the state's messages in flight ([`in_flight`]).
+fn permute_with<A, H>(
+    s: &ActorModelState<A, H>,
+    in_flight: &[Envelope<&A::Msg>],
+    to: &[usize],
+    state: impl Fn(&A::State, &dyn Fn(Id) -> Id) -> Option<A::State>,
+    storage: impl Fn(&A::Storage, &dyn Fn(Id) -> Id) -> Option<A::Storage>,
+    msg: impl Fn(&A::Msg, &dyn Fn(Id) -> Id) -> Option<A::Msg>,
+) -> Option<ActorModelState<A, H>>
+where
+    A: Actor,
+    A::Timer: Clone,
+    A::Random: Clone,
+    H: Clone,
+{
     let n = s.actor_states.len();
     if to.len() != n || !is_permutation(to) {
         return None;
@@ -69,14 +87,14 @@ where
             None => Some(None),
         })
         .collect::<Option<Vec<_>>>()?;
-    let envelope = |e: Envelope<&A::Msg>| -> Option<Envelope<A::Msg>> {
+    let envelope = |e: &Envelope<&A::Msg>| -> Option<Envelope<A::Msg>> {
         Some(Envelope { src: rename(e.src), dst: rename(e.dst), msg: msg(e.msg, &rename)? })
     };
-    let envelopes = in_flight(&s.network).into_iter().map(envelope).collect::<Option<Vec<_>>>()?;
+    let envelopes = in_flight.iter().map(envelope).collect::<Option<Vec<_>>>()?;
     let network = match &s.network {
         Network::UnorderedDuplicating(_, last) => {
             let last = match last {
-                Some(e) => Some(envelope(Envelope { src: e.src, dst: e.dst, msg: &e.msg })?),
+                Some(e) => Some(envelope(&Envelope { src: e.src, dst: e.dst, msg: &e.msg })?),
                 None => None,
             };
             Network::new_unordered_duplicating_with_last_msg(envelopes, last)
@@ -116,12 +134,12 @@ where
         let by_node = |n: NodeId| NodeId(usize::from(rename_id(Id::from(n.0 as usize))) as u8);
         Some(NodeState { machine: rename(&st.machine, &by_node)?, ..st.clone() })
     };
-    // The messages in flight, listed once for all the actors' keys.
+    // The messages in flight, listed once for all the actors' keys and the renaming.
     let in_flight = in_flight(&s.network);
     let key = |s: &ActorModelState<NodeActor<M, G>>, i: usize| {
         actor_key(s, &in_flight, &group, i, knows(s, i))
     };
-    canonical(s, group.clone(), key, node, node, |m, _| Some(*m))
+    canonical_with(s, &in_flight, group.clone(), key, node, node, |m, _| Some(*m))
 }
 
 /// Every envelope in flight, a multiset's as many times as it holds it, an ordered flow's in
@@ -164,29 +182,24 @@ pub fn actor_key<A, H>(
 ) -> u64
 where
     A: Actor,
-    A::Msg: Ord,
-    A::Timer: Ord,
     A::Storage: Hash,
 {
     let outside = |id: Id| {
         let j = usize::from(id);
         (!group.contains(&j)).then_some(j)
     };
-    let ordered = matches!(s.network, Network::Ordered(_));
-    let mut to_me = Vec::new();
-    let mut from_me = Vec::new();
+    // A set or multiset's order is its hash table's, not the network's: its messages are
+    // folded in any order. An ordered network's are folded in order.
+    let fold =
+        if matches!(s.network, Network::Ordered(_)) { Fold::in_order } else { Fold::any_order };
+    let (mut to_me, mut from_me) = (Fold::default(), Fold::default());
     for e in in_flight {
         if usize::from(e.dst) == i {
-            to_me.push((outside(e.src), e.msg));
+            fold(&mut to_me, &(outside(e.src), e.msg));
         }
         if usize::from(e.src) == i {
-            from_me.push((outside(e.dst), e.msg));
+            fold(&mut from_me, &(outside(e.dst), e.msg));
         }
-    }
-    if !ordered {
-        // A set or multiset: its iteration order is the hash table's, not the network's.
-        to_me.sort();
-        from_me.sort();
     }
     let last = match &s.network {
         Network::UnorderedDuplicating(_, Some(e)) => {
@@ -195,8 +208,10 @@ where
         }
         _ => None,
     };
-    let mut timers: Vec<&A::Timer> = s.timers_set[i].iter().collect();
-    timers.sort();
+    let mut timers = Fold::default();
+    for t in s.timers_set[i].iter() {
+        Fold::any_order(&mut timers, t);
+    }
     // A fast hash, not a keyed one: two actors of different content with equal keys only
     // leave their order to their names, so a class may get two representatives (less
     // reduction); a representative is always a renaming of its state, so classes never merge.
@@ -206,12 +221,63 @@ where
     h.finish()
 }
 
+/// A hash of a sequence or of a multiset, built without collecting it (the key of an actor is
+/// computed for every actor of every state generated, so it allocates nothing).
+#[derive(Clone, Copy, Default, Hash)]
+struct Fold {
+    hash: u64,
+    count: u64,
+}
+
+impl Fold {
+    /// One item's hash, mixed (murmur3's finalizer) so that sums of them do not cancel.
+    fn item(x: &impl Hash) -> u64 {
+        let mut h = rustc_hash::FxHasher::default();
+        x.hash(&mut h);
+        let mut z = h.finish();
+        z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        z ^ (z >> 33)
+    }
+
+    /// Adds `x` after the items so far: the order counts.
+    fn in_order(&mut self, x: &impl Hash) {
+        self.hash = (self.hash.rotate_left(23) ^ Fold::item(x)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.count += 1;
+    }
+
+    /// Adds `x` to a multiset: the order does not count.
+    fn any_order(&mut self, x: &impl Hash) {
+        self.hash = self.hash.wrapping_add(Fold::item(x));
+        self.count += 1;
+    }
+}
+
 /// The representative of `s`'s class: the actors of `group` renamed so that their keys
 /// ([`actor_key`]) ascend. `key(s, i)` gives actor i's key; `rename_state`, `rename_storage`
 /// and `rename_msg` are as for [`permute`]. If a renaming fails, `s` is its own representative,
 /// which is sound, only less reduced.
 pub fn canonical<A, H>(
     s: &ActorModelState<A, H>,
+    group: Range<usize>,
+    key: impl Fn(&ActorModelState<A, H>, usize) -> u64,
+    rename_state: impl Fn(&A::State, &dyn Fn(Id) -> Id) -> Option<A::State>,
+    rename_storage: impl Fn(&A::Storage, &dyn Fn(Id) -> Id) -> Option<A::Storage>,
+    rename_msg: impl Fn(&A::Msg, &dyn Fn(Id) -> Id) -> Option<A::Msg>,
+) -> ActorModelState<A, H>
+where
+    A: Actor,
+    A::Timer: Clone,
+    A::Random: Clone,
+    H: Clone,
+{
+    canonical_with(s, &in_flight(&s.network), group, key, rename_state, rename_storage, rename_msg)
+}
+
+/// [`canonical`], given the state's messages in flight ([`in_flight`]).
+fn canonical_with<A, H>(
+    s: &ActorModelState<A, H>,
+    in_flight: &[Envelope<&A::Msg>],
     group: Range<usize>,
     key: impl Fn(&ActorModelState<A, H>, usize) -> u64,
     rename_state: impl Fn(&A::State, &dyn Fn(Id) -> Id) -> Option<A::State>,
@@ -234,7 +300,8 @@ where
     if to.iter().enumerate().all(|(i, &j)| i == j) {
         return s.clone();
     }
-    permute(s, &to, rename_state, rename_storage, rename_msg).unwrap_or_else(|| s.clone())
+    permute_with(s, in_flight, &to, rename_state, rename_storage, rename_msg)
+        .unwrap_or_else(|| s.clone())
 }
 
 #[cfg(test)]

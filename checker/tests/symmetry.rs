@@ -222,6 +222,32 @@ fn a_representative_that_forgets_part_of_the_renaming_is_caught() {
     assert!(err.contains("not a renaming") || err.contains("another representative"), "{err}");
 }
 
+/// An actor's key holds what it has in flight: in order on an ordered network (a replica sent
+/// 1 then 2 is not in the same place as one sent 2 then 1), as a multiset on the others (where
+/// the order of the network's hash table is no order at all).
+#[test]
+fn an_actors_key_counts_the_order_of_its_messages_only_on_an_ordered_network() {
+    use inflight_core::replication::Msg;
+    use stateright::actor::{Envelope, Network};
+    let s0 = base().into_model().init_states().remove(0);
+    let group = 1..s0.actor_states.len();
+    let (one, two) = (Msg::Append { seq: 1, value: 1 }, Msg::Append { seq: 2, value: 2 });
+    let to = |dst: usize, msg| Envelope { src: Id::from(0), dst: Id::from(dst), msg };
+    let sent = vec![to(1, one), to(1, two), to(2, two), to(2, one)];
+    let keys = |network| {
+        let s = ReplicationState { network, ..s0.clone() };
+        let flight = symmetry::in_flight(&s.network);
+        let key = |i| symmetry::actor_key(&s, &flight, &group, i, ());
+        (key(1), key(2))
+    };
+    let (k1, k2) = keys(Network::new_ordered(sent.clone()));
+    assert_ne!(k1, k2, "replica 1 is sent 1 then 2, replica 2 is sent 2 then 1");
+    let (k1, k2) = keys(Network::new_unordered_nonduplicating(sent.clone()));
+    assert_eq!(k1, k2, "each replica has 1 and 2 in flight");
+    let (k1, k2) = keys(Network::new_unordered_duplicating(sent));
+    assert_eq!(k1, k2, "each replica has 1 and 2 in flight");
+}
+
 fn verdicts(r: &CheckReport) -> Vec<(String, String)> {
     r.properties.iter().map(|p| (p.name.clone(), p.verdict.to_string())).collect()
 }
