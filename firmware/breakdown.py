@@ -71,7 +71,7 @@ def part(chain):
         return "scenarios: applications and checks"
     if "net::" in outer:
         return "glue: effects sink, timer table, calls (net.rs)"
-    return "runtime: reset, link interrupt, semihosting, panic, mem*"
+    return "runtime: reset, link interrupt, semihosting, panic, mem*, div"
 
 
 def main():

@@ -8,6 +8,7 @@
 //! state in statics or on a stack measured by painting.
 #![no_std]
 
+pub mod div;
 pub mod host;
 pub mod mem;
 pub mod net;

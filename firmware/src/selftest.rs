@@ -1,5 +1,5 @@
 //! Runs inflight-core's on-target tests (`inflight_core::selftest::TESTS`), and the firmware's
-//! own test of its memory routines, and prints one line per test, like `cargo test`.
+//! own tests of its memory and division routines, and prints one line per test, like `cargo test`.
 
 use crate::host::print;
 
@@ -15,6 +15,7 @@ pub fn run_all() -> u32 {
     let mut passed = 0;
     let extra: &[inflight_core::selftest::Test] = &[
         ("firmware::mem", crate::mem::check),
+        ("firmware::div", crate::div::check),
         #[cfg(feature = "fail-one")]
         ("deliberately_failing", deliberately_failing),
     ];
