@@ -2,11 +2,11 @@
 //!
 //! Cortex-M0 has no divide instruction, so every `/` and `%` by a value not known at compile
 //! time is a call to `__aeabi_uidiv` or `__aeabi_uidivmod`. compiler_builtins answers them with
-//! an unrolled, table-free but long routine: 442 B of flash in the six-protocol image on
-//! thumbv6m. The divisions here are a handful per message (a resource's site, a lossy link's
-//! count, a number printed in decimal), so a 32-step shift-and-subtract loop costs nothing that
-//! matters. As with [`crate::mem`], compiler_builtins' symbols are weak so that a firmware can
-//! replace them. thumbv7m and thumbv7em divide in hardware and never call these.
+//! a fast but long routine: 442 B of flash in the six-protocol image on thumbv6m. The divisions
+//! here are a handful per message (a resource's site, a lossy link's count, a number printed in
+//! decimal), so a 32-step shift-and-subtract loop costs nothing that matters. As with
+//! [`crate::mem`], the firmware's own definitions of the symbols are the ones linked. thumbv7m
+//! and thumbv7em divide in hardware and never call these.
 // `no_mangle` counts as unsafe code: these two symbols replace compiler_builtins' on purpose.
 #![allow(unsafe_code)]
 
