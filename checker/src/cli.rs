@@ -1632,6 +1632,11 @@ struct RunArgs {
     /// being killed].
     #[arg(long, value_name = "SIZE", value_parser = memory_bytes)]
     max_memory: Option<u64>,
+    /// Decide `eventually` properties after the search instead of beside it on a thread of its
+    /// own. The verdicts are the same and come later; the search has the machine to itself
+    /// (to time it alone), and the liveness pass gets all the memory the search leaves.
+    #[arg(long)]
+    liveness_after: bool,
 }
 
 impl RunArgs {
@@ -1648,6 +1653,7 @@ impl RunArgs {
             (self.max_states.is_some(), "--max-states"),
             (self.timeout.is_some(), "--timeout"),
             (self.max_memory.is_some(), "--max-memory"),
+            (self.liveness_after, "--liveness-after"),
         ]
         .into_iter()
         .find_map(first_given)
@@ -2238,6 +2244,7 @@ where
             Some(bytes) => Some(MemoryLimit { bytes, given: true }),
             None => default_memory_limit(),
         },
+        liveness_beside: !run.liveness_after,
         ..CheckOptions::default()
     };
     let report = run_check_reduced(model, name, opts, faults, representative);

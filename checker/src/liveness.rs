@@ -27,6 +27,7 @@ use hashbrown::HashTable;
 use stateright::{Expectation, Model};
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A liveness verdict.
 #[derive(Clone, Debug)]
@@ -157,11 +158,38 @@ impl<S, A> Explored<S, A> {
 /// The most `eventually` properties one pass decides (one bit each).
 const MAX_GOALS: usize = 64;
 
+/// How far a liveness pass may go: at most `states` states in any graph it explores, and no
+/// further once `cancel` is raised. A pass that runs beside stateright's search is called off
+/// that way when the search is stopped by a bound, or when memory runs short
+/// ([`crate::report::run_check`]). A pass that stops short returns `None`, as for a graph too
+/// large. A plain number of states converts into a limit that is never cancelled.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit<'a> {
+    /// The most states of one explored graph.
+    pub states: usize,
+    /// Raised to call the pass off.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl From<usize> for Limit<'_> {
+    fn from(states: usize) -> Self {
+        Limit { states, cancel: None }
+    }
+}
+
+impl Limit<'_> {
+    /// Whether a graph of `states` states is over the limit, or the pass was called off.
+    fn exceeded(&self, states: usize) -> bool {
+        states > self.states.min(u32::MAX as usize)
+            || self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
 /// Explores every reachable state breadth-first, recording for each which of `goals` hold.
 fn explore<M>(
     model: &M,
     goals: &[fn(&M, &M::State) -> bool],
-    limit: usize,
+    limit: Limit<'_>,
     class: Option<Representative<M>>,
 ) -> Option<Explored<M::State, M::Action>>
 where
@@ -181,7 +209,7 @@ fn explore_from<M>(
     model: &M,
     starts: Vec<M::State>,
     goals: &[fn(&M, &M::State) -> bool],
-    limit: usize,
+    limit: Limit<'_>,
     class: Option<Representative<M>>,
     tag: &dyn Fn(&M::State) -> Option<u32>,
 ) -> Option<Explored<M::State, M::Action>>
@@ -249,7 +277,7 @@ where
     }
     let mut buf = Vec::new();
     while let Some(state) = frontier.pop_front() {
-        if g.len() > limit.min(u32::MAX as usize) || g.edges.len() >= u32::MAX as usize {
+        if limit.exceeded(g.len()) || g.edges.len() >= u32::MAX as usize {
             return None;
         }
         let inside = state.is_some();
@@ -276,11 +304,11 @@ where
 }
 
 /// Checks every `eventually` property of `model` soundly under weak fairness. Returns `None` if
-/// the reachable graph has more than `limit` states, or the model has more than 64 such
-/// properties.
-pub fn check_eventually<M>(
+/// the reachable graph has more than `limit` states, the pass was called off ([`Limit`]), or
+/// the model has more than 64 such properties.
+pub fn check_eventually<'a, M>(
     model: &M,
-    limit: usize,
+    limit: impl Into<Limit<'a>>,
     is_fault: &dyn Fn(&M::Action) -> bool,
 ) -> Option<Vec<Liveness<M::State, M::Action>>>
 where
@@ -288,7 +316,7 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
-    let (props, Some(g)) = explore_eventually(model, limit, None)? else {
+    let (props, Some(g)) = explore_eventually(model, limit.into(), None)? else {
         return Some(Vec::new());
     };
     let inits = g.init_indices();
@@ -345,9 +373,9 @@ where
 /// between renamed states whose actions are renamed along the way; unfolding judges it on the
 /// states. Where the classes hold no cycle nothing is unfolded. Like the properties, the
 /// model's boundary must treat the states of a class alike.
-pub fn check_eventually_reduced<M>(
+pub fn check_eventually_reduced<'a, M>(
     model: &M,
-    limit: usize,
+    limit: impl Into<Limit<'a>>,
     is_fault: &dyn Fn(&M::Action) -> bool,
     rep: Representative<M>,
 ) -> Option<Vec<Liveness<M::State, M::Action>>>
@@ -356,6 +384,7 @@ where
     M::State: Hash + Eq + Clone,
     M::Action: Hash + Eq + Clone,
 {
+    let limit = limit.into();
     let (props, Some(q)) = explore_eventually(model, limit, Some(rep))? else {
         return Some(Vec::new());
     };
@@ -391,7 +420,7 @@ fn unfold<M>(
     reach: &Reach,
     ok_edge: &dyn Fn(u32) -> bool,
     class: &dyn Fn(&M::State) -> Option<u32>,
-    limit: usize,
+    limit: Limit<'_>,
     is_fault: &dyn Fn(&M::Action) -> bool,
 ) -> Option<Option<Lasso<M::State, M::Action>>>
 where
@@ -465,7 +494,7 @@ type Unfolded<S, A> = (Explored<S, A>, Found);
 fn fair_cycle<M>(
     model: &M,
     starts: Vec<M::State>,
-    limit: usize,
+    limit: Limit<'_>,
     is_fault: &dyn Fn(&M::Action) -> bool,
     class: &dyn Fn(&M::State) -> Option<u32>,
     rank: Option<&dyn Fn(u32) -> u32>,
@@ -586,7 +615,7 @@ type EventuallyGraph<M> =
 /// graph more than `limit` states.
 fn explore_eventually<M>(
     model: &M,
-    limit: usize,
+    limit: Limit<'_>,
     class: Option<Representative<M>>,
 ) -> Option<EventuallyGraph<M>>
 where

@@ -170,7 +170,8 @@ where
 /// expanded), so progress can show the search queue: discovered − expanded; and that can stop a
 /// search early (see [`Stop`]).
 pub struct Counted<M: Model> {
-    inner: M,
+    /// Shared, so that a liveness pass can explore the model beside the search.
+    inner: Arc<M>,
     props: Vec<Property<M>>,
     expanded: Arc<AtomicUsize>,
     stop: Arc<Stop>,
@@ -222,7 +223,12 @@ impl<M: Model> Counted<M> {
     pub fn new(inner: M, expanded: Arc<AtomicUsize>, stop: Arc<Stop>) -> Self {
         let props = inner.properties();
         assert!(props.len() <= MAX_PROPERTIES, "at most {MAX_PROPERTIES} properties");
-        Counted { inner, props, expanded, stop }
+        Counted { inner: Arc::new(inner), props, expanded, stop }
+    }
+
+    /// The wrapped model, shared: to explore it beside the search, uncounted and unstopped.
+    pub fn shared(&self) -> Arc<M> {
+        Arc::clone(&self.inner)
     }
 }
 

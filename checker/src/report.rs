@@ -6,11 +6,11 @@ use stateright::actor::{Actor, ActorModelState, Id, Network};
 use stateright::{Checker, Expectation, Model};
 use std::fmt::{self, Debug, Write as _};
 use std::hash::Hash;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::liveness::{check_eventually, check_eventually_reduced};
+use crate::liveness::{check_eventually, check_eventually_reduced, Limit, Liveness};
 use crate::readable::{Counted, Stop};
 use crate::shortest::shortest_discoveries;
 use crate::symmetry::Representative;
@@ -36,6 +36,12 @@ pub struct CheckOptions {
     /// many states (0: keep stateright's dead-end-only verdicts). The pass keeps about 60 bytes
     /// per state (a fingerprint, goal bits and edges), far less than stateright's own search.
     pub liveness_limit: usize,
+    /// Run the sound liveness pass on a thread of its own while stateright searches (it needs
+    /// nothing from the search), rather than after the search. The pass is called off when a
+    /// bound stops the search, and when the process reaches three quarters of
+    /// [`CheckOptions::max_memory`] during the search (or all of it after): it is then run
+    /// after the search as if this were off, in the memory the search leaves.
+    pub liveness_beside: bool,
     /// Show progress on stderr while the search runs (after the first second).
     pub progress: bool,
     /// Stop exploring once about this many unique states are known (within a few milliseconds
@@ -143,6 +149,7 @@ impl Default for CheckOptions {
             threads: 1,
             strategy: Strategy::Bfs,
             liveness_limit: 10_000_000,
+            liveness_beside: true,
             progress: false,
             max_states: None,
             timeout: None,
@@ -288,12 +295,20 @@ pub struct CheckReport {
     pub total_states: usize,
     /// The deepest path explored.
     pub max_depth: usize,
-    /// Wall time to the verdict, in seconds.
+    /// Wall time of stateright's search, in seconds.
     pub elapsed_s: f64,
     /// Unique states per second of wall time.
     pub states_per_s: f64,
-    /// Wall time of the sound liveness analysis (graph extraction included), in seconds.
+    /// Wall time of the sound liveness analysis (graph extraction included), in seconds: of
+    /// the pass beside the search when it decided, else of the pass after it (plus the time the
+    /// pass beside ran before it was called off).
     pub liveness_s: f64,
+    /// Whether the liveness verdicts came from the pass run beside the search
+    /// ([`CheckOptions::liveness_beside`]).
+    pub liveness_beside: bool,
+    /// Wall time from the start of the check to this report, in seconds: the search, the
+    /// liveness analysis where it outlasted the search, and the shortest paths.
+    pub total_s: f64,
     /// Worker threads.
     pub threads: usize,
     /// Search order.
@@ -420,9 +435,27 @@ where
 pub fn run_check_reduced<M>(
     model: M,
     name: String,
+    opts: CheckOptions,
+    faults: FaultFn<M::Action>,
+    representative: Option<Representative<M>>,
+) -> CheckReport
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
+    M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
+{
+    check(model, name, opts, faults, representative, AtomicBool::new(false))
+}
+
+/// [`run_check_reduced`], with the flag that calls off the liveness pass beside the search
+/// (raised already, it is called off before it starts).
+fn check<M>(
+    model: M,
+    name: String,
     mut opts: CheckOptions,
     faults: FaultFn<M::Action>,
     representative: Option<Representative<M>>,
+    cancel: AtomicBool,
 ) -> CheckReport
 where
     M: Model + Send + Sync + 'static,
@@ -439,17 +472,12 @@ where
         opts.strategy = Strategy::Dfs;
     }
     let polls = std::cell::Cell::new(0);
-    let watch = Watch { opts: &opts, start, expanded: &expanded, stop: &stop, polls };
-    let run = Run { opts: &opts, start, faults, stop: &stop, representative };
+    let watch =
+        Watch { opts: &opts, start, expanded: &expanded, stop: &stop, polls, beside: &cancel };
+    let run = Run { opts: &opts, start, faults, stop: &stop, representative, cancel: &cancel };
     match opts.strategy {
-        Strategy::Bfs => {
-            let (c, stopped_by) = watch.run(builder.spawn_bfs());
-            summarize(c, name, &run, stopped_by)
-        }
-        Strategy::Dfs => {
-            let (c, stopped_by) = watch.run(builder.spawn_dfs());
-            summarize(c, name, &run, stopped_by)
-        }
+        Strategy::Bfs => finish(builder.spawn_bfs(), name, &watch, &run),
+        Strategy::Dfs => finish(builder.spawn_dfs(), name, &watch, &run),
     }
 }
 
@@ -460,6 +488,52 @@ struct Run<'a, M: Model> {
     faults: FaultFn<M::Action>,
     stop: &'a Stop,
     representative: Option<Representative<M>>,
+    /// Calls off the liveness pass beside the search.
+    cancel: &'a AtomicBool,
+}
+
+/// Sound liveness verdicts, and whether they were decided on the graph reduced by symmetry.
+type Verdicts<M> = (Vec<Liveness<<M as Model>::State, <M as Model>::Action>>, bool);
+
+/// The liveness pass running beside the search: its verdicts (`None` when no graph fitted or
+/// it was called off) and its wall time in seconds.
+type Beside<'scope, M> = std::thread::ScopedJoinHandle<'scope, (Option<Verdicts<M>>, f64)>;
+
+/// Waits for the search, with the sound liveness pass running beside it on a thread of its own
+/// when there is one to run ([`CheckOptions::liveness_beside`]), and reports. The pass explores
+/// the model itself, not through the counting wrapper: it must neither count as the search's
+/// progress nor be stopped with it.
+fn finish<M, C>(
+    checker: C,
+    name: String,
+    watch: &Watch<'_>,
+    run: &Run<'_, Counted<M>>,
+) -> CheckReport
+where
+    M: Model + Sync,
+    M::State: Debug + Describe + Hash + Eq + Clone + Send,
+    M::Action: Debug + Hash + Eq + Clone + Send,
+    C: Checker<Counted<M>>,
+{
+    let model = checker.model();
+    let eventually =
+        model.properties().iter().any(|p| matches!(p.expectation, Expectation::Eventually));
+    let wanted = run.opts.liveness_beside && run.opts.liveness_limit > 0 && eventually;
+    let inner = model.shared();
+    std::thread::scope(|scope| {
+        let beside = wanted.then(|| {
+            let inner = &*inner;
+            let limit = Limit { states: run.opts.liveness_limit, cancel: Some(run.cancel) };
+            let (faults, representative) = (run.faults, run.representative);
+            scope.spawn(move || {
+                let t = Instant::now();
+                let verdicts = liveness_verdicts(inner, limit, faults, representative);
+                (verdicts, t.elapsed().as_secs_f64())
+            })
+        });
+        let (checker, stopped_by) = watch.run(checker, beside.is_some());
+        summarize(&checker, name, run, stopped_by, beside)
+    })
 }
 
 /// Waits for a search: shows its progress, and stops it at the bounds of [`CheckOptions`].
@@ -470,6 +544,8 @@ struct Watch<'a> {
     stop: &'a Stop,
     /// Polls since the resident memory was last read.
     polls: std::cell::Cell<u32>,
+    /// Calls off the liveness pass beside the search, when memory runs short.
+    beside: &'a AtomicBool,
 }
 
 /// How many polls [`Watch`] lets pass between two reads of the resident memory (about 50 ms).
@@ -484,15 +560,22 @@ impl Watch<'_> {
     /// place on a terminal, a line at once and then every five seconds otherwise. Quiet for the
     /// first second, so short checks print nothing. The queue is the states discovered but not
     /// yet expanded. Raises the stop at the first bound reached and returns which one, as its
-    /// option; the model behaves normally again when this returns.
-    fn run<M: Model, C: Checker<M>>(&self, checker: C) -> (C, Option<String>) {
+    /// option; the model behaves normally again when this returns. With a liveness pass
+    /// `beside` the search, calls it off when a bound stops the search, or when the process
+    /// holds three quarters of the memory bound: the search, whose verdicts come first, keeps
+    /// the last quarter.
+    fn run<M: Model, C: Checker<M>>(&self, checker: C, beside: bool) -> (C, Option<String>) {
         let mut stopped_by = None;
-        let checker = self.show(checker, &mut stopped_by);
+        self.show(&checker, &mut stopped_by, beside);
+        let checker = checker.join();
         self.stop.lower();
+        if stopped_by.is_some() {
+            self.beside.store(true, Ordering::Relaxed);
+        }
         (checker, stopped_by)
     }
 
-    fn bound_reached<M: Model, C: Checker<M>>(&self, checker: &C) -> Option<String> {
+    fn bound_reached<M: Model, C: Checker<M>>(&self, checker: &C, beside: bool) -> Option<String> {
         if let Some(max) = self.opts.max_states.filter(|&m| checker.unique_state_count() >= m) {
             return Some(format!("--max-states {max}"));
         }
@@ -505,10 +588,19 @@ impl Watch<'_> {
         if polls < MEMORY_POLLS {
             return None;
         }
-        resident_bytes().filter(|&b| b >= limit.bytes).map(|_| limit.option())
+        let resident = resident_bytes()?;
+        if beside && resident >= limit.bytes / 4 * 3 {
+            self.beside.store(true, Ordering::Relaxed);
+        }
+        (resident >= limit.bytes).then(|| limit.option())
     }
 
-    fn show<M: Model, C: Checker<M>>(&self, checker: C, stopped_by: &mut Option<String>) -> C {
+    fn show<M: Model, C: Checker<M>>(
+        &self,
+        checker: &C,
+        stopped_by: &mut Option<String>,
+        beside: bool,
+    ) {
         use std::io::{IsTerminal, Write};
         let (progress, start) = (self.opts.progress, self.start);
         let tty = std::io::stderr().is_terminal();
@@ -521,7 +613,7 @@ impl Watch<'_> {
             // refresh the display every 100 ms at most.
             std::thread::sleep(POLL);
             if stopped_by.is_none() {
-                if let Some(bound) = self.bound_reached(&checker) {
+                if let Some(bound) = self.bound_reached(checker, beside) {
                     self.stop.raise();
                     *stopped_by = Some(bound);
                 }
@@ -553,36 +645,43 @@ impl Watch<'_> {
             let _ = write!(err, "\r\x1b[2K");
             let _ = err.flush();
         }
-        checker.join()
     }
 }
 
-/// Replaces stateright's `eventually` verdicts by the sound analysis, when the graph fits.
-fn sound_liveness<M>(
+/// The sound `eventually` verdicts of `model`, when a graph fits in `limit` and the pass is not
+/// called off. With a reduction they are decided on the reduced graph, which is much smaller,
+/// and on the whole graph when the reduced one cannot decide.
+fn liveness_verdicts<M>(
     model: &M,
-    report: &mut CheckReport,
-    limit: usize,
+    limit: Limit<'_>,
     faults: FaultFn<M::Action>,
     representative: Option<Representative<M>>,
-) where
+) -> Option<Verdicts<M>>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+    M::Action: Hash + Eq + Clone,
+{
+    if limit.states == 0 {
+        return None;
+    }
+    let reduced =
+        representative.and_then(|rep| check_eventually_reduced(model, limit, &faults, rep));
+    match reduced {
+        Some(verdicts) => Some((verdicts, true)),
+        None => check_eventually(model, limit, &faults).map(|v| (v, false)),
+    }
+}
+
+/// Replaces stateright's `eventually` verdicts by the sound analysis's, or says that they are
+/// stateright's own when no graph fitted.
+fn apply_liveness<M>(model: &M, report: &mut CheckReport, verdicts: Option<Verdicts<M>>)
+where
     M: Model,
     M::State: Debug + Describe + Hash + Eq + Clone,
     M::Action: Debug + Hash + Eq + Clone,
 {
-    let eventually = report.properties.iter().any(|p| p.expectation == "eventually");
-    if !eventually {
-        return;
-    }
-    // With a reduction, decide on the reduced graph, which is much smaller; on the whole graph
-    // when the reduced one cannot decide.
-    let reduced = match representative {
-        Some(rep) if limit > 0 => check_eventually_reduced(model, limit, &faults, rep),
-        _ => None,
-    };
-    let on_reduced = reduced.is_some();
-    let whole = || (limit > 0).then(|| check_eventually(model, limit, &faults)).flatten();
-    let verdicts = reduced.or_else(whole);
-    let Some(verdicts) = verdicts else {
+    let Some((verdicts, on_reduced)) = verdicts else {
         for p in report.properties.iter_mut().filter(|p| p.expectation == "eventually") {
             p.semantics = Some(STATERIGHT_LIVENESS.into());
         }
@@ -628,10 +727,11 @@ fn sound_liveness<M>(
 }
 
 fn summarize<M, C>(
-    checker: C,
+    checker: &C,
     model_name: String,
     run: &Run<'_, M>,
     stopped_by: Option<String>,
+    beside: Option<Beside<'_, M>>,
 ) -> CheckReport
 where
     M: Model,
@@ -639,7 +739,7 @@ where
     M::Action: Debug + Hash + Eq + Clone,
     C: Checker<M>,
 {
-    let Run { opts, start, faults, stop, representative } = *run;
+    let Run { opts, start, faults, stop, representative, cancel } = *run;
     let elapsed = start.elapsed().as_secs_f64();
     let model = checker.model();
     let mut discoveries = checker.discoveries();
@@ -717,6 +817,8 @@ where
         elapsed_s: elapsed,
         states_per_s: if elapsed > 0.0 { unique as f64 / elapsed } else { 0.0 },
         liveness_s: 0.0,
+        liveness_beside: false,
+        total_s: 0.0,
         threads: opts.threads.max(1),
         strategy: opts.strategy,
         complete,
@@ -724,20 +826,59 @@ where
         unexplored_transitions: stop.withheld(),
     };
     if !complete {
-        // Only stateright's dead ends were checked, and only among the explored states.
+        // Only stateright's dead ends were checked, and only among the explored states. (The
+        // watch has called the pass beside off; it ends when the scope does.)
         for p in report.properties.iter_mut().filter(|p| p.expectation == "eventually") {
             p.semantics = Some(BOUNDED_LIVENESS.into());
         }
+        report.total_s = start.elapsed().as_secs_f64();
         return report;
     }
-    let live = Instant::now();
-    let limit = match opts.max_memory {
-        Some(m) => liveness_room(opts.liveness_limit, m.bytes, resident_bytes().unwrap_or(0)),
-        None => opts.liveness_limit,
-    };
-    sound_liveness(model, &mut report, limit, faults, representative);
-    report.liveness_s = live.elapsed().as_secs_f64();
+    if report.properties.iter().any(|p| p.expectation == "eventually") {
+        let (mut verdicts, mut spent) = (None, 0.0);
+        if let Some(pass) = beside {
+            (verdicts, spent) = wait_beside::<M>(pass, cancel, opts.max_memory);
+            report.liveness_beside = verdicts.is_some() || !cancel.load(Ordering::Relaxed);
+        }
+        if !report.liveness_beside {
+            // Called off for memory, or not run beside: run it now in what the search left.
+            let live = Instant::now();
+            let states = match opts.max_memory {
+                Some(m) => {
+                    liveness_room(opts.liveness_limit, m.bytes, resident_bytes().unwrap_or(0))
+                }
+                None => opts.liveness_limit,
+            };
+            verdicts = liveness_verdicts(model, states.into(), faults, representative);
+            spent += live.elapsed().as_secs_f64();
+        }
+        apply_liveness(model, &mut report, verdicts);
+        report.liveness_s = spent;
+    }
+    report.total_s = start.elapsed().as_secs_f64();
     report
+}
+
+/// Waits for the liveness pass beside the search to end, calling it off if the process
+/// reaches the memory bound meanwhile, and returns what it decided and its wall time.
+fn wait_beside<M: Model>(
+    pass: Beside<'_, M>,
+    cancel: &AtomicBool,
+    max_memory: Option<MemoryLimit>,
+) -> (Option<Verdicts<M>>, f64) {
+    let mut polls = 0u32;
+    while !pass.is_finished() {
+        std::thread::sleep(POLL);
+        polls += 1;
+        if polls % MEMORY_POLLS != 0 {
+            continue;
+        }
+        let full = max_memory.zip(resident_bytes()).is_some_and(|(m, r)| r >= m.bytes);
+        if full {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    }
+    pass.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 impl fmt::Display for CheckReport {
@@ -745,7 +886,7 @@ impl fmt::Display for CheckReport {
         writeln!(f, "{}", self.model)?;
         writeln!(
             f,
-            "{} unique states ({} generated), max depth {}, {:.3} s, {:.0} states/s, {} thread(s), {:?}; liveness {:.3} s",
+            "{} unique states ({} generated), max depth {}, {:.3} s, {:.0} states/s, {} thread(s), {:?}; liveness {:.3} s{}; {:.3} s in all",
             self.unique_states,
             self.total_states,
             self.max_depth,
@@ -753,7 +894,9 @@ impl fmt::Display for CheckReport {
             self.states_per_s,
             self.threads,
             self.strategy,
-            self.liveness_s
+            self.liveness_s,
+            if self.liveness_beside { " beside the search" } else { "" },
+            self.total_s
         )?;
         if let Some(bound) = &self.stopped_by {
             writeln!(
@@ -928,6 +1071,33 @@ impl fmt::Display for ReplayReport {
 #[cfg(test)]
 mod memory_tests {
     use super::*;
+
+    #[test]
+    fn a_pass_beside_called_off_is_run_again_after_the_search() {
+        // What happens when memory runs short during the search: the pass beside stops with
+        // no verdicts, and the pass after the search decides, with the same verdicts.
+        use crate::liveness::actor_faults;
+        use crate::network::NetworkKind;
+        use crate::replication::{props, ReplicationCfg};
+        let cycle = ReplicationCfg {
+            writes: 2,
+            network: NetworkKind::Duplicating,
+            lossy: true,
+            retransmit: true,
+            fault: inflight_core::replication::Fault::ResendNewestOnly,
+            ..ReplicationCfg::default()
+        };
+        let opts = CheckOptions::default();
+        let off = AtomicBool::new(true);
+        let late = check(cycle.into_model(), String::new(), opts, actor_faults, None, off);
+        let usual = run_check(cycle.into_model(), String::new(), opts, actor_faults);
+        assert!(!late.liveness_beside && usual.liveness_beside);
+        let said = |r: &CheckReport| format!("{:?}", r.properties);
+        assert_eq!(said(&late), said(&usual));
+        let p = late.property(props::ALL_COMMITTED_EVENTUALLY).expect("property");
+        assert!(p.verdict.is_fail() && p.cycle_from.is_some(), "{p:?}");
+        assert_eq!(p.semantics.as_deref(), Some(LIVENESS_SEMANTICS));
+    }
 
     #[test]
     fn proc_lines_are_read_in_bytes_and_bad_ones_are_none() {

@@ -925,6 +925,37 @@ fn a_liveness_cycle_can_be_walked_in_the_explorer() {
 }
 
 #[test]
+fn liveness_after_the_search_gives_the_verdicts_of_the_pass_beside_it() {
+    // By default the sound liveness pass runs beside the search; --liveness-after runs it
+    // after, as before. The verdicts and the counterexample are the same.
+    let scenario = [
+        "check",
+        "pipeline",
+        "--fault",
+        "deliver-out-of-order",
+        "--network",
+        "duplicating",
+        "--retransmit",
+        "--json",
+    ];
+    let beside = json(&inflight(&scenario));
+    let after = json(&inflight(&[&scenario[..], &["--liveness-after"]].concat()));
+    assert_eq!(beside["liveness_beside"], true);
+    assert_eq!(after["liveness_beside"], false);
+    assert_eq!(beside["properties"], after["properties"]);
+    assert_eq!(beside["unique_states"], after["unique_states"]);
+    for v in [&beside, &after] {
+        let (total, search) = (v["total_s"].as_f64(), v["elapsed_s"].as_f64());
+        assert!(total.zip(search).is_some_and(|(t, s)| t >= s), "{v}");
+    }
+    let text = stdout(&inflight(&scenario[..scenario.len() - 1]));
+    assert!(text.contains("beside the search;") && text.contains(" s in all"), "{text}");
+    let text =
+        stdout(&inflight(&[&scenario[..scenario.len() - 1], &["--liveness-after"]].concat()));
+    assert!(!text.contains("beside the search") && text.contains(" s in all"), "{text}");
+}
+
+#[test]
 fn check_stage_keeps_the_cap_and_shows_a_broken_line_in_the_explorer() {
     let o = inflight(&["check", "stage"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));

@@ -414,3 +414,110 @@ fn a_fair_cycle_through_representatives_only_is_a_counterexample() {
         .counterexample
         .is_some());
 }
+
+mod beside_the_search {
+    //! The sound liveness pass runs on a thread of its own while stateright searches
+    //! (`CheckOptions::liveness_beside`). It must decide exactly as the pass after the search
+    //! does, and stop when it is called off.
+    use super::*;
+    use inflight_checker::liveness::{check_eventually_reduced, Limit};
+    use inflight_checker::replication;
+    use inflight_checker::report::{run_check_reduced, CheckOptions, CheckReport, FaultFn};
+    use inflight_checker::symmetry::Representative;
+    use inflight_checker::ttl::{self, TtlCfg};
+    use inflight_core::replication::Fault;
+    use inflight_core::ttl::Fault as TtlFault;
+    use std::sync::atomic::AtomicBool;
+
+    /// Everything a report says of its properties (timings aside).
+    fn said(r: &CheckReport) -> Vec<String> {
+        r.properties.iter().map(|p| format!("{p:?}")).collect()
+    }
+
+    /// Checks `model` with the pass beside the search and after it, reduced by `rep` if given,
+    /// and requires the same report of both; returns the one from beside.
+    fn alike<M>(
+        make: impl Fn() -> M,
+        faults: FaultFn<M::Action>,
+        rep: Option<Representative<M>>,
+    ) -> CheckReport
+    where
+        M: Model + Send + Sync + 'static,
+        M::State: std::fmt::Debug
+            + inflight_checker::report::Describe
+            + std::hash::Hash
+            + Eq
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        M::Action: std::fmt::Debug + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+    {
+        let run = |beside| {
+            let opts = CheckOptions { liveness_beside: beside, ..CheckOptions::default() };
+            run_check_reduced(make(), String::new(), opts, faults, rep)
+        };
+        let (beside, after) = (run(true), run(false));
+        assert!(beside.liveness_beside && !after.liveness_beside);
+        assert_eq!(said(&beside), said(&after));
+        assert_eq!(beside.unique_states, after.unique_states);
+        assert!(beside.total_s >= beside.elapsed_s && after.total_s >= after.liveness_s);
+        beside
+    }
+
+    #[test]
+    fn the_pass_beside_decides_as_the_pass_after_with_the_same_counterexamples() {
+        // A fair cycle that avoids the goal, on the whole graph and on the reduced one.
+        let cycle = ReplicationCfg {
+            replicas: 2,
+            writes: 2,
+            network: NetworkKind::Duplicating,
+            lossy: true,
+            retransmit: true,
+            fault: Fault::ResendNewestOnly,
+            ..ReplicationCfg::default()
+        };
+        for rep in [
+            None,
+            Some(replication::representative as Representative<replication::ReplicationModel>),
+        ] {
+            let r = alike(|| cycle.into_model(), actor_faults, rep);
+            let p = r.property(replication::props::ALL_COMMITTED_EVENTUALLY).expect("property");
+            assert!(p.verdict.is_fail() && p.cycle_from.is_some(), "{p:?}");
+        }
+        // A dead end, and a passing check, each reduced.
+        let ttl_rep = Some(ttl::representative as Representative<ttl::TtlModel>);
+        let stuck =
+            TtlCfg { resolvers: 2, lossy: true, fault: TtlFault::ResendOnce, ..TtlCfg::default() };
+        let r = alike(|| stuck.into_model(), actor_faults, ttl_rep);
+        let p = r.property(ttl::props::ALL_ANSWERED_EVENTUALLY).expect("property");
+        assert!(p.verdict.is_fail() && p.cycle_from.is_none(), "{p:?}");
+        let fine = TtlCfg { resolvers: 2, lossy: true, ..TtlCfg::default() };
+        assert!(alike(|| fine.into_model(), actor_faults, ttl_rep).passed());
+    }
+
+    #[test]
+    fn a_pass_called_off_stops_short_and_decides_nothing() {
+        let model = ReplicationCfg::default().into_model();
+        let raised = AtomicBool::new(true);
+        let off = Limit { states: 1_000_000, cancel: Some(&raised) };
+        assert!(check_eventually(&model, off, &actor_faults).is_none());
+        let rep = replication::representative;
+        assert!(check_eventually_reduced(&model, off, &actor_faults, rep).is_none());
+        // Not raised, the same limit decides.
+        let lowered = AtomicBool::new(false);
+        let on = Limit { cancel: Some(&lowered), ..off };
+        assert!(check_eventually(&model, on, &actor_faults).is_some());
+    }
+
+    #[test]
+    fn a_bounded_search_keeps_the_bounded_verdicts_and_not_the_pass_beside() {
+        // 781,697 states in all: the bound stops the search, and the pass beside is called off.
+        let big = ReplicationCfg { replicas: 3, window: 3, writes: 6, ..ReplicationCfg::default() };
+        let opts = CheckOptions { max_states: Some(20_000), ..CheckOptions::default() };
+        let r = run_check_reduced(big.into_model(), String::new(), opts, actor_faults, None);
+        assert!(!r.complete && !r.liveness_beside);
+        let p = r.property(replication::props::ALL_COMMITTED_EVENTUALLY).expect("property");
+        assert_eq!(p.semantics.as_deref(), Some(inflight_checker::report::BOUNDED_LIVENESS));
+    }
+}
