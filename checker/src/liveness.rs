@@ -27,7 +27,7 @@ use hashbrown::HashTable;
 use stateright::{Expectation, Model};
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A liveness verdict.
 #[derive(Clone, Debug)]
@@ -161,19 +161,23 @@ const MAX_GOALS: usize = 64;
 /// How far a liveness pass may go: at most `states` states in any graph it explores, and no
 /// further once `cancel` is raised. A pass that runs beside stateright's search is called off
 /// that way when the search is stopped by a bound, or when memory runs short
-/// ([`crate::report::run_check`]). A pass that stops short returns `None`, as for a graph too
-/// large. A plain number of states converts into a limit that is never cancelled.
+/// ([`crate::report::run_check`]), and shows how far it has got through `explored`. A pass
+/// that stops short returns `None`, as for a graph too large. A plain number of states
+/// converts into a limit that is never cancelled.
 #[derive(Clone, Copy, Debug)]
 pub struct Limit<'a> {
     /// The most states of one explored graph.
     pub states: usize,
     /// Raised to call the pass off.
     pub cancel: Option<&'a AtomicBool>,
+    /// Where the pass keeps the number of states of the graph it is exploring, for a progress
+    /// display.
+    pub explored: Option<&'a AtomicUsize>,
 }
 
 impl From<usize> for Limit<'_> {
     fn from(states: usize) -> Self {
-        Limit { states, cancel: None }
+        Limit { states, cancel: None, explored: None }
     }
 }
 
@@ -279,6 +283,9 @@ where
     while let Some(state) = frontier.pop_front() {
         if limit.exceeded(g.len()) || g.edges.len() >= u32::MAX as usize {
             return None;
+        }
+        if let Some(explored) = limit.explored {
+            explored.store(g.len(), Ordering::Relaxed);
         }
         let inside = state.is_some();
         if let Some(state) = state {

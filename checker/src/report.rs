@@ -472,9 +472,10 @@ where
         opts.strategy = Strategy::Dfs;
     }
     let polls = std::cell::Cell::new(0);
-    let watch =
-        Watch { opts: &opts, start, expanded: &expanded, stop: &stop, polls, beside: &cancel };
-    let run = Run { opts: &opts, start, faults, stop: &stop, representative, cancel: &cancel };
+    let explored = AtomicUsize::new(0);
+    let pass = Pass { cancel: &cancel, explored: &explored };
+    let watch = Watch { opts: &opts, start, expanded: &expanded, stop: &stop, polls, pass };
+    let run = Run { opts: &opts, start, faults, stop: &stop, representative, pass };
     match opts.strategy {
         Strategy::Bfs => finish(builder.spawn_bfs(), name, &watch, &run),
         Strategy::Dfs => finish(builder.spawn_dfs(), name, &watch, &run),
@@ -488,8 +489,16 @@ struct Run<'a, M: Model> {
     faults: FaultFn<M::Action>,
     stop: &'a Stop,
     representative: Option<Representative<M>>,
-    /// Calls off the liveness pass beside the search.
+    pass: Pass<'a>,
+}
+
+/// How the liveness pass beside the search is called off and shows its progress.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    /// Raised to call it off.
     cancel: &'a AtomicBool,
+    /// The states of the graph it is exploring.
+    explored: &'a AtomicUsize,
 }
 
 /// Sound liveness verdicts, and whether they were decided on the graph reduced by symmetry.
@@ -523,7 +532,11 @@ where
     std::thread::scope(|scope| {
         let beside = wanted.then(|| {
             let inner = &*inner;
-            let limit = Limit { states: run.opts.liveness_limit, cancel: Some(run.cancel) };
+            let limit = Limit {
+                states: run.opts.liveness_limit,
+                cancel: Some(run.pass.cancel),
+                explored: Some(run.pass.explored),
+            };
             let (faults, representative) = (run.faults, run.representative);
             scope.spawn(move || {
                 let t = Instant::now();
@@ -532,7 +545,7 @@ where
             })
         });
         let (checker, stopped_by) = watch.run(checker, beside.is_some());
-        summarize(&checker, name, run, stopped_by, beside)
+        summarize(&checker, name, run, watch, stopped_by, beside)
     })
 }
 
@@ -544,8 +557,8 @@ struct Watch<'a> {
     stop: &'a Stop,
     /// Polls since the resident memory was last read.
     polls: std::cell::Cell<u32>,
-    /// Calls off the liveness pass beside the search, when memory runs short.
-    beside: &'a AtomicBool,
+    /// The liveness pass beside the search: called off when memory runs short, and shown.
+    pass: Pass<'a>,
 }
 
 /// How many polls [`Watch`] lets pass between two reads of the resident memory (about 50 ms).
@@ -570,7 +583,7 @@ impl Watch<'_> {
         let checker = checker.join();
         self.stop.lower();
         if stopped_by.is_some() {
-            self.beside.store(true, Ordering::Relaxed);
+            self.pass.cancel.store(true, Ordering::Relaxed);
         }
         (checker, stopped_by)
     }
@@ -590,7 +603,7 @@ impl Watch<'_> {
         }
         let resident = resident_bytes()?;
         if beside && resident >= limit.bytes / 4 * 3 {
-            self.beside.store(true, Ordering::Relaxed);
+            self.pass.cancel.store(true, Ordering::Relaxed);
         }
         (resident >= limit.bytes).then(|| limit.option())
     }
@@ -601,12 +614,7 @@ impl Watch<'_> {
         stopped_by: &mut Option<String>,
         beside: bool,
     ) {
-        use std::io::{IsTerminal, Write};
-        let (progress, start) = (self.opts.progress, self.start);
-        let tty = std::io::stderr().is_terminal();
-        let mut shown = false;
-        let mut last_line = f64::NEG_INFINITY;
-        let mut last_shown = f64::NEG_INFINITY;
+        let mut display = Progress::new(self.opts.progress);
         while !checker.is_done() {
             // Poll often, so that the time reported (and states per second) is the search's own
             // and not rounded up to the refresh interval, and a bound stops the search promptly;
@@ -618,29 +626,94 @@ impl Watch<'_> {
                     *stopped_by = Some(bound);
                 }
             }
-            let t = start.elapsed().as_secs_f64();
-            if !progress || t < 1.0 || t - last_shown < 0.1 {
+            let t = self.start.elapsed().as_secs_f64();
+            if !display.due(t) {
                 continue;
             }
-            last_shown = t;
             let (unique, total) = (checker.unique_state_count(), checker.state_count());
             let queue = unique.saturating_sub(self.expanded.load(Ordering::Relaxed));
-            let line = format!(
-            "exploring: {unique} unique states, {total} generated, {:.0} states/s, queue {queue}, depth {}, {t:.1} s",
-            unique as f64 / t,
-            checker.max_depth()
-        );
-            let mut err = std::io::stderr().lock();
-            if tty {
-                let _ = write!(err, "\r\x1b[2K{line}");
-                let _ = err.flush();
-                shown = true;
-            } else if t - last_line >= 5.0 {
-                let _ = writeln!(err, "{line}");
-                last_line = t;
+            let mut line = format!(
+                "exploring: {unique} unique states, {total} generated, {:.0} states/s, queue {queue}, depth {}, {t:.1} s",
+                unique as f64 / t,
+                checker.max_depth()
+            );
+            if beside {
+                let explored = self.pass.explored.load(Ordering::Relaxed);
+                let _ = write!(line, "; liveness pass {explored} states");
+            }
+            display.show(t, &line);
+        }
+        display.clear();
+    }
+
+    /// Waits for the liveness pass beside the search to end, showing its progress when asked
+    /// and calling it off if the process reaches the memory bound meanwhile; returns what it
+    /// decided and its wall time.
+    fn wait<M: Model>(&self, pass: Beside<'_, M>) -> (Option<Verdicts<M>>, f64) {
+        let mut display = Progress::new(self.opts.progress);
+        let mut polls = 0u32;
+        while !pass.is_finished() {
+            std::thread::sleep(POLL);
+            polls = (polls + 1) % MEMORY_POLLS;
+            let limit = self.opts.max_memory.filter(|_| polls == 0);
+            if limit.zip(resident_bytes()).is_some_and(|(m, r)| r >= m.bytes) {
+                self.pass.cancel.store(true, Ordering::Relaxed);
+            }
+            let t = self.start.elapsed().as_secs_f64();
+            if display.due(t) {
+                let explored = self.pass.explored.load(Ordering::Relaxed);
+                display.show(t, &format!("liveness pass: {explored} states, {t:.1} s"));
             }
         }
-        if shown {
+        display.clear();
+        pass.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+}
+
+/// A progress line on stderr: refreshed in place at most every 100 ms on a terminal, otherwise
+/// printed at once and then every five seconds; nothing in the first second, nothing if off.
+struct Progress {
+    on: bool,
+    tty: bool,
+    shown: bool,
+    last_line: f64,
+    last_shown: f64,
+}
+
+impl Progress {
+    fn new(on: bool) -> Self {
+        use std::io::IsTerminal;
+        let never = f64::NEG_INFINITY;
+        let tty = std::io::stderr().is_terminal();
+        Progress { on, tty, shown: false, last_line: never, last_shown: never }
+    }
+
+    /// Whether a line is due at `t` seconds from the start of the check.
+    fn due(&mut self, t: f64) -> bool {
+        if !self.on || t < 1.0 || t - self.last_shown < 0.1 {
+            return false;
+        }
+        self.last_shown = t;
+        true
+    }
+
+    fn show(&mut self, t: f64, line: &str) {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        if self.tty {
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+            self.shown = true;
+        } else if t - self.last_line >= 5.0 {
+            let _ = writeln!(err, "{line}");
+            self.last_line = t;
+        }
+    }
+
+    /// Clears a line shown in place.
+    fn clear(&mut self) {
+        use std::io::Write;
+        if std::mem::take(&mut self.shown) {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K");
             let _ = err.flush();
@@ -730,6 +803,7 @@ fn summarize<M, C>(
     checker: &C,
     model_name: String,
     run: &Run<'_, M>,
+    watch: &Watch<'_>,
     stopped_by: Option<String>,
     beside: Option<Beside<'_, M>>,
 ) -> CheckReport
@@ -739,7 +813,7 @@ where
     M::Action: Debug + Hash + Eq + Clone,
     C: Checker<M>,
 {
-    let Run { opts, start, faults, stop, representative, cancel } = *run;
+    let Run { opts, start, faults, stop, representative, pass: beside_pass } = *run;
     let elapsed = start.elapsed().as_secs_f64();
     let model = checker.model();
     let mut discoveries = checker.discoveries();
@@ -837,8 +911,9 @@ where
     if report.properties.iter().any(|p| p.expectation == "eventually") {
         let (mut verdicts, mut spent) = (None, 0.0);
         if let Some(pass) = beside {
-            (verdicts, spent) = wait_beside::<M>(pass, cancel, opts.max_memory);
-            report.liveness_beside = verdicts.is_some() || !cancel.load(Ordering::Relaxed);
+            (verdicts, spent) = watch.wait::<M>(pass);
+            report.liveness_beside =
+                verdicts.is_some() || !beside_pass.cancel.load(Ordering::Relaxed);
         }
         if !report.liveness_beside {
             // Called off for memory, or not run beside: run it now in what the search left.
@@ -857,28 +932,6 @@ where
     }
     report.total_s = start.elapsed().as_secs_f64();
     report
-}
-
-/// Waits for the liveness pass beside the search to end, calling it off if the process
-/// reaches the memory bound meanwhile, and returns what it decided and its wall time.
-fn wait_beside<M: Model>(
-    pass: Beside<'_, M>,
-    cancel: &AtomicBool,
-    max_memory: Option<MemoryLimit>,
-) -> (Option<Verdicts<M>>, f64) {
-    let mut polls = 0u32;
-    while !pass.is_finished() {
-        std::thread::sleep(POLL);
-        polls += 1;
-        if polls % MEMORY_POLLS != 0 {
-            continue;
-        }
-        let full = max_memory.zip(resident_bytes()).is_some_and(|(m, r)| r >= m.bytes);
-        if full {
-            cancel.store(true, Ordering::Relaxed);
-        }
-    }
-    pass.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 impl fmt::Display for CheckReport {

@@ -526,6 +526,10 @@ fn long_checks_show_progress_on_stderr_unless_json() {
         "{err}"
     );
     assert!(!stdout(&o).contains("exploring:"), "progress stays off stdout");
+    // The liveness pass beside the search shows how far it has got, and not when it runs after.
+    assert!(err.contains("; liveness pass ") && err.contains(" states"), "{err}");
+    let after = stderr(&inflight(&[&args[..], &["--liveness-after"]].concat()));
+    assert!(after.contains("exploring:") && !after.contains("liveness pass"), "{after}");
     let o = inflight(&[&args[..], &["--json"]].concat());
     assert!(stderr(&o).is_empty(), "--json turns progress off: {}", stderr(&o));
 }

@@ -427,7 +427,7 @@ mod beside_the_search {
     use inflight_checker::ttl::{self, TtlCfg};
     use inflight_core::replication::Fault;
     use inflight_core::ttl::Fault as TtlFault;
-    use std::sync::atomic::AtomicBool;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     /// Everything a report says of its properties (timings aside).
     fn said(r: &CheckReport) -> Vec<String> {
@@ -500,14 +500,18 @@ mod beside_the_search {
     fn a_pass_called_off_stops_short_and_decides_nothing() {
         let model = ReplicationCfg::default().into_model();
         let raised = AtomicBool::new(true);
-        let off = Limit { states: 1_000_000, cancel: Some(&raised) };
+        let explored = AtomicUsize::new(0);
+        let off = Limit { states: 1_000_000, cancel: Some(&raised), explored: Some(&explored) };
         assert!(check_eventually(&model, off, &actor_faults).is_none());
         let rep = replication::representative;
         assert!(check_eventually_reduced(&model, off, &actor_faults, rep).is_none());
-        // Not raised, the same limit decides.
+        assert_eq!(explored.load(Ordering::Relaxed), 0, "called off before the first state");
+        // Not raised, the same limit decides, and shows the whole graph explored (159 states,
+        // as stateright counts them).
         let lowered = AtomicBool::new(false);
         let on = Limit { cancel: Some(&lowered), ..off };
         assert!(check_eventually(&model, on, &actor_faults).is_some());
+        assert_eq!(explored.load(Ordering::Relaxed), 159);
     }
 
     #[test]
