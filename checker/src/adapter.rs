@@ -183,26 +183,58 @@ impl<M: Debug, G: Debug + Default + PartialEq> Debug for NodeState<M, G> {
 /// its application recorded.
 pub type Saved<M, G> = NodeState<<M as Machine>::Durable, G>;
 
-/// Timers of the adapter: the machine's own, or "the client issues its next command".
+/// Timers of the adapter: the machine's own, or "the client issues its next command", each
+/// tagged with the node that armed it.
+///
+/// The tag keeps distinct states apart. stateright 0.31 hashes a state's timers actor by actor,
+/// each actor's set as its elements' hashes with no count, so untagged, two states that differ
+/// only in which actor holds a timer (`[{Retry}, {}]` and `[{}, {Retry}]`, the actors' own
+/// states equal) hash alike: its visited set, which keeps a hash per state, merged them and
+/// never explored the second, and the liveness pass's fingerprints, taken from the same
+/// `Hash`, merged them too. Tagged, each element names its actor and the sets read back
+/// unambiguously. (This happened in broken ttl variants, whose timers outlive what the
+/// resolver's state records; `tests/symmetry.rs` checks that no two states of them hash alike.)
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActorTimer<T> {
-    /// A timer of the core machine.
-    Machine(T),
-    /// The local client may issue its next scripted command.
-    Issue,
+    /// A timer of the core machine, armed by node `.0`.
+    Machine(NodeId, T),
+    /// Node `.0`'s local client may issue its next scripted command.
+    Issue(NodeId),
 }
 
+impl<T> ActorTimer<T> {
+    /// The node that armed it.
+    pub fn owner(&self) -> NodeId {
+        match self {
+            ActorTimer::Machine(id, _) | ActorTimer::Issue(id) => *id,
+        }
+    }
+}
+
+impl<T: Clone> crate::symmetry::Owned for ActorTimer<T> {
+    fn with_owner(&self, owner: Id) -> Self {
+        let owner = node_id(owner);
+        match self {
+            ActorTimer::Machine(_, t) => ActorTimer::Machine(owner, t.clone()),
+            ActorTimer::Issue(_) => ActorTimer::Issue(owner),
+        }
+    }
+}
+
+/// As the machine names it (the owner is the actor the timer belongs to, shown beside it).
 impl<T: Debug> Debug for ActorTimer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ActorTimer::Machine(t) => t.fmt(f),
-            ActorTimer::Issue => f.write_str("ClientIssues"),
+            ActorTimer::Machine(_, t) => t.fmt(f),
+            ActorTimer::Issue(_) => f.write_str("ClientIssues"),
         }
     }
 }
 
 /// Translates [`Effects`] calls into stateright commands, and events into the ghost record.
 struct Sink<'a, M: Checkable, G: Observer<M>> {
+    /// The node whose handler runs.
+    id: NodeId,
     out: &'a mut Out<NodeActor<M, G>>,
     ghost: &'a mut G,
 }
@@ -212,10 +244,10 @@ impl<M: Checkable, G: Observer<M>> Effects<M> for Sink<'_, M, G> {
         self.out.send(Id::from(to.0 as usize), msg);
     }
     fn set_timer(&mut self, timer: M::Timer, _at: Instant) {
-        self.out.set_timer(ActorTimer::Machine(timer), model_timeout());
+        self.out.set_timer(ActorTimer::Machine(self.id, timer), model_timeout());
     }
     fn cancel_timer(&mut self, timer: M::Timer) {
-        self.out.cancel_timer(ActorTimer::Machine(timer));
+        self.out.cancel_timer(ActorTimer::Machine(self.id, timer));
     }
     fn emit(&mut self, event: M::Event) {
         self.ghost.observe(&event);
@@ -236,6 +268,7 @@ impl<M: Checkable, G: Observer<M>> NodeActor<M, G> {
     /// steps stay `Cow::Borrowed` and stateright can recognise no-ops.
     fn step(
         &self,
+        id: Id,
         state: &mut Cow<NodeState<M, G>>,
         o: &mut Out<Self>,
         issued: u8,
@@ -243,7 +276,7 @@ impl<M: Checkable, G: Observer<M>> NodeActor<M, G> {
     ) {
         let mut machine = state.machine.clone();
         let mut ghost = state.ghost.clone();
-        step(&mut machine, &mut Sink { out: o, ghost: &mut ghost });
+        step(&mut machine, &mut Sink { id: node_id(id), out: o, ghost: &mut ghost });
         if machine != state.machine || issued != state.issued || ghost != state.ghost {
             if self.persist {
                 o.save(NodeState { machine: machine.durable(), issued, ghost: ghost.clone() });
@@ -252,9 +285,9 @@ impl<M: Checkable, G: Observer<M>> NodeActor<M, G> {
         }
     }
 
-    fn arm_issue(&self, issued: u8, o: &mut Out<Self>) {
+    fn arm_issue(&self, id: Id, issued: u8, o: &mut Out<Self>) {
         if (issued as usize) < self.script.len() {
-            o.set_timer(ActorTimer::Issue, model_timeout());
+            o.set_timer(ActorTimer::Issue(node_id(id)), model_timeout());
         }
     }
 }
@@ -266,9 +299,9 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
     type Random = u32;
     type Storage = Saved<M, G>;
 
-    fn on_start(&self, _id: Id, storage: &Option<Saved<M, G>>, o: &mut Out<Self>) -> Self::State {
+    fn on_start(&self, id: Id, storage: &Option<Saved<M, G>>, o: &mut Out<Self>) -> Self::State {
         let mut ghost = storage.as_ref().map(|s| s.ghost.clone()).unwrap_or_default();
-        let mut sink = Sink { out: o, ghost: &mut ghost };
+        let mut sink = Sink { id: node_id(id), out: o, ghost: &mut ghost };
         let (machine, issued) = match storage {
             Some(saved) => {
                 (M::recover(saved.machine.clone(), Instant::ZERO, &mut sink), saved.issued)
@@ -280,20 +313,20 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
             }
         };
         let state = NodeState { machine, issued, ghost };
-        self.arm_issue(state.issued, o);
+        self.arm_issue(id, state.issued, o);
         state
     }
 
     fn on_msg(
         &self,
-        _id: Id,
+        id: Id,
         state: &mut Cow<Self::State>,
         src: Id,
         msg: Self::Msg,
         o: &mut Out<Self>,
     ) {
         let issued = state.issued;
-        self.step(state, o, issued, |m, sink| {
+        self.step(id, state, o, issued, |m, sink| {
             // A rejected message leaves the machine unchanged; the checker carries on.
             let _ = m.on_message(Instant::ZERO, node_id(src), msg, sink);
         });
@@ -301,30 +334,30 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
 
     fn on_random(
         &self,
-        _id: Id,
+        id: Id,
         state: &mut Cow<Self::State>,
         random: &Self::Random,
         o: &mut Out<Self>,
     ) {
         let issued = state.issued;
         let value = *random;
-        self.step(state, o, issued, |m, sink| m.on_random(Instant::ZERO, value, sink));
+        self.step(id, state, o, issued, |m, sink| m.on_random(Instant::ZERO, value, sink));
     }
 
     fn on_timeout(
         &self,
-        _id: Id,
+        id: Id,
         state: &mut Cow<Self::State>,
         timer: &Self::Timer,
         o: &mut Out<Self>,
     ) {
         match timer {
-            ActorTimer::Machine(t) => {
+            ActorTimer::Machine(_, t) => {
                 let issued = state.issued;
                 let t = t.clone();
-                self.step(state, o, issued, |m, sink| m.on_timer(Instant::ZERO, t, sink));
+                self.step(id, state, o, issued, |m, sink| m.on_timer(Instant::ZERO, t, sink));
             }
-            ActorTimer::Issue => {
+            ActorTimer::Issue(_) => {
                 let Some(cmd) = self.script.get(state.issued as usize).cloned() else {
                     return;
                 };
@@ -333,19 +366,19 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
                 match machine.on_command(
                     Instant::ZERO,
                     cmd,
-                    &mut Sink { out: o, ghost: &mut ghost },
+                    &mut Sink { id: node_id(id), out: o, ghost: &mut ghost },
                 ) {
                     Ok(()) => {
                         let issued = state.issued + 1;
-                        self.arm_issue(issued, o);
-                        self.step(state, o, issued, |m, sink| {
+                        self.arm_issue(id, issued, o);
+                        self.step(id, state, o, issued, |m, sink| {
                             *m = machine;
                             *sink.ghost = ghost;
                         });
                     }
                     // Refused (window or log full): the client tries again later. Re-arming
                     // the same timer with the state unchanged is a no-op to stateright.
-                    Err(_) => o.set_timer(ActorTimer::Issue, model_timeout()),
+                    Err(_) => o.set_timer(ActorTimer::Issue(node_id(id)), model_timeout()),
                 }
             }
         }

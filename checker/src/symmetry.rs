@@ -18,7 +18,7 @@
 
 use crate::adapter::{Checkable, NodeActor, NodeState, Observer};
 use inflight_core::NodeId;
-use stateright::actor::{Actor, ActorModelState, Envelope, Id, Network};
+use stateright::actor::{Actor, ActorModelState, Envelope, Id, Network, Timers};
 use stateright::Model;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
@@ -27,6 +27,22 @@ use std::sync::Arc;
 /// A model's symmetry reduction: maps a state to the representative of its class (a plain
 /// function, as stateright's checker takes it).
 pub type Representative<M> = fn(&<M as Model>::State) -> <M as Model>::State;
+
+/// A timer that names the actor it belongs to ([`crate::adapter::ActorTimer`], which says why):
+/// renaming the actors renames it, and an actor's key reads it without its owner.
+pub trait Owned {
+    /// The same timer, belonging to `owner`.
+    fn with_owner(&self, owner: Id) -> Self;
+}
+
+/// An actor's timers, handed to actor `owner`.
+fn timers_of<T: Owned + Hash + Eq>(timers: &Timers<T>, owner: Id) -> Timers<T> {
+    let mut moved = Timers::new();
+    for t in timers.iter() {
+        moved.set(t.with_owner(owner));
+    }
+    moved
+}
 
 /// Renames the actors of `s`: actor `i` becomes actor `to[i]`. `state`, `storage` and `msg`
 /// rename what an actor's state, its durable storage and a message say about actors (they are
@@ -42,7 +58,7 @@ pub fn permute<A, H>(
 ) -> Option<ActorModelState<A, H>>
 where
     A: Actor,
-    A::Timer: Clone,
+    A::Timer: Clone + Owned,
     A::Random: Clone,
     H: Clone,
 {
@@ -60,7 +76,7 @@ fn permute_with<A, H>(
 ) -> Option<ActorModelState<A, H>>
 where
     A: Actor,
-    A::Timer: Clone,
+    A::Timer: Clone + Owned,
     A::Random: Clone,
     H: Clone,
 {
@@ -106,7 +122,12 @@ where
     Some(ActorModelState {
         actor_states,
         network,
-        timers_set: (0..n).map(|j| s.timers_set[moved(j)].clone()).collect(),
+        timers_set: (0..n)
+            .map(|j| match moved(j) {
+                i if i == j => s.timers_set[i].clone(),
+                i => timers_of(&s.timers_set[i], Id::from(j)),
+            })
+            .collect(),
         random_choices: (0..n).map(|j| s.random_choices[moved(j)].clone()).collect(),
         crashed: (0..n).map(|j| s.crashed[moved(j)]).collect(),
         history: s.history.clone(),
@@ -182,6 +203,7 @@ pub fn actor_key<A, H>(
 ) -> u64
 where
     A: Actor,
+    A::Timer: Owned,
     A::Storage: Hash,
 {
     let outside = |id: Id| {
@@ -210,7 +232,7 @@ where
     };
     let mut timers = Fold::default();
     for t in s.timers_set[i].iter() {
-        Fold::any_order(&mut timers, t);
+        Fold::any_order(&mut timers, &t.with_owner(Id::from(0)));
     }
     // A fast hash, not a keyed one: two actors of different content with equal keys only
     // leave their order to their names, so a class may get two representatives (less
@@ -267,7 +289,7 @@ pub fn canonical<A, H>(
 ) -> ActorModelState<A, H>
 where
     A: Actor,
-    A::Timer: Clone,
+    A::Timer: Clone + Owned,
     A::Random: Clone,
     H: Clone,
 {
@@ -286,7 +308,7 @@ fn canonical_with<A, H>(
 ) -> ActorModelState<A, H>
 where
     A: Actor,
-    A::Timer: Clone,
+    A::Timer: Clone + Owned,
     A::Random: Clone,
     H: Clone,
 {

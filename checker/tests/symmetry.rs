@@ -606,3 +606,70 @@ mod sweep {
         assert_eq!(eventually, 6, "`eventually` failures, with or without a safety failure");
     }
 }
+
+mod distinct_hashes {
+    //! stateright 0.31 hashes each actor's timer set as its elements' hashes, with no count, one
+    //! actor after another. Unless each timer names its actor (`adapter::ActorTimer`), two states
+    //! that differ only in which actor holds a timer hash alike, and stateright's visited set,
+    //! which keeps one hash per state, explores only one of them. The broken ttl variants have
+    //! such states: a resolver that resends only once keeps its state as it was when its retry
+    //! timer goes, so the timer's owner is all that tells two states apart.
+
+    use super::*;
+    use inflight_checker::ttl::TtlCfg;
+    use inflight_core::ttl::Fault as TtlFault;
+    use stateright::Checker;
+
+    /// Records the bytes a state's `Hash` writes: what any byte-stream hasher sees of it.
+    struct Record(Vec<u8>);
+
+    impl Hasher for Record {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.extend_from_slice(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+
+    /// Every reachable state of `model`, told apart by equality (not by hash), and how many
+    /// pairs of unequal ones write the same bytes to a hasher.
+    fn reachable_and_alike<M>(model: &M) -> (usize, usize)
+    where
+        M: Model,
+        M::State: Hash + Eq + Clone,
+    {
+        let mut seen: HashSet<M::State> = HashSet::new();
+        let mut by_bytes: std::collections::HashMap<Vec<u8>, M::State> = Default::default();
+        let mut alike = 0;
+        let mut todo: Vec<M::State> = model.init_states();
+        while let Some(s) = todo.pop() {
+            if !seen.insert(s.clone()) {
+                continue;
+            }
+            let mut r = Record(Vec::new());
+            s.hash(&mut r);
+            match by_bytes.get(&r.0) {
+                Some(other) => alike += (other != &s) as usize,
+                None => drop(by_bytes.insert(r.0, s.clone())),
+            }
+            let mut actions = Vec::new();
+            model.actions(&s, &mut actions);
+            todo.extend(actions.into_iter().filter_map(|a| model.next_state(&s, a)));
+        }
+        (seen.len(), alike)
+    }
+
+    #[test]
+    fn states_that_differ_only_in_a_timers_owner_hash_apart_and_are_all_explored() {
+        let cfg =
+            TtlCfg { resolvers: 2, reads: 1, fault: TtlFault::ResendOnce, ..TtlCfg::default() };
+        for cfg in [cfg, TtlCfg { lossy: true, changes: 0, ..cfg }] {
+            let (reachable, alike) = reachable_and_alike(&cfg.into_model());
+            // Untagged timers: 466 reachable states, 26 pairs alike (441 and 36 when lossy).
+            assert_eq!(alike, 0, "{cfg:?}: {alike} pairs of states hash alike");
+            let checked = cfg.into_model().checker().spawn_bfs().join();
+            assert_eq!(checked.unique_state_count(), reachable, "{cfg:?}");
+        }
+    }
+}
