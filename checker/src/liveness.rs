@@ -56,8 +56,8 @@ pub struct Lasso<S, A> {
 /// The extracted graph, without its states: for each state a 128-bit fingerprint, which
 /// `eventually` goals hold there, and its successors with the action taken. States are rebuilt
 /// by replaying actions from an initial state only for a counterexample, so memory is a few
-/// dozen bytes per state and per edge whatever the size of the model's state (the frontier of
-/// the breadth-first search aside). Two states are taken to be the same when their fingerprints
+/// dozen bytes per state and per edge whatever the size of the model's state (the states waiting
+/// to be expanded aside). Two states are taken to be the same when their fingerprints
 /// are: two 64-bit hashes under independent random keys (aHash, which stateright fingerprints
 /// its own states with, and faster than std's SipHash) of the byte string the state's `Hash`
 /// writes, so for well-mixed hashes a collision among n states has probability about n²/2¹²⁹
@@ -69,8 +69,9 @@ struct Explored<S, A> {
     fingerprints: Vec<u128>,
     /// Bit k: the k-th `eventually` property's goal holds in the state.
     goals: Vec<u64>,
-    /// Where each state's successors start in `edges`; one more entry than states.
-    offsets: Vec<u32>,
+    /// Where each state's successors are in `edges`: the first, and how many (none for a state
+    /// not expanded).
+    spans: Vec<(u32, u32)>,
     /// (dst, action label) pairs, grouped by source state.
     edges: Vec<(u32, u32)>,
     /// For a graph reduced by symmetry, whether each edge's successor is its class's
@@ -78,6 +79,7 @@ struct Explored<S, A> {
     /// representatives (empty for a graph of states).
     exact: Vec<bool>,
     actions: Vec<A>,
+    /// Whether each state was expanded (inside the model's boundary, or given a tag).
     expanded: Vec<bool>,
     /// The initial states, by index.
     inits: Vec<(u32, S)>,
@@ -142,15 +144,19 @@ impl<S, A> Explored<S, A> {
 
     /// The successors of state `u`, with the label of the action to each.
     fn succ(&self, u: u32) -> &[(u32, u32)] {
-        let (from, to) = (self.offsets[u as usize], self.offsets[u as usize + 1]);
-        &self.edges[from as usize..to as usize]
+        &self.edges[self.span(u)]
+    }
+
+    /// Where the successors of state `u` are in `edges` (and `exact`).
+    fn span(&self, u: u32) -> std::ops::Range<usize> {
+        let (from, n) = self.spans[u as usize];
+        from as usize..from as usize + n as usize
     }
 
     /// For a graph reduced by symmetry: whether every edge from `u` that `keep` accepts is an
     /// edge of the model between representatives ([`Explored::exact`]).
     fn exact_from(&self, u: u32, keep: impl Fn(u32, u32) -> bool) -> bool {
-        let (from, to) = (self.offsets[u as usize] as usize, self.offsets[u as usize + 1] as usize);
-        let Some(exact) = self.exact.get(from..to) else { return false };
+        let Some(exact) = self.exact.get(self.span(u)) else { return false };
         self.succ(u).iter().zip(exact).all(|(&(v, a), &exact)| exact || !keep(v, a))
     }
 }
@@ -189,7 +195,7 @@ impl Limit<'_> {
     }
 }
 
-/// Explores every reachable state breadth-first, recording for each which of `goals` hold.
+/// Explores every reachable state, recording for each which of `goals` hold.
 fn explore<M>(
     model: &M,
     goals: &[fn(&M, &M::State) -> bool],
@@ -205,10 +211,16 @@ where
     explore_from(model, model.init_states(), goals, limit, class, &expand)
 }
 
-/// Explores breadth-first every state reachable from `starts`, expanding only the states
-/// `tag` gives a tag (kept in [`Explored::tags`]); the others are recorded, as not expanded,
-/// without their successors. With `class`, the graph has a node per class, and what is kept
-/// and expanded for it is its representative ([`Explored::exact`] notes which edges reach one).
+/// Explores every state reachable from `starts`, expanding only the states `tag` gives a tag
+/// (kept in [`Explored::tags`]); the others are recorded, as not expanded, without their
+/// successors. With `class`, the graph has a node per class, and what is kept and expanded for
+/// it is its representative ([`Explored::exact`] notes which edges reach one).
+///
+/// The states waiting to be expanded are kept on a stack, newest first: the order decides only
+/// how states are numbered (each state is numbered after the one it was first reached from),
+/// and the analyses search the graph breadth-first themselves. A stack holds the unexpanded
+/// successors along one path, where a breadth-first queue would hold a whole layer of states:
+/// on `ttl --resolvers 3 --lossy` up to 190,938 of them, as much memory as the graph.
 fn explore_from<M>(
     model: &M,
     starts: Vec<M::State>,
@@ -227,7 +239,7 @@ where
     let mut g = Explored {
         fingerprints: Vec::new(),
         goals: Vec::new(),
-        offsets: vec![0],
+        spans: Vec::new(),
         edges: Vec::new(),
         exact: Vec::new(),
         actions: Vec::new(),
@@ -236,14 +248,14 @@ where
         tags: Vec::new(),
         keys: (ahash::RandomState::new(), ahash::RandomState::new()),
     };
-    // States found and not yet expanded, in index order (breadth-first); `None` for a state
-    // that will not be expanded, which need not be kept.
-    let mut frontier: VecDeque<Option<M::State>> = VecDeque::new();
+    // States found and not yet expanded, with their indices; a state that will not be
+    // expanded is not kept.
+    let mut frontier: Vec<(u32, M::State)> = Vec::new();
     // The index of `state`, adding it to the graph and the frontier if it is new, and whether
     // `state` is the state the graph keeps for it. Reduced by symmetry, a class is kept as its
     // representative, and that is what is expanded.
     let mut intern = |g: &mut Explored<M::State, M::Action>,
-                      frontier: &mut VecDeque<Option<M::State>>,
+                      frontier: &mut Vec<(u32, M::State)>,
                       state: M::State|
      -> (u32, bool, bool) {
         let (state, exact) = match class {
@@ -270,7 +282,11 @@ where
         index.insert_unique(fp as u64, ix, |&i| fps[i as usize] as u64);
         let t = tag(&state);
         g.tags.push(t.unwrap_or(u32::MAX));
-        frontier.push_back(t.is_some().then_some(state));
+        g.expanded.push(t.is_some());
+        g.spans.push((0, 0));
+        if t.is_some() {
+            frontier.push((ix, state));
+        }
         (ix, true, exact)
     };
     for s in starts {
@@ -280,32 +296,30 @@ where
         }
     }
     let mut buf = Vec::new();
-    while let Some(state) = frontier.pop_front() {
+    while let Some((u, state)) = frontier.pop() {
         if limit.exceeded(g.len()) || g.edges.len() >= u32::MAX as usize {
             return None;
         }
         if let Some(explored) = limit.explored {
             explored.store(g.len(), Ordering::Relaxed);
         }
-        let inside = state.is_some();
-        if let Some(state) = state {
-            buf.clear();
-            model.actions(&state, &mut buf);
-            for action in buf.drain(..) {
-                let Some(succ) = model.next_state(&state, action.clone()) else { continue };
-                let label = *labels.entry(action.clone()).or_insert_with(|| {
-                    g.actions.push(action);
-                    (g.actions.len() - 1) as u32
-                });
-                let (dst, _, exact) = intern(&mut g, &mut frontier, succ);
-                g.edges.push((dst, label));
-                if class.is_some() {
-                    g.exact.push(exact);
-                }
+        let first = g.edges.len();
+        buf.clear();
+        model.actions(&state, &mut buf);
+        for action in buf.drain(..) {
+            let Some(succ) = model.next_state(&state, action.clone()) else { continue };
+            let label = *labels.entry(action.clone()).or_insert_with(|| {
+                g.actions.push(action);
+                (g.actions.len() - 1) as u32
+            });
+            let (dst, _, exact) = intern(&mut g, &mut frontier, succ);
+            g.edges.push((dst, label));
+            if class.is_some() {
+                g.exact.push(exact);
             }
         }
-        g.offsets.push(g.edges.len() as u32);
-        g.expanded.push(inside);
+        let n = g.edges.len() - first;
+        g.spans[u as usize] = (first as u32, n as u32);
     }
     Some(g)
 }
