@@ -253,8 +253,11 @@ impl<M: Checkable, G: Observer<M>> Effects<M> for Sink<'_, M, G> {
         self.ghost.observe(&event);
     }
     fn random(&mut self, bound: u32) {
-        // Every outcome becomes a branch of the search.
-        self.out.choose_random("draw", (0..=bound).collect());
+        // Every outcome becomes a branch of the search. The key names the node, as timers do
+        // (`ActorTimer`): stateright keeps each actor's pending draws in a map that it hashes
+        // as its entries' hashes with no count, so `[{draw}, {}]` and `[{}, {draw}]` would hash
+        // alike.
+        self.out.choose_random(format!("draw by {}", self.id), (0..=bound).collect());
     }
 }
 
