@@ -202,15 +202,6 @@ pub enum ActorTimer<T> {
     Issue(NodeId),
 }
 
-impl<T> ActorTimer<T> {
-    /// The node that armed it.
-    pub fn owner(&self) -> NodeId {
-        match self {
-            ActorTimer::Machine(id, _) | ActorTimer::Issue(id) => *id,
-        }
-    }
-}
-
 impl<T: Clone> crate::symmetry::Owned for ActorTimer<T> {
     fn with_owner(&self, owner: Id) -> Self {
         let owner = node_id(owner);
