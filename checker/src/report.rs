@@ -595,17 +595,24 @@ impl Watch<'_> {
         if let Some(timeout) = self.opts.timeout.filter(|&t| self.start.elapsed() >= t) {
             return Some(format!("--timeout {}s", timeout.as_secs_f64()));
         }
+        let (limit, resident) = self.memory()?;
+        if beside && resident >= limit.bytes / 4 * 3 {
+            self.pass.cancel.store(true, Ordering::Relaxed);
+        }
+        (resident >= limit.bytes).then(|| limit.option())
+    }
+
+    /// The memory bound and the process's resident memory, read on one poll in
+    /// [`MEMORY_POLLS`] (reading `/proc` every poll would cost more than the poll); `None` on
+    /// the others, or without a bound.
+    fn memory(&self) -> Option<(MemoryLimit, u64)> {
         let limit = self.opts.max_memory?;
         let polls = self.polls.get() + 1;
         self.polls.set(polls % MEMORY_POLLS);
         if polls < MEMORY_POLLS {
             return None;
         }
-        let resident = resident_bytes()?;
-        if beside && resident >= limit.bytes / 4 * 3 {
-            self.pass.cancel.store(true, Ordering::Relaxed);
-        }
-        (resident >= limit.bytes).then(|| limit.option())
+        Some((limit, resident_bytes()?))
     }
 
     fn show<M: Model, C: Checker<M>>(
@@ -651,12 +658,9 @@ impl Watch<'_> {
     /// decided and its wall time.
     fn wait<M: Model>(&self, pass: Beside<'_, M>) -> (Option<Verdicts<M>>, f64) {
         let mut display = Progress::new(self.opts.progress);
-        let mut polls = 0u32;
         while !pass.is_finished() {
             std::thread::sleep(POLL);
-            polls = (polls + 1) % MEMORY_POLLS;
-            let limit = self.opts.max_memory.filter(|_| polls == 0);
-            if limit.zip(resident_bytes()).is_some_and(|(m, r)| r >= m.bytes) {
+            if self.memory().is_some_and(|(limit, resident)| resident >= limit.bytes) {
                 self.pass.cancel.store(true, Ordering::Relaxed);
             }
             let t = self.start.elapsed().as_secs_f64();
