@@ -444,18 +444,19 @@ where
     M::State: Debug + Describe + Hash + Eq + Clone + Send + Sync + 'static,
     M::Action: Debug + Hash + Eq + Clone + Send + Sync + 'static,
 {
-    check(model, name, opts, faults, representative, AtomicBool::new(false))
+    check(model, name, opts, faults, representative, &AtomicBool::new(false))
 }
 
 /// [`run_check_reduced`], with the flag that calls off the liveness pass beside the search
-/// (raised already, it is called off before it starts).
+/// (raised already, it is called off before it starts; raised on return if a bound stopped the
+/// search).
 fn check<M>(
     model: M,
     name: String,
     mut opts: CheckOptions,
     faults: FaultFn<M::Action>,
     representative: Option<Representative<M>>,
-    cancel: AtomicBool,
+    cancel: &AtomicBool,
 ) -> CheckReport
 where
     M: Model + Send + Sync + 'static,
@@ -473,7 +474,7 @@ where
     }
     let polls = std::cell::Cell::new(0);
     let explored = AtomicUsize::new(0);
-    let pass = Pass { cancel: &cancel, explored: &explored };
+    let pass = Pass { cancel, explored: &explored };
     let watch = Watch { opts: &opts, start, expanded: &expanded, stop: &stop, polls, pass };
     let run = Run { opts: &opts, start, faults, stop: &stop, representative, pass };
     match opts.strategy {
@@ -1146,7 +1147,7 @@ mod memory_tests {
         };
         let opts = CheckOptions::default();
         let off = AtomicBool::new(true);
-        let late = check(cycle.into_model(), String::new(), opts, actor_faults, None, off);
+        let late = check(cycle.into_model(), String::new(), opts, actor_faults, None, &off);
         let usual = run_check(cycle.into_model(), String::new(), opts, actor_faults);
         assert!(!late.liveness_beside && usual.liveness_beside);
         let said = |r: &CheckReport| format!("{:?}", r.properties);
@@ -1154,6 +1155,27 @@ mod memory_tests {
         let p = late.property(props::ALL_COMMITTED_EVENTUALLY).expect("property");
         assert!(p.verdict.is_fail() && p.cycle_from.is_some(), "{p:?}");
         assert_eq!(p.semantics.as_deref(), Some(LIVENESS_SEMANTICS));
+    }
+
+    #[test]
+    fn a_bound_that_stops_the_search_calls_the_pass_beside_off() {
+        // 123,194 states in all: a bound of 2,000 stops the search long before it would end,
+        // and the watch must raise the flag, or the pass would run on for nothing. A complete
+        // search leaves it down.
+        use crate::liveness::actor_faults;
+        use crate::replication::ReplicationCfg;
+        let cfg = ReplicationCfg { replicas: 3, window: 3, writes: 5, ..ReplicationCfg::default() };
+        let bounded = CheckOptions { max_states: Some(2_000), ..CheckOptions::default() };
+        let flag = AtomicBool::new(false);
+        let r = check(cfg.into_model(), String::new(), bounded, actor_faults, None, &flag);
+        assert!(!r.complete && r.stopped_by.is_some(), "{r}");
+        assert!(flag.load(Ordering::Relaxed), "the bound did not call the pass off");
+
+        let flag = AtomicBool::new(false);
+        let opts = CheckOptions::default();
+        let r = check(cfg.into_model(), String::new(), opts, actor_faults, None, &flag);
+        assert!(r.complete && r.liveness_beside, "{r}");
+        assert!(!flag.load(Ordering::Relaxed), "a complete search called the pass off");
     }
 
     #[test]
