@@ -1361,7 +1361,9 @@ enum PredictLaw {
     /// The thundering herd, MODELS.md §6: N clients retry a failed request after τ
     /// (synchronized) or after U[0, τ] (jitter), each in service for s. Prints the synchronized
     /// peak, the exact expected jittered peak (scan statistic), its closed-form checks, and the
-    /// fluid and periodic ratios for what they are.
+    /// fluid and periodic ratios for what they are. Where the exact formula is out of reach
+    /// (many clients, or s/τ with a large denominator), E[peak] is estimated from drawn herds,
+    /// with its standard error.
     Herd {
         /// Clients retrying, N ≥ 1.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -1372,6 +1374,12 @@ enum PredictLaw {
         /// The retry window τ (the fixed delay, or the jitter's upper bound), e.g. 100ms.
         #[arg(long, value_parser = duration, allow_hyphen_values = true)]
         window: Seconds,
+        /// Herds to draw when E[peak] must be estimated [default: 2·10⁷ / N, from 20 to 10⁶].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(2..=100_000_000))]
+        draws: Option<u32>,
+        /// Seed of the drawn herds.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -1941,8 +1949,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                     json,
                 )
             }
-            PredictLaw::Herd { clients, service, window, json } => {
-                predict_herd(clients, &service, &window, json)
+            PredictLaw::Herd { clients, service, window, draws, seed, json } => {
+                predict_herd(clients, &service, &window, (draws, seed), json)
             }
             PredictLaw::Phantom { n, mu, delta, model, exact, json } => {
                 predict_phantom(n, &mu, &delta, model.map(AgesArg::model), exact, json)
@@ -2751,7 +2759,28 @@ fn predict_phantom(
     Ok(ExitCode::SUCCESS)
 }
 
-fn predict_herd(n: u32, s: &Seconds, tau: &Seconds, json: bool) -> Result<ExitCode, String> {
+/// How an E[peak] estimate was made, for the text output.
+fn estimate_source(e: &inflight_models::herd::PeakEstimate) -> String {
+    format!("the scan statistic of {} drawn herds (seed {}), ± one standard error", e.draws, e.seed)
+}
+
+/// An E[peak] estimate as JSON.
+fn estimate_json(e: &inflight_models::herd::PeakEstimate, n: u32) -> serde_json::Value {
+    json!({
+        "mean": e.mean, "standard_error": e.std_err, "ratio": e.mean / n as f64,
+        "draws": e.draws, "seed": e.seed,
+    })
+}
+
+/// `predict herd`; `draws` and its seed are for the estimate, made only when the exact E[peak]
+/// is out of reach.
+fn predict_herd(
+    n: u32,
+    s: &Seconds,
+    tau: &Seconds,
+    (draws, seed): (Option<u32>, u64),
+    json: bool,
+) -> Result<ExitCode, String> {
     use inflight_models::herd;
     if !units::is_positive(&s.0) {
         return Err(format!("--service: {s} is not positive: a request takes time to serve"));
@@ -2771,6 +2800,13 @@ fn predict_herd(n: u32, s: &Seconds, tau: &Seconds, json: bool) -> Result<ExitCo
         (n == 2).then(|| herd::expected_peak_two(&w)).transpose().map_err(|e| e.to_string())?;
     let peak = herd::expected_peak(n, &w);
     let exact = herd::expected_peak_exact(n, &w, 20_000).ok();
+    let estimate = match peak {
+        Ok(_) => None,
+        Err(_) => {
+            let draws = draws.unwrap_or_else(|| herd::default_draws(n));
+            Some(herd::estimate_peak(n, &w, draws, seed).map_err(|e| e.to_string())?)
+        }
+    };
     if json {
         let v = json!({
             "law": "herd",
@@ -2782,6 +2818,7 @@ fn predict_herd(n: u32, s: &Seconds, tau: &Seconds, json: bool) -> Result<ExitCo
             "expected_jittered_peak_exact": exact.as_ref().map(|q| q.to_string()),
             "expected_peak_ratio": peak.as_ref().ok().map(|p| p / n as f64),
             "expected_peak_error": peak.as_ref().err().map(|e| e.to_string()),
+            "expected_jittered_peak_estimate": estimate.map(|e| estimate_json(&e, n)),
             "p_peak_one": q_json(&p_one),
             "p_peak_all": p_all.as_ref().map(q_json),
             "expected_peak_two_clients": two.as_ref().map(q_json),
@@ -2803,7 +2840,18 @@ fn predict_herd(n: u32, s: &Seconds, tau: &Seconds, json: bool) -> Result<ExitCo
             p / n as f64,
             exact.as_ref().map_or(String::new(), |q| format!(" = {q}"))
         ),
-        Err(err) => outln!("  jitter U[0, τ], one shot: E[peak] not computed: {err}"),
+        Err(err) => {
+            if let Some(e) = &estimate {
+                outln!(
+                    "  jitter U[0, τ], one shot: E[peak] ≈ {:.4} ± {:.4} (ratio {:.4}), estimated: {}",
+                    e.mean,
+                    e.std_err,
+                    e.mean / n as f64,
+                    estimate_source(e)
+                );
+            }
+            outln!("    (not exact: {err})");
+        }
     }
     outln!("    P(peak = 1) = (1 − (N−1)w)₊^N = {}", f(&p_one));
     if let Some(p) = &p_all {
@@ -2858,6 +2906,13 @@ fn simulate_retry(
     let (mean, se) = mean_peak(&setup(kind), trials).map_err(|e| e.to_string())?;
     let w = service.0.clone() / window.0.clone();
     let exact = (kind == PolicyKind::Jitter).then(|| herd::expected_peak(n as u32, &w));
+    let estimate = match &exact {
+        Some(Err(_)) => {
+            let draws = herd::default_draws(n as u32);
+            Some(herd::estimate_peak(n as u32, &w, draws, seed).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
     let (sync_wait, sync_last) = queue_view(&sync.retries, s_ticks);
     let (wait, last) = queue_view(&one.retries, s_ticks);
     let ms = |t: u64| t as f64 / 1000.0;
@@ -2894,6 +2949,7 @@ fn simulate_retry(
             "mean_peak": mean, "mean_peak_standard_error": se, "trials": trials,
             "exact_expected_peak": exact.as_ref().and_then(|r| r.as_ref().ok()),
             "exact_unavailable": exact.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()),
+            "estimated_expected_peak": estimate.map(|e| estimate_json(&e, n as u32)),
         });
         outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
@@ -2912,7 +2968,17 @@ fn simulate_retry(
             "  exact E[peak] (scan statistic, MODELS.md §6): {e:.5}; fluid min(1, w)·N = {:.3}",
             units::to_f64(&w.clone().min(Q::from_integer(1.into()))) * n as f64
         ),
-        Some(Err(e)) => outln!("  exact E[peak]: {e}"),
+        Some(Err(e)) => {
+            if let Some(est) = &estimate {
+                outln!(
+                    "  E[peak] (scan statistic, MODELS.md §6) ≈ {:.4} ± {:.4}, estimated from {}",
+                    est.mean,
+                    est.std_err,
+                    estimate_source(est)
+                );
+            }
+            outln!("    (not exact: {e})");
+        }
         None => {}
     }
     if let Some(path) = svg {

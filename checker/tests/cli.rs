@@ -411,6 +411,34 @@ fn predict_herd_gives_the_exact_expected_peak_and_labels_the_ratios() {
 }
 
 #[test]
+fn predict_herd_estimates_the_expected_peak_where_the_exact_formula_is_out_of_reach() {
+    // N = 40 at w = 1/10 would enumerate 2·10⁹ compositions: the peak is estimated, says so,
+    // and repeats for its seed.
+    let args = ["predict", "herd", "--clients", "40", "--service", "10ms", "--window", "100ms"];
+    let o = inflight(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("E[peak] ≈ ") && out.contains("drawn herds (seed 1)"), "{out}");
+    assert!(out.contains("(not exact: the exact scan statistic would enumerate"), "{out}");
+    let with = |extra: &[&str]| json(&inflight(&[&args[..], extra, &["--json"]].concat()));
+    let v = with(&["--draws", "20000", "--seed", "5"]);
+    let e = &v["expected_jittered_peak_estimate"];
+    assert_eq!((e["draws"].as_u64(), e["seed"].as_u64()), (Some(20_000), Some(5)));
+    let (mean, se) = (e["mean"].as_f64().expect("mean"), e["standard_error"].as_f64().expect("se"));
+    // Far above the fluid 4 (N·w) and far below the synchronized 40.
+    assert!(mean > 6.0 && mean < 12.0 && se > 0.0 && se < 0.05, "{e}");
+    assert!(v["expected_jittered_peak"].is_null() && v["expected_peak_error"].is_string());
+    assert_eq!(with(&["--draws", "20000", "--seed", "5"]), v);
+    assert_ne!(with(&["--draws", "20000", "--seed", "6"])["expected_jittered_peak_estimate"], *e);
+    // Where the exact value is computed, nothing is estimated.
+    let small = ["predict", "herd", "--clients", "4", "--service", "1ms", "--window", "4ms"];
+    assert!(json(&inflight(&[&small[..], &["--json"]].concat()))
+        ["expected_jittered_peak_estimate"]
+        .is_null());
+    assert_usage_errors(&[(&[&args[..], &["--draws", "1"]].concat(), "--draws")]);
+}
+
+#[test]
 fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
     let o = inflight(&["check", "retry"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));

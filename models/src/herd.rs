@@ -534,6 +534,80 @@ pub fn peak_distribution(n: u32, w: &Q) -> Result<Vec<f64>, HerdError> {
     Ok((1..=n as usize).map(|k| below[k] - below[k - 1]).collect())
 }
 
+/// A Monte Carlo estimate of E\[peak\] (see [`estimate_peak`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PeakEstimate {
+    /// The mean peak over the draws.
+    pub mean: f64,
+    /// Its standard error: the sample standard deviation over √draws.
+    pub std_err: f64,
+    /// Herds drawn.
+    pub draws: u32,
+    /// The seed of the draws ([`inflight_core::rng::SplitMix64`]).
+    pub seed: u64,
+}
+
+/// How many herds [`estimate_peak`] draws for N clients when not told: about 2·10⁷ retry times
+/// in all (about a second), and between 20 and 10⁶ herds.
+pub fn default_draws(n: u32) -> u32 {
+    (20_000_000 / n.max(1)).clamp(20, 1_000_000)
+}
+
+/// E\[peak\] estimated by drawing `draws` herds, for when the exact formula is out of reach
+/// (many clients, or a w with a large denominator): each herd is N retry times uniform on
+/// [0, τ), and its peak is the scan statistic, the most of them in any window of length s.
+/// Times are 64-bit integers (τ = 2⁶⁴) and the window test is exact integer arithmetic,
+/// (xⱼ − xᵢ)·L < r·2⁶⁴ for w = r/L, so the only error is the sampling error, which
+/// [`PeakEstimate::std_err`] states; the peaks are summed exactly. Deterministic for a seed.
+/// For w ≥ 1 every herd peaks at N.
+pub fn estimate_peak(n: u32, w: &Q, draws: u32, seed: u64) -> Result<PeakEstimate, HerdError> {
+    check_w(w)?;
+    if n == 0 {
+        return Err(HerdError::Domain("there must be at least one client"));
+    }
+    if draws < 2 {
+        return Err(HerdError::Domain("an estimate needs at least 2 draws"));
+    }
+    let mut estimate = PeakEstimate { mean: n as f64, std_err: 0.0, draws, seed };
+    if *w >= Q::one() {
+        return Ok(estimate);
+    }
+    let (Some(r), Some(l)) = (w.numer().to_u128(), w.denom().to_u64()) else {
+        return Err(HerdError::Domain("w = s/τ must be a fraction with a denominator below 2^64"));
+    };
+    // w < 1, so r < L < 2^64 and r·2^64 fits in 128 bits.
+    let reach = r << 64;
+    let mut rng = inflight_core::rng::SplitMix64::new(seed);
+    let mut times = vec![0u64; n as usize];
+    let (mut sum, mut sum_sq) = (0u128, 0u128);
+    for _ in 0..draws {
+        times.iter_mut().for_each(|t| *t = rng.next_u64());
+        let peak = scan(&mut times, l as u128, reach) as u128;
+        sum += peak;
+        sum_sq += peak * peak;
+    }
+    let d = draws as f64;
+    estimate.mean = sum as f64 / d;
+    // Sample variance, from exact integer sums: (d·Σp² − (Σp)²) / (d(d − 1)).
+    let spread = (draws as u128 * sum_sq - sum * sum) as f64;
+    estimate.std_err = (spread / (d * (d - 1.0)) / d).sqrt();
+    Ok(estimate)
+}
+
+/// The most of `times` in any window [xᵢ, xᵢ + w), with w = reach/(L·2⁶⁴): sorts `times`.
+fn scan(times: &mut [u64], l: u128, reach: u128) -> usize {
+    times.sort_unstable();
+    let (mut peak, mut end) = (0, 0);
+    for (i, &start) in times.iter().enumerate() {
+        end = end.max(i);
+        while end < times.len() && (times[end] - start) as u128 * l < reach {
+            end += 1;
+        }
+        peak = peak.max(end - i);
+    }
+    peak
+}
+
 /// The greatest common divisor helper for callers building w from integers.
 pub fn ratio(s: u64, tau: u64) -> Q {
     let g = s.gcd(&tau).max(1);
@@ -600,6 +674,50 @@ mod tests {
             }
             assert_eq!(e2, exact, "w = {scaled} vs {w}");
         }
+    }
+
+    #[test]
+    fn the_estimate_agrees_with_the_exact_expectation_within_its_error() {
+        // Pinned seeds, so the comparisons are reproducible; 4 standard errors.
+        for (n, w) in [(10, q(1, 10)), (7, q(1, 4)), (5, q(2, 5)), (12, q(1, 3)), (2, q(7, 9))] {
+            let exact = expected_peak(n, &w).expect("exact");
+            let e = estimate_peak(n, &w, 40_000, 7).expect("estimates");
+            assert!(e.std_err > 0.0 && e.draws == 40_000);
+            assert!((e.mean - exact).abs() <= 4.0 * e.std_err, "N={n} w={w}: {e:?} vs {exact}");
+        }
+        // N = 2 against the closed form 1 + 2w − w², at a w whose exact sum is out of reach.
+        let w = ratio(1, 1000);
+        let two = expected_peak_two(&w).expect("closed form").to_f64().expect("f64");
+        let e = estimate_peak(2, &w, 400_000, 3).expect("estimates");
+        assert!((e.mean - two).abs() <= 4.0 * e.std_err, "{e:?} vs {two}");
+    }
+
+    #[test]
+    fn the_scan_counts_a_window_of_exactly_w_and_no_more() {
+        // τ = 2^64, w = 1/4: points a quarter apart are in different windows; closer, the same.
+        let quarter = 1u64 << 62;
+        let (l, reach) = (4u128, 1u128 << 64);
+        assert_eq!(scan(&mut [0, quarter, 2 * quarter, 3 * quarter], l, reach), 1);
+        assert_eq!(scan(&mut [3 * quarter - 1, 0, quarter - 1, 2 * quarter], l, reach), 2);
+        assert_eq!(scan(&mut [5, 5, 5, u64::MAX], l, reach), 3);
+        assert_eq!(scan(&mut [], l, reach), 0);
+    }
+
+    #[test]
+    fn estimates_at_the_edges_and_bad_inputs() {
+        let sure = estimate_peak(30, &q(3, 2), 10, 1).expect("estimates");
+        assert_eq!((sure.mean, sure.std_err), (30.0, 0.0));
+        let one = estimate_peak(1, &q(1, 10), 100, 1).expect("estimates");
+        assert_eq!((one.mean, one.std_err), (1.0, 0.0));
+        assert!(estimate_peak(0, &q(1, 2), 100, 1).is_err());
+        assert!(estimate_peak(5, &q(1, 2), 1, 1).is_err());
+        assert!(estimate_peak(5, &Q::zero(), 100, 1).is_err());
+        let a = estimate_peak(50, &q(1, 100), 2_000, 9).expect("estimates");
+        assert_eq!(a, estimate_peak(50, &q(1, 100), 2_000, 9).expect("estimates"));
+        assert_ne!(a.mean, estimate_peak(50, &q(1, 100), 2_000, 10).expect("estimates").mean);
+        assert_eq!(default_draws(10), 1_000_000);
+        assert_eq!(default_draws(1000), 20_000);
+        assert_eq!(default_draws(1_000_000), 20);
     }
 
     #[test]
