@@ -1362,8 +1362,8 @@ enum PredictLaw {
     /// (synchronized) or after U[0, τ] (jitter), each in service for s. Prints the synchronized
     /// peak, the exact expected jittered peak (scan statistic), its closed-form checks, and the
     /// fluid and periodic ratios for what they are. Where the exact formula is out of reach
-    /// (many clients, or s/τ with a large denominator), E[peak] is estimated from drawn herds,
-    /// with its standard error.
+    /// (many clients, or s/τ with a large denominator), the expected peak is estimated from
+    /// drawn herds, with its standard error.
     Herd {
         /// Clients retrying, N ≥ 1.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -1374,7 +1374,8 @@ enum PredictLaw {
         /// The retry window τ (the fixed delay, or the jitter's upper bound), e.g. 100ms.
         #[arg(long, value_parser = duration, allow_hyphen_values = true)]
         window: Seconds,
-        /// Herds to draw when E[peak] must be estimated [default: 2·10⁷ / N, from 20 to 10⁶].
+        /// Herds to draw when the expected peak must be estimated
+        /// [default: 2·10⁷ / N, from 20 to 10⁶].
         #[arg(long, value_parser = clap::value_parser!(u32).range(2..=100_000_000))]
         draws: Option<u32>,
         /// Seed of the drawn herds.
@@ -2759,12 +2760,12 @@ fn predict_phantom(
     Ok(ExitCode::SUCCESS)
 }
 
-/// How an E[peak] estimate was made, for the text output.
+/// How an E\[peak\] estimate was made, for the text output.
 fn estimate_source(e: &inflight_models::herd::PeakEstimate) -> String {
     format!("the scan statistic of {} drawn herds (seed {}), ± one standard error", e.draws, e.seed)
 }
 
-/// An E[peak] estimate as JSON.
+/// An E\[peak\] estimate as JSON.
 fn estimate_json(e: &inflight_models::herd::PeakEstimate, n: u32) -> serde_json::Value {
     json!({
         "mean": e.mean, "standard_error": e.std_err, "ratio": e.mean / n as f64,
@@ -2772,7 +2773,7 @@ fn estimate_json(e: &inflight_models::herd::PeakEstimate, n: u32) -> serde_json:
     })
 }
 
-/// `predict herd`; `draws` and its seed are for the estimate, made only when the exact E[peak]
+/// `predict herd`; `draws` and its seed are for the estimate, made only when the exact E\[peak\]
 /// is out of reach.
 fn predict_herd(
     n: u32,
