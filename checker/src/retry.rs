@@ -19,6 +19,8 @@ use inflight_core::retry::{
     Client, ClientConfig, Cmd, Fault, Jitter, Msg, Node, Phase, Policy, Server, ServerConfig, Timer,
 };
 use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
+use inflight_models::units::Q;
+use num_traits::{One, Zero};
 use stateright::{Model, Property};
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
@@ -360,11 +362,62 @@ impl RetryModel {
 
     /// Whether every client's request has ended (and nothing more can happen).
     pub fn finished(&self, s: &RetryState) -> bool {
-        s.clock > 0
-            && clients(s)
-                .all(|c| matches!(c.phase(), Phase::Succeeded | Phase::GaveUp | Phase::Abandoned))
-            && s.timers.is_empty()
+        s.clock > 0 && clients(s).all(|c| ended(c.phase())) && s.timers.is_empty()
     }
+
+    /// The first wave's peak, exactly, over every draw the model explores: P(peak = k) for
+    /// k = 0 ..= N, where a path's peak is the most clients that made their first retry in one
+    /// slot. At slot 0 the server is down, so every client fails at once and draws its first
+    /// delay there: this is the herd of MODELS.md §6, slotted. For `Jitter` it must equal the
+    /// balls-in-bins law `inflight_models::herd::slotted_peak_distribution(N, slots)`, and for
+    /// `Fixed` it is N with certainty. A client that gives up before retrying takes no part.
+    ///
+    /// Every branch of slot 0 is taken, weighing ∏ 1/(bound + 1) over its draws (each value
+    /// 0 ..= bound of a draw is equally likely: the core's contract for `Effects::random`).
+    /// Later draws are made only by clients that have already retried, so they cannot move a
+    /// first retry: from slot 1 on, each path follows one branch (every draw 0) with its whole
+    /// weight, and the first retries are read off the attempts the machines make, slot by slot.
+    pub fn first_wave_peak(&self) -> Result<Vec<Q>, RetryCfgError> {
+        let n = self.cfg.clients as usize;
+        let mut dist = vec![Q::zero(); n + 1];
+        let first_retries = |s: &RetryState, t: &RetryState| {
+            clients(s)
+                .zip(clients(t))
+                .filter(|(a, b)| a.attempts() == 1 && b.attempts() >= 2)
+                .count()
+        };
+        let done = |s: &RetryState| clients(s).all(|c| c.attempts() >= 2 || ended(c.phase()));
+        for init in self.init_states() {
+            for slot in self.branches(&init) {
+                let (mut s, used) = self.run_slot(&init, &slot.draws);
+                let weight = used.iter().fold(Q::one(), |w, &(_, bound)| {
+                    w / Q::from_integer((bound as u64 + 1).into())
+                });
+                let mut peak = first_retries(&init, &s);
+                // Every first delay is at most `slots`, so the wave is over by then.
+                for _ in 0..=self.cfg.slots {
+                    if done(&s) {
+                        break;
+                    }
+                    let (t, _) = self.run_slot(&s, &[]);
+                    peak = peak.max(first_retries(&s, &t));
+                    s = t;
+                }
+                if !done(&s) {
+                    return Err(RetryCfgError(
+                        "the first wave of retries did not end within its slots".into(),
+                    ));
+                }
+                dist[peak] += weight;
+            }
+        }
+        Ok(dist)
+    }
+}
+
+/// Whether a client's request has ended.
+fn ended(phase: Phase) -> bool {
+    matches!(phase, Phase::Succeeded | Phase::GaveUp | Phase::Abandoned)
 }
 
 /// The server's state.

@@ -534,6 +534,61 @@ pub fn peak_distribution(n: u32, w: &Q) -> Result<Vec<f64>, HerdError> {
     Ok((1..=n as usize).map(|k| below[k] - below[k - 1]).collect())
 }
 
+/// The slotted herd's peak: N clients each retry in one of D slots, uniformly and
+/// independently (a jittered delay of 1 ..= D slots), and each retry is in service for one slot.
+/// The peak is the most retries in one slot, the maximum load of N balls thrown into D bins.
+/// Returns P(peak = k) for k = 0 ..= N, exactly.
+///
+/// The count of throws with no bin above m is N!·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ (exponential generating
+/// functions: Kolchin, Sevast'yanov & Chistyakov, *Random Allocations*, 1978, ch. II), so
+/// P(peak ≤ m) = N!/Dᴺ·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ. This is the discrete form of MODELS.md §6's scan
+/// statistic at s = one slot: a synchronized herd (a fixed delay) peaks at N with certainty.
+pub fn slotted_peak_distribution(n: u32, d: u32) -> Result<Vec<Q>, HerdError> {
+    if d == 0 {
+        return Err(HerdError::Domain("the jitter must have at least one slot"));
+    }
+    if n > 1000 || d > 1000 {
+        return Err(HerdError::Domain("the slotted law takes at most 1000 clients and 1000 slots"));
+    }
+    let n_us = n as usize;
+    let inv_fact: Vec<Q> = (0..=n as i64)
+        .scan(Q::one(), |f, j| {
+            if j > 0 {
+                *f = f.clone() / Q::from_integer(BigInt::from(j));
+            }
+            Some(f.clone())
+        })
+        .collect();
+    // N!/Dᴺ
+    let scale = (1..=n as i64).fold(Q::one(), |acc, i| acc * q(i, d as i64));
+    // at_most[m] = P(peak ≤ m).
+    let at_most: Vec<Q> = (0..=n_us)
+        .map(|m| {
+            let bin: Vec<Q> = inv_fact[..=m].to_vec();
+            let mut power = vec![Q::one()];
+            for _ in 0..d {
+                power = truncated_product(&power, &bin, n_us);
+            }
+            scale.clone() * power.get(n_us).cloned().unwrap_or_else(Q::zero)
+        })
+        .collect();
+    Ok((0..=n_us)
+        .map(|k| if k == 0 { at_most[0].clone() } else { &at_most[k] - &at_most[k - 1] })
+        .collect())
+}
+
+/// a·b as polynomials, keeping the terms of degree at most `max`.
+fn truncated_product(a: &[Q], b: &[Q], max: usize) -> Vec<Q> {
+    let len = (a.len() + b.len() - 1).min(max + 1);
+    let mut out = vec![Q::zero(); len];
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate().take(len.saturating_sub(i)) {
+            out[i + j] += x * y;
+        }
+    }
+    out
+}
+
 /// A Monte Carlo estimate of E\[peak\] (see [`estimate_peak`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PeakEstimate {
@@ -718,6 +773,35 @@ mod tests {
         assert_eq!(default_draws(10), 1_000_000);
         assert_eq!(default_draws(1000), 20_000);
         assert_eq!(default_draws(1_000_000), 20);
+    }
+
+    #[test]
+    fn the_slotted_peak_is_the_maximum_load_of_balls_in_bins() {
+        // 3 clients in 3 slots: all apart 3!/27, all together 3/27, else a pair: 18/27.
+        let d = slotted_peak_distribution(3, 3).expect("computes");
+        assert_eq!(d, vec![Q::zero(), q(6, 27), q(18, 27), q(3, 27)]);
+        // One slot: the herd stays together. One client: peak 1.
+        assert_eq!(slotted_peak_distribution(4, 1).expect("computes")[4], Q::one());
+        assert_eq!(slotted_peak_distribution(1, 6).expect("computes"), vec![Q::zero(), Q::one()]);
+        // Against brute force over every throw, for small N and D.
+        for n in 1..=5u32 {
+            for slots in 1..=5u32 {
+                let mut counts = vec![0i64; n as usize + 1];
+                let throws = (slots as i64).pow(n);
+                for t in 0..throws {
+                    let mut load = vec![0usize; slots as usize];
+                    let mut x = t;
+                    for _ in 0..n {
+                        load[(x % slots as i64) as usize] += 1;
+                        x /= slots as i64;
+                    }
+                    counts[*load.iter().max().expect("a slot")] += 1;
+                }
+                let want: Vec<Q> = counts.iter().map(|&c| q(c, throws)).collect();
+                assert_eq!(slotted_peak_distribution(n, slots).expect("computes"), want);
+            }
+        }
+        assert!(slotted_peak_distribution(3, 0).is_err());
     }
 
     #[test]

@@ -2,11 +2,16 @@
 //! MODELS.md §6: the mean peak concurrency of a jittered herd agrees with the scan-statistic
 //! E\[peak\] within 4 standard errors, for N ≤ 20 and several w; a synchronized herd peaks at N.
 //! Beyond the exact formula's reach (N = 60 to 200), it agrees with the scan statistic's own
-//! estimate within 4 standard errors of their difference.
+//! estimate within 4 standard errors of their difference. And what the checker explores: the
+//! slotted retry model's first wave, weighted by the probability of every draw, peaks exactly
+//! as the balls-in-bins law says under jitter, and at N with certainty under a fixed delay.
 
+use inflight_checker::retry::{RetryCfg, RetryPolicy};
 use inflight_core::Duration;
-use inflight_models::herd::{estimate_peak, expected_peak, ratio};
+use inflight_models::herd::{estimate_peak, expected_peak, ratio, slotted_peak_distribution};
 use inflight_models::herd_sim::{mean_peak, run_once, HerdSetup, PolicyKind};
+use inflight_models::units::Q;
+use num_traits::{One, Zero};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -76,5 +81,70 @@ fn large_herds_agree_with_the_estimated_expectation_where_the_exact_one_is_out_o
             est.mean,
             est.std_err
         );
+    }
+}
+
+/// Every explored configuration of the slotted herd whose first wave is a jittered one.
+fn jittered_herds() -> impl Iterator<Item = RetryCfg> {
+    (1..=5u8).flat_map(|clients| {
+        (1..=6u8).flat_map(move |slots| {
+            [(1, 1), (3, 1), (1, 3), (2, 2)].into_iter().map(move |(capacity, outage)| RetryCfg {
+                clients,
+                slots,
+                capacity,
+                outage,
+                policy: RetryPolicy::Jitter,
+                ..RetryCfg::default()
+            })
+        })
+    })
+}
+
+#[test]
+fn the_explored_first_wave_peaks_exactly_as_balls_in_bins_under_jitter() {
+    let mut cases = 0;
+    for cfg in jittered_herds() {
+        let explored = cfg.into_model().first_wave_peak().expect("the wave ends");
+        let law = slotted_peak_distribution(cfg.clients as u32, cfg.slots as u32).expect("law");
+        assert_eq!(explored, law, "{cfg:?}");
+        cases += 1;
+    }
+    assert_eq!(cases, 120);
+    // 3 clients in 3 slots: E[peak] = 17/9, the synchronized peak 3.
+    let cfg = RetryCfg::default();
+    let d = cfg.into_model().first_wave_peak().expect("the wave ends");
+    let mean = d.iter().enumerate().fold(Q::zero(), |m, (k, p)| m + p * Q::from_integer(k.into()));
+    assert_eq!(mean, Q::new(17.into(), 9.into()));
+}
+
+#[test]
+fn the_explored_first_wave_of_a_fixed_delay_is_the_whole_herd() {
+    for clients in 1..=5u8 {
+        for slots in 1..=6u8 {
+            let cfg =
+                RetryCfg { clients, slots, policy: RetryPolicy::Fixed, ..RetryCfg::default() };
+            let d = cfg.into_model().first_wave_peak().expect("the wave ends");
+            let mut all = vec![Q::zero(); clients as usize + 1];
+            all[clients as usize] = Q::one();
+            assert_eq!(d, all, "{cfg:?}");
+        }
+    }
+    // Clients that give up at their first failure never retry: no wave.
+    let cfg = RetryCfg { max_attempts: Some(1), ..RetryCfg::default() };
+    let d = cfg.into_model().first_wave_peak().expect("the wave ends");
+    assert_eq!(d, vec![Q::one(), Q::zero(), Q::zero(), Q::zero()]);
+}
+
+#[test]
+fn the_first_wave_binding_tells_a_wrong_jitter_range_apart() {
+    // The comparison above can fail: a jitter over one slot more or fewer, or a client
+    // more, gives another law for every herd of two or more clients in two or more slots.
+    for cfg in jittered_herds().filter(|c| c.clients >= 2 && c.slots >= 2 && c.capacity == 1) {
+        let explored = cfg.into_model().first_wave_peak().expect("the wave ends");
+        let (n, d) = (cfg.clients as u32, cfg.slots as u32);
+        for (n2, d2) in [(n, d + 1), (n, d - 1), (n + 1, d)] {
+            let other = slotted_peak_distribution(n2, d2).expect("law");
+            assert_ne!(explored, other, "{cfg:?} vs N={n2} D={d2}");
+        }
     }
 }
