@@ -2028,8 +2028,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("retry: {}", model.to_cli());
             let explore = format!("inflight explore retry {}", model.to_cli());
             let highlight = [inflight_checker::retry::props::HERD];
-            let hints =
-                Hints { explore, highlight: &highlight, unshown: model.unshown(), preface: None };
+            let preface = Some(first_wave_preface(&cfg)?);
+            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
             check(cfg.into_model(), name, &run, json, |_| false, hints, None)
         }
         CheckProtocol::Deadlock { model, run, json } => {
@@ -2071,7 +2071,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
                 inflight_checker::staleness::props::BOUND_REACHED,
                 inflight_checker::staleness::props::WAIT_REACHED,
             ];
-            let preface = Some(staleness_preface(&cfg));
+            let (bound, text) = staleness_preface(&cfg);
+            let preface = Some(("bound", bound, text));
             let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
             check(cfg.into_model(), name, &run, json, |_| false, hints, None)
         }
@@ -2155,9 +2156,69 @@ struct Hints<'a> {
     highlight: &'a [&'a str],
     /// Printed if a broken variant passes every property (see [`fault_unshown`]).
     unshown: Option<String>,
-    /// What the properties are checked against: printed before the report, and added to the
-    /// JSON as `bound`.
-    preface: Option<(serde_json::Value, String)>,
+    /// What the properties are checked against, or what else was computed from the model:
+    /// printed before the report, and added to the JSON under the key given.
+    preface: Option<(&'static str, serde_json::Value, String)>,
+}
+
+/// The first wave of the retry model, over every draw of slot 0 weighted by its probability,
+/// beside the law it must equal: balls in bins for a uniform jitter, the whole herd for a fixed
+/// delay (MODELS.md §6, slotted). The backoff policies' first delay has no such law here.
+fn first_wave_preface(
+    cfg: &inflight_checker::retry::RetryCfg,
+) -> Result<(&'static str, serde_json::Value, String), String> {
+    use inflight_checker::retry::RetryPolicy;
+    let n = cfg.clients as usize;
+    let explored = cfg.into_model().first_wave_peak().map_err(|e| e.to_string())?;
+    let law = match cfg.policy {
+        RetryPolicy::Jitter => Some((
+            format!(
+                "the balls-in-bins law for {n} clients in {} slots (MODELS.md §6, slotted)",
+                cfg.slots
+            ),
+            inflight_models::herd::slotted_peak_distribution(n as u32, cfg.slots as u32)
+                .map_err(|e| e.to_string())?,
+        )),
+        RetryPolicy::Fixed => {
+            let mut all = vec![Q::from_integer(0.into()); n + 1];
+            all[n] = Q::from_integer(1.into());
+            Some((
+                format!("the synchronized herd's law, a peak of {n} for certain (MODELS.md §6)"),
+                all,
+            ))
+        }
+        _ => None,
+    };
+    let mean = |d: &[Q]| {
+        d.iter()
+            .enumerate()
+            .fold(Q::from_integer(0.into()), |m, (k, p)| m + p * Q::from_integer(k.into()))
+    };
+    let shown: Vec<String> = explored
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| **p != Q::from_integer(0.into()))
+        .map(|(k, p)| format!("P(peak = {k}) = {p}"))
+        .collect();
+    let e = mean(&explored);
+    let verdict = match &law {
+        Some((what, d)) if *d == explored => format!("; {what} gives the same"),
+        Some((what, d)) => format!("; DIFFERS from {what}, whose E[peak] is {}", mean(d)),
+        None => "; no closed law for this policy's first delay".to_string(),
+    };
+    let text = format!(
+        "first wave of retries (every draw of slot 0, weighted by its probability; peak = most \
+         first retries in one slot): {}, E[peak] = {e} ≈ {:.4} of {n} clients{verdict}",
+        shown.join(", "),
+        units::to_f64(&e)
+    );
+    let value = json!({
+        "peak_distribution": explored.iter().map(q_json).collect::<Vec<_>>(),
+        "expected_peak": q_json(&e),
+        "law_peak_distribution": law.as_ref().map(|(_, d)| d.iter().map(q_json).collect::<Vec<_>>()),
+        "matches_law": law.as_ref().map(|(_, d)| *d == explored),
+    });
+    Ok(("first_wave", value, text))
 }
 
 /// The worst staleness a timed ttl check is held to.
@@ -2263,15 +2324,15 @@ where
     if json {
         let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
         value["passed"] = json!(report.passed());
-        if let Some((bound, _)) = &preface {
-            value["bound"] = bound.clone();
+        if let Some((key, extra, _)) = &preface {
+            value[*key] = extra.clone();
         }
         if let Some(note) = &unshown {
             value["note"] = json!(note);
         }
         outln!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
-        if let Some((_, text)) = &preface {
+        if let Some((_, _, text)) = &preface {
             outln!("{text}");
         }
         out!("{report}");

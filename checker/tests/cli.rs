@@ -446,9 +446,17 @@ fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
     assert!(out.contains("157 unique states"), "{out}");
     assert!(out.contains("Example for \"all clients retry in the same slot"), "{out}");
     assert!(out.contains("inflight explore retry --clients 3 --policy jitter"), "{out}");
+    // The first wave, weighed over every draw, beside the balls-in-bins law.
+    assert!(
+        out.contains("P(peak = 1) = 2/9, P(peak = 2) = 2/3, P(peak = 3) = 1/9, E[peak] = 17/9")
+            && out.contains("the balls-in-bins law for 3 clients in 3 slots (MODELS.md §6, slotted) gives the same"),
+        "{out}"
+    );
     let o = inflight(&["check", "retry", "--policy", "fixed", "--json"]);
     let v = json(&o);
     assert_eq!(v["passed"], true);
+    assert_eq!(v["first_wave"]["expected_peak"]["exact"], "3");
+    assert_eq!(v["first_wave"]["matches_law"], true);
     assert!(
         v["properties"]
             .as_array()
