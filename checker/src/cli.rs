@@ -2170,7 +2170,9 @@ fn first_wave_preface(
     use inflight_checker::retry::RetryPolicy;
     let n = cfg.clients as usize;
     let explored = cfg.into_model().first_wave_peak().map_err(|e| e.to_string())?;
+    let once = cfg.max_attempts == Some(1);
     let law = match cfg.policy {
+        _ if once => None,
         RetryPolicy::Jitter => Some((
             format!(
                 "the balls-in-bins law for {n} clients in {} slots (MODELS.md §6, slotted)",
@@ -2204,6 +2206,7 @@ fn first_wave_preface(
     let verdict = match &law {
         Some((what, d)) if *d == explored => format!("; {what} gives the same"),
         Some((what, d)) => format!("; DIFFERS from {what}, whose E[peak] is {}", mean(d)),
+        None if once => "; no client retries: each gives up at its first failure".to_string(),
         None => "; no closed law for this policy's first delay".to_string(),
     };
     let text = format!(

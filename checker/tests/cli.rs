@@ -457,6 +457,11 @@ fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
     assert_eq!(v["passed"], true);
     assert_eq!(v["first_wave"]["expected_peak"]["exact"], "3");
     assert_eq!(v["first_wave"]["matches_law"], true);
+    // Clients that give up at once make no wave, and no law is held against it.
+    let o = inflight(&["check", "retry", "--max-attempts", "1"]);
+    let out = stdout(&o);
+    assert!(out.contains("P(peak = 0) = 1") && out.contains("no client retries"), "{out}");
+    assert!(!out.contains("DIFFERS"), "{out}");
     assert!(
         v["properties"]
             .as_array()
