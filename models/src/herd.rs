@@ -32,7 +32,10 @@
 //! over the compositions n of N whose every r consecutive cells hold fewer than k (1/m! = 0 for
 //! m < 0). Then E\[peak\] = Σ_{k=1}^{N} (1 − P(S < k)). For w = 1/L this is the Huntington–Naus
 //! formula. [`expected_peak`] evaluates it in `f64` (every composition, pruned);
-//! [`expected_peak_exact`] in exact rationals, for small N·L. Both are checked against the closed
+//! [`expected_peak_exact`] in exact rationals, for small N·L. Beyond their reach,
+//! [`estimate_peak`] draws herds and states its standard error. [`slotted_peak_distribution`] is
+//! the slotted form that the retry checker explores: a jitter of 1 ..= D whole slots and one slot
+//! of service, the maximum load of N balls in D bins. Both are checked against the closed
 //! forms P(peak = 1) = (1 − (N−1)w)₊ᴺ, P(peak = N) = N w^(N−1) − (N−1) wᴺ and
 //! E\[peak\] = 1 + 2w − w² for N = 2, and against the simulator.
 
@@ -539,54 +542,43 @@ pub fn peak_distribution(n: u32, w: &Q) -> Result<Vec<f64>, HerdError> {
 /// The peak is the most retries in one slot, the maximum load of N balls thrown into D bins.
 /// Returns P(peak = k) for k = 0 ..= N, exactly.
 ///
-/// The count of throws with no bin above m is N!·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ (exponential generating
-/// functions: Kolchin, Sevast'yanov & Chistyakov, *Random Allocations*, 1978, ch. II), so
-/// P(peak ≤ m) = N!/Dᴺ·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ. This is the discrete form of MODELS.md §6's scan
-/// statistic at s = one slot: a synchronized herd (a fixed delay) peaks at N with certainty.
+/// Of the Dᴺ throws, those with no bin above m number N!·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ (exponential
+/// generating functions: Kolchin, Sevast'yanov & Chistyakov, *Random Allocations*, 1978, ch.
+/// II), counted here bin by bin, f_b(t) = Σ_{j ≤ min(m, t)} C(t, j)·f_{b−1}(t − j), in integers:
+/// every count is at most Dᴺ, which must fit in 127 bits. This is the discrete form of
+/// MODELS.md §6's scan statistic at s = one slot; a synchronized herd (a fixed delay) peaks at N
+/// with certainty.
 pub fn slotted_peak_distribution(n: u32, d: u32) -> Result<Vec<Q>, HerdError> {
     if d == 0 {
         return Err(HerdError::Domain("the jitter must have at least one slot"));
     }
-    if n > 1000 || d > 1000 {
-        return Err(HerdError::Domain("the slotted law takes at most 1000 clients and 1000 slots"));
-    }
-    let n_us = n as usize;
-    let inv_fact: Vec<Q> = (0..=n as i64)
-        .scan(Q::one(), |f, j| {
-            if j > 0 {
-                *f = f.clone() / Q::from_integer(BigInt::from(j));
-            }
-            Some(f.clone())
-        })
-        .collect();
-    // N!/Dᴺ
-    let scale = (1..=n as i64).fold(Q::one(), |acc, i| acc * q(i, d as i64));
-    // at_most[m] = P(peak ≤ m).
-    let at_most: Vec<Q> = (0..=n_us)
-        .map(|m| {
-            let bin: Vec<Q> = inv_fact[..=m].to_vec();
-            let mut power = vec![Q::one()];
-            for _ in 0..d {
-                power = truncated_product(&power, &bin, n_us);
-            }
-            scale.clone() * power.get(n_us).cloned().unwrap_or_else(Q::zero)
-        })
-        .collect();
-    Ok((0..=n_us)
-        .map(|k| if k == 0 { at_most[0].clone() } else { &at_most[k] - &at_most[k - 1] })
-        .collect())
-}
-
-/// a·b as polynomials, keeping the terms of degree at most `max`.
-fn truncated_product(a: &[Q], b: &[Q], max: usize) -> Vec<Q> {
-    let len = (a.len() + b.len() - 1).min(max + 1);
-    let mut out = vec![Q::zero(); len];
-    for (i, x) in a.iter().enumerate() {
-        for (j, y) in b.iter().enumerate().take(len.saturating_sub(i)) {
-            out[i + j] += x * y;
+    let Some(throws) = (d as u128).checked_pow(n).filter(|&t| t < 1 << 127) else {
+        return Err(HerdError::Domain("the slotted law needs D^N below 2^127"));
+    };
+    let n = n as usize;
+    // C(t, j) for t, j ≤ N.
+    let mut choose = vec![vec![0u128; n + 1]; n + 1];
+    for t in 0..=n {
+        choose[t][0] = 1;
+        for j in 1..=t {
+            choose[t][j] = choose[t - 1][j - 1] + if j < t { choose[t - 1][j] } else { 0 };
         }
     }
-    out
+    // at_most[m]: throws with no bin above m.
+    let at_most: Vec<u128> = (0..=n)
+        .map(|m| {
+            let mut f = vec![0u128; n + 1];
+            f[0] = 1;
+            for _ in 0..d {
+                f = (0..=n)
+                    .map(|t| (0..=m.min(t)).map(|j| choose[t][j] * f[t - j]).sum())
+                    .collect();
+            }
+            f[n]
+        })
+        .collect();
+    let p = |count: u128| Q::new(BigInt::from(count), BigInt::from(throws));
+    Ok((0..=n).map(|k| p(at_most[k] - if k == 0 { 0 } else { at_most[k - 1] })).collect())
 }
 
 /// A Monte Carlo estimate of E\[peak\] (see [`estimate_peak`]).
@@ -802,6 +794,10 @@ mod tests {
             }
         }
         assert!(slotted_peak_distribution(3, 0).is_err());
+        assert!(slotted_peak_distribution(64, 4).is_err()); // 4^64 = 2^128
+        let big = slotted_peak_distribution(63, 4).expect("computes");
+        assert_eq!(big.iter().fold(Q::zero(), |a, p| a + p), Q::one());
+        assert_eq!(big[63], q(4, 1) / Q::from_integer(BigInt::from(4u128.pow(63))));
     }
 
     #[test]
