@@ -2018,7 +2018,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let reduced = if symmetry { " --symmetry" } else { "" };
             let name = format!("replication: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), extra: None };
             let model = model.cfg()?.into_model();
             let reduce = symmetry.then_some(representative as fn(&_) -> _);
             check(model, name, &run, json, actor_faults, hints, reduce)
@@ -2028,8 +2028,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("retry: {}", model.to_cli());
             let explore = format!("inflight explore retry {}", model.to_cli());
             let highlight = [inflight_checker::retry::props::HERD];
-            let preface = Some(first_wave_preface(&cfg)?);
-            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
+            let extra = Some(first_wave(&cfg)?);
+            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), extra };
             check(cfg.into_model(), name, &run, json, |_| false, hints, None)
         }
         CheckProtocol::Deadlock { model, run, json } => {
@@ -2038,7 +2038,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let explore = format!("inflight explore deadlock {}", model.to_cli());
             let highlight = [inflight_checker::deadlock::props::PHANTOM_REACHABLE];
             let hints =
-                Hints { explore, highlight: &highlight, unshown: model.unshown(), preface: None };
+                Hints { explore, highlight: &highlight, unshown: model.unshown(), extra: None };
             check(cfg.into_model(), name, &run, json, actor_faults, hints, None)
         }
         CheckProtocol::Pipeline { model, run, timed, json } => {
@@ -2055,7 +2055,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("pipeline: {}", model.to_cli());
             let explore = format!("inflight explore pipeline {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), extra: None };
             check(model.cfg()?.into_model(), name, &run, json, actor_faults, hints, None)
         }
         CheckProtocol::Ttl { model, run, symmetry, json } if model.timed => {
@@ -2072,8 +2072,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
                 inflight_checker::staleness::props::WAIT_REACHED,
             ];
             let (bound, text) = staleness_preface(&cfg);
-            let preface = Some(("bound", bound, text));
-            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), preface };
+            let extra = Some(Extra { key: "bound", json: bound, text, first: true });
+            let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), extra };
             check(cfg.into_model(), name, &run, json, |_| false, hints, None)
         }
         CheckProtocol::Ttl { model, run, symmetry, json } => {
@@ -2081,7 +2081,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let reduced = if symmetry { " --symmetry" } else { "" };
             let name = format!("ttl: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore ttl {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), extra: None };
             let reduce = symmetry.then_some(ttl_representative as fn(&_) -> _);
             check(cfg.into_model(), name, &run, json, actor_faults, hints, reduce)
         }
@@ -2142,7 +2142,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             let name = format!("stage: {}", model.to_cli());
             let explore = format!("inflight explore stage {}", model.to_cli());
-            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), preface: None };
+            let hints = Hints { explore, highlight: &[], unshown: model.unshown(), extra: None };
             check(cfg.into_model(), name, &run, json, actor_faults, hints, None)
         }
     }
@@ -2156,17 +2156,26 @@ struct Hints<'a> {
     highlight: &'a [&'a str],
     /// Printed if a broken variant passes every property (see [`fault_unshown`]).
     unshown: Option<String>,
-    /// What the properties are checked against, or what else was computed from the model:
-    /// printed before the report, and added to the JSON under the key given.
-    preface: Option<(&'static str, serde_json::Value, String)>,
+    /// What the properties are checked against, or what else was computed from the model.
+    extra: Option<Extra>,
+}
+
+/// A figure printed with a check's report, and added to its JSON.
+struct Extra {
+    /// The JSON key.
+    key: &'static str,
+    /// The JSON value.
+    json: serde_json::Value,
+    /// The text, a line or more.
+    text: String,
+    /// Printed before the report (what it is checked against) rather than after it.
+    first: bool,
 }
 
 /// The first wave of the retry model, over every draw of slot 0 weighted by its probability,
 /// beside the law it must equal: balls in bins for a uniform jitter, the whole herd for a fixed
 /// delay (MODELS.md §6, slotted). The backoff policies' first delay has no such law here.
-fn first_wave_preface(
-    cfg: &inflight_checker::retry::RetryCfg,
-) -> Result<(&'static str, serde_json::Value, String), String> {
+fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> {
     use inflight_checker::retry::RetryPolicy;
     let n = cfg.clients as usize;
     let explored = cfg.into_model().first_wave_peak().map_err(|e| e.to_string())?;
@@ -2210,7 +2219,7 @@ fn first_wave_preface(
         None => "; no closed law for this policy's first delay".to_string(),
     };
     let text = format!(
-        "first wave of retries (every draw of slot 0, weighted by its probability; peak = most \
+        "first wave of retries, every draw of slot 0 weighted by its probability (peak = most \
          first retries in one slot): {}, E[peak] = {e} ≈ {:.4} of {n} clients{verdict}",
         shown.join(", "),
         units::to_f64(&e)
@@ -2221,7 +2230,7 @@ fn first_wave_preface(
         "law_peak_distribution": law.as_ref().map(|(_, d)| d.iter().map(q_json).collect::<Vec<_>>()),
         "matches_law": law.as_ref().map(|(_, d)| *d == explored),
     });
-    Ok(("first_wave", value, text))
+    Ok(Extra { key: "first_wave", json: value, text, first: false })
 }
 
 /// The worst staleness a timed ttl check is held to.
@@ -2322,23 +2331,26 @@ where
     };
     let report = run_check_reduced(model, name, opts, faults, representative);
     // A broken variant that passes everything: the scenario did not reach the bug.
-    let Hints { explore, highlight, unshown, preface } = hints;
+    let Hints { explore, highlight, unshown, extra } = hints;
     let unshown = unshown.filter(|_| report.passed());
     if json {
         let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
         value["passed"] = json!(report.passed());
-        if let Some((key, extra, _)) = &preface {
-            value[*key] = extra.clone();
+        if let Some(extra) = &extra {
+            value[extra.key] = extra.json.clone();
         }
         if let Some(note) = &unshown {
             value["note"] = json!(note);
         }
         outln!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
-        if let Some((_, _, text)) = &preface {
-            outln!("{text}");
+        if let Some(extra) = extra.as_ref().filter(|e| e.first) {
+            outln!("{}", extra.text);
         }
         out!("{report}");
+        if let Some(extra) = extra.as_ref().filter(|e| !e.first) {
+            outln!("  {}", extra.text);
+        }
         if let Some(note) = &unshown {
             outln!("note: {note}");
         }
