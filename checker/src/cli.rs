@@ -2191,7 +2191,7 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
                 .map_err(|e| e.to_string())?,
         )),
         RetryPolicy::Fixed => {
-            let mut all = vec![Q::from_integer(0.into()); n + 1];
+            let mut all = vec![Q::zero(); n + 1];
             all[n] = Q::from_integer(1.into());
             Some((
                 format!("the synchronized herd's law, a peak of {n} for certain (MODELS.md §6)"),
@@ -2201,14 +2201,12 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
         _ => None,
     };
     let mean = |d: &[Q]| {
-        d.iter()
-            .enumerate()
-            .fold(Q::from_integer(0.into()), |m, (k, p)| m + p * Q::from_integer(k.into()))
+        d.iter().enumerate().fold(Q::zero(), |m, (k, p)| m + p * Q::from_integer(k.into()))
     };
     let shown: Vec<String> = explored
         .iter()
         .enumerate()
-        .filter(|(_, p)| **p != Q::from_integer(0.into()))
+        .filter(|(_, p)| !p.is_zero())
         .map(|(k, p)| format!("P(peak = {k}) = {p}"))
         .collect();
     let e = mean(&explored);
