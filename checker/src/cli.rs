@@ -2184,11 +2184,18 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
         _ if once => None,
         RetryPolicy::Jitter => Some((
             format!(
-                "the balls-in-bins law for {n} clients in {} slots (MODELS.md §6, slotted)",
-                cfg.slots
+                "the balls-in-bins law for {n} clients in {} slots and a service of {} slot{} \
+                 (MODELS.md §6, slotted)",
+                cfg.slots,
+                cfg.service,
+                if cfg.service == 1 { "" } else { "s" }
             ),
-            inflight_models::herd::slotted_peak_distribution(n as u32, cfg.slots as u32)
-                .map_err(|e| e.to_string())?,
+            inflight_models::herd::slotted_peak_distribution(
+                n as u32,
+                cfg.slots as u32,
+                cfg.service as u32,
+            )
+            .map_err(|e| e.to_string())?,
         )),
         RetryPolicy::Fixed => {
             let mut all = vec![Q::zero(); n + 1];
@@ -2218,7 +2225,11 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
     };
     let text = format!(
         "first wave of retries, every draw of slot 0 weighted by its probability (peak = most \
-         first retries in one slot): {}, E[peak] = {e} ≈ {:.4} of {n} clients{verdict}",
+         first retries in {}): {}, E[peak] = {e} ≈ {:.4} of {n} clients{verdict}",
+        match cfg.service {
+            1 => "one slot".to_string(),
+            s => format!("any {s} consecutive slots, the service time"),
+        },
         shown.join(", "),
         units::to_f64(&e)
     );

@@ -366,11 +366,12 @@ impl RetryModel {
     }
 
     /// The first wave's peak, exactly, over every draw the model explores: P(peak = k) for
-    /// k = 0 ..= N, where a path's peak is the most clients that made their first retry in one
-    /// slot. At slot 0 the server is down, so every client fails at once and draws its first
-    /// delay there: this is the herd of MODELS.md §6, slotted. For `Jitter` it must equal the
-    /// balls-in-bins law `inflight_models::herd::slotted_peak_distribution(N, slots)`, and for
-    /// `Fixed` it is N with certainty. A client that gives up before retrying takes no part.
+    /// k = 0 ..= N, where a path's peak is the most first retries in any `service` consecutive
+    /// slots, the requests of the wave that would be in service at once. At slot 0 the server is
+    /// down, so every client fails at once and draws its first delay there: this is the herd of
+    /// MODELS.md §6, slotted. For `Jitter` it must equal the law
+    /// `inflight_models::herd::slotted_peak_distribution(N, slots, service)`, and for `Fixed` it
+    /// is N with certainty. A client that gives up before retrying takes no part.
     ///
     /// Every branch of slot 0 is taken, weighing ∏ 1/(bound + 1) over its draws (each value
     /// 0 ..= bound of a draw is equally likely: the core's contract for `Effects::random`).
@@ -393,16 +394,19 @@ impl RetryModel {
                 let weight = used.iter().fold(Q::one(), |w, &(_, bound)| {
                     w / Q::from_integer((bound as u64 + 1).into())
                 });
-                let mut peak = first_retries(&init, &s);
-                // Every first delay is at most `slots`, so the wave is over by then.
+                // First retries slot by slot; every first delay is at most `slots`, so the wave
+                // is over by then.
+                let mut arrivals = vec![first_retries(&init, &s)];
                 for _ in 0..=self.cfg.slots {
                     if done(&s) {
                         break;
                     }
                     let (t, _) = self.run_slot(&s, &[]);
-                    peak = peak.max(first_retries(&s, &t));
+                    arrivals.push(first_retries(&s, &t));
                     s = t;
                 }
+                let span = (self.cfg.service as usize).min(arrivals.len());
+                let peak = arrivals.windows(span).map(|w| w.iter().sum()).max().unwrap_or(0);
                 if !done(&s) {
                     return Err(RetryCfgError(
                         "the first wave of retries did not end within its slots".into(),

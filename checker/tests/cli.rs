@@ -449,7 +449,7 @@ fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
     // The first wave, weighed over every draw, beside the balls-in-bins law.
     assert!(
         out.contains("P(peak = 1) = 2/9, P(peak = 2) = 2/3, P(peak = 3) = 1/9, E[peak] = 17/9")
-            && out.contains("the balls-in-bins law for 3 clients in 3 slots (MODELS.md §6, slotted) gives the same"),
+            && out.contains("the balls-in-bins law for 3 clients in 3 slots and a service of 1 slot (MODELS.md §6, slotted) gives the same"),
         "{out}"
     );
     let o = inflight(&["check", "retry", "--policy", "fixed", "--json"]);
@@ -457,6 +457,14 @@ fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
     assert_eq!(v["passed"], true);
     assert_eq!(v["first_wave"]["expected_peak"]["exact"], "3");
     assert_eq!(v["first_wave"]["matches_law"], true);
+    // A longer service scans the wave with a wider window.
+    let o = inflight(&["check", "retry", "--clients", "4", "--slots", "4", "--service", "2"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("in any 2 consecutive slots") && out.contains("E[peak] = 187/64"),
+        "{out}"
+    );
+    assert!(out.contains("a service of 2 slots (MODELS.md §6, slotted) gives the same"), "{out}");
     // Clients that give up at once make no wave, and no law is held against it.
     let o = inflight(&["check", "retry", "--max-attempts", "1"]);
     let out = stdout(&o);

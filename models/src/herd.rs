@@ -32,12 +32,12 @@
 //! over the compositions n of N whose every r consecutive cells hold fewer than k (1/m! = 0 for
 //! m < 0). Then E\[peak\] = Σ_{k=1}^{N} (1 − P(S < k)). For w = 1/L this is the Huntington–Naus
 //! formula. [`expected_peak`] evaluates it in `f64` (every composition, pruned);
-//! [`expected_peak_exact`] in exact rationals, for small N·L. Beyond their reach,
-//! [`estimate_peak`] draws herds and states its standard error. [`slotted_peak_distribution`] is
-//! the slotted form that the retry checker explores: a jitter of 1 ..= D whole slots and one slot
-//! of service, the maximum load of N balls in D bins. Both are checked against the closed
+//! [`expected_peak_exact`] in exact rationals, for small N·L. Both are checked against the closed
 //! forms P(peak = 1) = (1 − (N−1)w)₊ᴺ, P(peak = N) = N w^(N−1) − (N−1) wᴺ and
-//! E\[peak\] = 1 + 2w − w² for N = 2, and against the simulator.
+//! E\[peak\] = 1 + 2w − w² for N = 2, and against the simulator. Beyond their reach,
+//! [`estimate_peak`] draws herds and states its standard error. [`slotted_peak_distribution`] is
+//! the slotted form that the retry checker explores: a jitter of 1 ..= D whole slots, N balls
+//! in D bins scanned by a window of the service's slots.
 
 use crate::units::{ceil, Q};
 use num_bigint::BigInt;
@@ -538,19 +538,22 @@ pub fn peak_distribution(n: u32, w: &Q) -> Result<Vec<f64>, HerdError> {
 }
 
 /// The slotted herd's peak: N clients each retry in one of D slots, uniformly and
-/// independently (a jittered delay of 1 ..= D slots), and each retry is in service for one slot.
-/// The peak is the most retries in one slot, the maximum load of N balls thrown into D bins.
-/// Returns P(peak = k) for k = 0 ..= N, exactly.
+/// independently (a jittered delay of 1 ..= D slots), and each retry is in service for
+/// `service` slots. The peak is the most retries in any `service` consecutive slots, the
+/// discrete scan statistic of the throw (MODELS.md §6 in slots, w = service/D). Returns
+/// P(peak = k) for k = 0 ..= N, exactly.
 ///
-/// Of the Dᴺ throws, those with no bin above m number N!·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ (exponential
-/// generating functions: Kolchin, Sevast'yanov & Chistyakov, *Random Allocations*, 1978, ch.
-/// II), counted here bin by bin, f_b(t) = Σ_{j ≤ min(m, t)} C(t, j)·f_{b−1}(t − j), in integers:
-/// every count is at most Dᴺ, which must fit in 127 bits. This is the discrete form of
-/// MODELS.md §6's scan statistic at s = one slot; a synchronized herd (a fixed delay) peaks at N
-/// with certainty.
-pub fn slotted_peak_distribution(n: u32, d: u32) -> Result<Vec<Q>, HerdError> {
-    if d == 0 {
-        return Err(HerdError::Domain("the jitter must have at least one slot"));
+/// One slot of service: the peak is the maximum load of N balls in D bins. Of the Dᴺ throws,
+/// those with no bin above m number N!·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ (exponential generating
+/// functions: Kolchin, Sevast'yanov & Chistyakov, *Random Allocations*, 1978, ch. II), counted
+/// here bin by bin, f_b(t) = Σ_{j ≤ min(m, t)} C(t, j)·f_{b−1}(t − j), in integers: every count
+/// is at most Dᴺ, which must fit in 127 bits. Longer service: every composition (n₁ … n_D) of N
+/// is weighed by its number of throws, the multinomial N!/∏nᵢ!, and its peak is the largest sum
+/// of `service` neighbouring nᵢ (windows running past slot D hold no more than one inside it);
+/// at most 10⁷ compositions. A service of D slots or more holds the whole herd at once.
+pub fn slotted_peak_distribution(n: u32, d: u32, service: u32) -> Result<Vec<Q>, HerdError> {
+    if d == 0 || service == 0 {
+        return Err(HerdError::Domain("the jitter and the service must span at least one slot"));
     }
     let Some(throws) = (d as u128).checked_pow(n).filter(|&t| t < 1 << 127) else {
         return Err(HerdError::Domain("the slotted law needs D^N below 2^127"));
@@ -564,9 +567,13 @@ pub fn slotted_peak_distribution(n: u32, d: u32) -> Result<Vec<Q>, HerdError> {
             choose[t][j] = choose[t - 1][j - 1] + if j < t { choose[t - 1][j] } else { 0 };
         }
     }
-    // at_most[m]: throws with no bin above m.
-    let at_most: Vec<u128> = (0..=n)
-        .map(|m| {
+    // count[k]: throws whose peak is k.
+    let mut count = vec![0u128; n + 1];
+    if service >= d {
+        count[n] = throws;
+    } else if service == 1 {
+        // at_most(m): throws with no bin above m.
+        let at_most = |m: usize| {
             let mut f = vec![0u128; n + 1];
             f[0] = 1;
             for _ in 0..d {
@@ -575,10 +582,45 @@ pub fn slotted_peak_distribution(n: u32, d: u32) -> Result<Vec<Q>, HerdError> {
                     .collect();
             }
             f[n]
-        })
-        .collect();
-    let p = |count: u128| Q::new(BigInt::from(count), BigInt::from(throws));
-    Ok((0..=n).map(|k| p(at_most[k] - if k == 0 { 0 } else { at_most[k - 1] })).collect())
+        };
+        let mut below = 0;
+        for (k, c) in count.iter_mut().enumerate() {
+            let upto = at_most(k);
+            *c = upto - below;
+            below = upto;
+        }
+    } else {
+        if compositions(n as u32, d) > 10_000_000 {
+            return Err(HerdError::TooLarge { compositions: compositions(n as u32, d) });
+        }
+        let mut bins = vec![0usize; d as usize];
+        compose(&mut bins, 0, n, 1, &choose, service as usize, &mut count);
+    }
+    let p = |c: &u128| Q::new(BigInt::from(*c), BigInt::from(throws));
+    Ok(count.iter().map(p).collect())
+}
+
+/// Fills `bins[j..]` with every split of `left` throws, `ways` being the throws that put
+/// `bins[..j]` as they are, and adds each complete split's ways to `count` at its peak.
+fn compose(
+    bins: &mut [usize],
+    j: usize,
+    left: usize,
+    ways: u128,
+    choose: &[Vec<u128>],
+    service: usize,
+    count: &mut [u128],
+) {
+    if j + 1 == bins.len() {
+        bins[j] = left;
+        let peak = bins.windows(service).map(|w| w.iter().sum::<usize>()).max().unwrap_or(0);
+        count[peak] += ways;
+        return;
+    }
+    for c in 0..=left {
+        bins[j] = c;
+        compose(bins, j + 1, left - c, ways * choose[left][c], choose, service, count);
+    }
 }
 
 /// A Monte Carlo estimate of E\[peak\] (see [`estimate_peak`]).
@@ -768,34 +810,50 @@ mod tests {
     }
 
     #[test]
-    fn the_slotted_peak_is_the_maximum_load_of_balls_in_bins() {
-        // 3 clients in 3 slots: all apart 3!/27, all together 3/27, else a pair: 18/27.
-        let d = slotted_peak_distribution(3, 3).expect("computes");
+    fn the_slotted_peak_is_the_scan_statistic_of_balls_in_bins() {
+        // 3 clients in 3 slots, one slot of service: all apart 3!/27, all together 3/27, else
+        // a pair: 18/27.
+        let d = slotted_peak_distribution(3, 3, 1).expect("computes");
         assert_eq!(d, vec![Q::zero(), q(6, 27), q(18, 27), q(3, 27)]);
-        // One slot: the herd stays together. One client: peak 1.
-        assert_eq!(slotted_peak_distribution(4, 1).expect("computes")[4], Q::one());
-        assert_eq!(slotted_peak_distribution(1, 6).expect("computes"), vec![Q::zero(), Q::one()]);
-        // Against brute force over every throw, for small N and D.
+        // One slot, or a service as long as the jitter: the herd stays together.
+        assert_eq!(slotted_peak_distribution(4, 1, 1).expect("computes")[4], Q::one());
+        assert_eq!(slotted_peak_distribution(4, 3, 3).expect("computes")[4], Q::one());
+        assert_eq!(
+            slotted_peak_distribution(1, 6, 2).expect("computes"),
+            vec![Q::zero(), Q::one()]
+        );
+        // Against brute force over every throw, for small N, D and service.
         for n in 1..=5u32 {
             for slots in 1..=5u32 {
-                let mut counts = vec![0i64; n as usize + 1];
-                let throws = (slots as i64).pow(n);
-                for t in 0..throws {
-                    let mut load = vec![0usize; slots as usize];
-                    let mut x = t;
-                    for _ in 0..n {
-                        load[(x % slots as i64) as usize] += 1;
-                        x /= slots as i64;
+                for service in 1..=4u32 {
+                    let mut counts = vec![0i64; n as usize + 1];
+                    let throws = (slots as i64).pow(n);
+                    for t in 0..throws {
+                        let mut load = vec![0usize; slots as usize];
+                        let mut x = t;
+                        for _ in 0..n {
+                            load[(x % slots as i64) as usize] += 1;
+                            x /= slots as i64;
+                        }
+                        let peak = (0..slots as usize)
+                            .map(|j| -> usize {
+                                load[j..(j + service as usize).min(load.len())].iter().sum()
+                            })
+                            .max()
+                            .expect("a slot");
+                        counts[peak] += 1;
                     }
-                    counts[*load.iter().max().expect("a slot")] += 1;
+                    let want: Vec<Q> = counts.iter().map(|&c| q(c, throws)).collect();
+                    let got = slotted_peak_distribution(n, slots, service).expect("computes");
+                    assert_eq!(got, want, "N={n} D={slots} service={service}");
                 }
-                let want: Vec<Q> = counts.iter().map(|&c| q(c, throws)).collect();
-                assert_eq!(slotted_peak_distribution(n, slots).expect("computes"), want);
             }
         }
-        assert!(slotted_peak_distribution(3, 0).is_err());
-        assert!(slotted_peak_distribution(64, 4).is_err()); // 4^64 = 2^128
-        let big = slotted_peak_distribution(63, 4).expect("computes");
+        assert!(slotted_peak_distribution(3, 0, 1).is_err());
+        assert!(slotted_peak_distribution(3, 2, 0).is_err());
+        assert!(slotted_peak_distribution(64, 4, 1).is_err()); // 4^64 = 2^128
+        assert!(matches!(slotted_peak_distribution(20, 12, 2), Err(HerdError::TooLarge { .. })));
+        let big = slotted_peak_distribution(63, 4, 1).expect("computes");
         assert_eq!(big.iter().fold(Q::zero(), |a, p| a + p), Q::one());
         assert_eq!(big[63], q(4, 1) / Q::from_integer(BigInt::from(4u128.pow(63))));
     }
