@@ -4,7 +4,8 @@
 //! Beyond the exact formula's reach (N = 60 to 200), it agrees with the scan statistic's own
 //! estimate within 4 standard errors of their difference. And what the checker explores: the
 //! slotted retry model's first wave, weighted by the probability of every draw, peaks exactly
-//! as the balls-in-bins law says under jitter, and at N with certainty under a fixed delay.
+//! as the balls-in-bins law says under jitter, and at N with certainty under a fixed delay; and
+//! that slotted law tends to the continuous E\[peak\] as the slots get finer.
 
 use inflight_checker::retry::{RetryCfg, RetryPolicy};
 use inflight_core::Duration;
@@ -154,5 +155,32 @@ fn the_first_wave_binding_tells_a_wrong_jitter_range_apart() {
             let other = slotted_peak_distribution(n2, d2, cfg.service as u32).expect("law");
             assert_ne!(explored, other, "{cfg:?} vs N={n2} D={d2}");
         }
+    }
+}
+
+#[test]
+fn the_slotted_law_tends_to_the_continuous_one_as_the_slots_get_finer() {
+    // The slotted herd with D = kL slots and s = kr slots of service has w = r/L at every k.
+    // Its E[peak] rises to §6's continuous E[peak] as k doubles, from below, and the gap halves
+    // each time (N = 3, w = 1/3: 1.889, 2.056, 2.139, 2.181 against 2.222).
+    for (n, r, l) in [(3u32, 1u32, 3u32), (4, 1, 4), (5, 2, 5), (3, 1, 10)] {
+        let continuous = expected_peak(n, &ratio(r as u64, l as u64)).expect("exact");
+        let gaps: Vec<f64> = [1u32, 2, 4, 8]
+            .into_iter()
+            .map(|k| {
+                let d = slotted_peak_distribution(n, k * l, k * r).expect("law");
+                let mean = d
+                    .iter()
+                    .enumerate()
+                    .fold(Q::zero(), |m, (i, p)| m + p * Q::from_integer(i.into()));
+                continuous - inflight_models::units::to_f64(&mean)
+            })
+            .collect();
+        assert!(gaps.iter().all(|&g| g > 0.0), "N={n} w={r}/{l}: {gaps:?}");
+        for pair in gaps.windows(2) {
+            let ratio = pair[1] / pair[0];
+            assert!((0.4..=0.6).contains(&ratio), "N={n} w={r}/{l}: gaps {gaps:?}");
+        }
+        assert!(gaps[3] < 0.05, "N={n} w={r}/{l}: gaps {gaps:?}");
     }
 }
