@@ -2207,9 +2207,7 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
         }
         _ => None,
     };
-    let mean = |d: &[Q]| {
-        d.iter().enumerate().fold(Q::zero(), |m, (k, p)| m + p * Q::from_integer(k.into()))
-    };
+    let mean = inflight_models::herd::distribution_mean;
     let shown: Vec<String> = explored
         .iter()
         .enumerate()

@@ -600,6 +600,12 @@ pub fn slotted_peak_distribution(n: u32, d: u32, service: u32) -> Result<Vec<Q>,
     Ok(count.iter().map(p).collect())
 }
 
+/// E\[peak\] of a peak distribution given as P(peak = k) for k = 0, 1, … (such as
+/// [`slotted_peak_distribution`]'s): Σ k·P(peak = k), exactly.
+pub fn distribution_mean(d: &[Q]) -> Q {
+    d.iter().enumerate().fold(Q::zero(), |m, (k, p)| m + p * Q::from_integer(BigInt::from(k)))
+}
+
 /// Fills `bins[j..]` with every split of `left` throws, `ways` being the throws that put
 /// `bins[..j]` as they are, and adds each complete split's ways to `count` at its peak.
 fn compose(
@@ -849,6 +855,7 @@ mod tests {
                 }
             }
         }
+        assert_eq!(distribution_mean(&d), q(17, 9));
         assert!(slotted_peak_distribution(3, 0, 1).is_err());
         assert!(slotted_peak_distribution(3, 2, 0).is_err());
         assert!(slotted_peak_distribution(64, 4, 1).is_err()); // 4^64 = 2^128

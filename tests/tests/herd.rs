@@ -9,7 +9,9 @@
 
 use inflight_checker::retry::{RetryCfg, RetryPolicy};
 use inflight_core::Duration;
-use inflight_models::herd::{estimate_peak, expected_peak, ratio, slotted_peak_distribution};
+use inflight_models::herd::{
+    distribution_mean, estimate_peak, expected_peak, ratio, slotted_peak_distribution,
+};
 use inflight_models::herd_sim::{mean_peak, run_once, HerdSetup, PolicyKind};
 use inflight_models::units::Q;
 use num_traits::{One, Zero};
@@ -120,8 +122,7 @@ fn the_explored_first_wave_peaks_exactly_as_balls_in_bins_under_jitter() {
     // 3 clients in 3 slots: E[peak] = 17/9, the synchronized peak 3.
     let cfg = RetryCfg::default();
     let d = cfg.into_model().first_wave_peak().expect("the wave ends");
-    let mean = d.iter().enumerate().fold(Q::zero(), |m, (k, p)| m + p * Q::from_integer(k.into()));
-    assert_eq!(mean, Q::new(17.into(), 9.into()));
+    assert_eq!(distribution_mean(&d), Q::new(17.into(), 9.into()));
 }
 
 #[test]
@@ -169,11 +170,7 @@ fn the_slotted_law_tends_to_the_continuous_one_as_the_slots_get_finer() {
             .into_iter()
             .map(|k| {
                 let d = slotted_peak_distribution(n, k * l, k * r).expect("law");
-                let mean = d
-                    .iter()
-                    .enumerate()
-                    .fold(Q::zero(), |m, (i, p)| m + p * Q::from_integer(i.into()));
-                continuous - inflight_models::units::to_f64(&mean)
+                continuous - inflight_models::units::to_f64(&distribution_mean(&d))
             })
             .collect();
         assert!(gaps.iter().all(|&g| g > 0.0), "N={n} w={r}/{l}: {gaps:?}");
