@@ -59,7 +59,7 @@ pub enum Policy {
 }
 
 /// A client's configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientConfig {
     /// Where requests go.
     pub server: NodeId,
@@ -248,7 +248,7 @@ pub enum Timer {
 }
 
 /// Where a client's request stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Phase {
     /// No request yet.
     Idle,
@@ -267,7 +267,12 @@ pub enum Phase {
 }
 
 /// A retrying client.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Clients are ordered by their whole state (configuration, phase, attempt and the previous
+/// delay), an order that does not depend on their names: a host that must pick which of several
+/// clients acts first can order them by what they are, so that renaming the clients renames the
+/// run (the checker's retry model does, for its symmetry reduction).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Client {
     config: ClientConfig,
     phase: Phase,
@@ -464,6 +469,27 @@ impl<const C: usize> Server<C> {
     /// Whether attempt `seq` of `client` is in service.
     pub fn serving(&self, client: NodeId, seq: u16) -> bool {
         self.slots.iter().flatten().any(|j| j.client == client && j.seq == seq)
+    }
+
+    /// The requests of `client` in service: for each, the service slot it holds and its attempt
+    /// number, in slot order.
+    pub fn jobs_of(&self, client: NodeId) -> impl Iterator<Item = (u8, u16)> + '_ {
+        self.slots.iter().enumerate().filter_map(move |(i, job)| match job {
+            Some(j) if j.client == client => Some((i as u8, j.seq)),
+            _ => None,
+        })
+    }
+
+    /// The same server in a group whose clients were renamed: a request of client `c` in
+    /// service is now one of `rename(c)`, in the same service slot. For a checker's symmetry
+    /// reduction: clients with one configuration are interchangeable, so a group and its
+    /// renamed copy behave alike and need exploring once.
+    pub fn renamed(&self, rename: impl Fn(NodeId) -> NodeId) -> Self {
+        let mut server = *self;
+        for job in server.slots.iter_mut().flatten() {
+            job.client = rename(job.client);
+        }
+        server
     }
 
     fn limit(&self) -> usize {

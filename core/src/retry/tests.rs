@@ -153,6 +153,45 @@ fn the_server_admits_its_capacity_and_sheds_the_rest_with_busy() {
 }
 
 #[test]
+fn a_renamed_server_serves_the_same_requests_under_the_new_names() {
+    let mut s = server(3, Fault::None);
+    let mut out = Out::new();
+    for (client, seq) in [(1u8, 1u16), (2, 4), (1, 2)] {
+        s.on_message(Instant(0), NodeId(client), Msg::Request { seq }, &mut out).expect("taken");
+    }
+    let s = *s.as_server().expect("the server");
+    let listed = |s: &Server<4>, c: u8| s.jobs_of(NodeId(c)).collect::<Vec<_, 4>>();
+    assert_eq!(listed(&s, 1).as_slice(), &[(0, 1), (2, 2)]);
+    assert_eq!(listed(&s, 2).as_slice(), &[(1, 4)]);
+    assert!(listed(&s, 3).is_empty());
+    // Swap clients 1 and 2: the jobs keep their slots and attempts, under the other name.
+    let swap = |id: NodeId| match id.0 {
+        1 => NodeId(2),
+        2 => NodeId(1),
+        _ => id,
+    };
+    let r = s.renamed(swap);
+    assert_eq!(listed(&r, 2).as_slice(), &[(0, 1), (2, 2)]);
+    assert_eq!(listed(&r, 1).as_slice(), &[(1, 4)]);
+    assert!(r.serving(NodeId(2), 2) && !r.serving(NodeId(1), 2));
+    assert_eq!(r.in_service(), s.in_service());
+    assert_eq!(r.renamed(swap), s);
+    // The identity changes nothing.
+    assert_eq!(s.renamed(|id| id), s);
+}
+
+#[test]
+fn clients_are_ordered_by_what_they_are_not_by_name() {
+    let policy = Policy::Fixed { delay: Duration(3) };
+    let mut a = client(policy, None, Fault::None);
+    let b = a;
+    assert_eq!(a.as_client().cmp(&b.as_client()), core::cmp::Ordering::Equal);
+    fail_once(&mut a, 0);
+    // One failure further along: a different state, so a strict order either way.
+    assert_ne!(a.as_client().cmp(&b.as_client()), core::cmp::Ordering::Equal);
+}
+
+#[test]
 fn broken_servers_overfill_or_shed_silently() {
     let mut s = server(2, Fault::CapacityOffByOne);
     let mut out = Out::new();
