@@ -8,8 +8,11 @@
 //! once (the network is fast next to τ), and every handler sees the slot's start as `now`.
 //! A client that asks for a random draw gets each possible value on its own branch: the step's
 //! action is the list of values drawn in it, so a path in the explorer reads as "slot 3: draws
-//! [2, 0]". Within a slot, nodes act in a fixed order (by node id); that order decides only
-//! which of several simultaneous retries the server admits first.
+//! [2, 0]". Within a slot the server acts first, then the clients in an order fixed by their
+//! states, not their names; that order decides only which of several
+//! simultaneous retries the server admits first. Because it ignores names, renaming the
+//! clients of a state renames its runs: the model is symmetric in its clients, and
+//! [`representative`] lets a check explore one state of each class.
 //!
 //! The server is down for the first `outage` slots, so at slot 0 every client's first request
 //! fails together: the herd forms. Timers are kept as slots left, so the state space is finite.
@@ -22,7 +25,7 @@ use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
 use inflight_models::units::Q;
 use num_traits::{One, Zero};
 use stateright::{Model, Property};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::{self, Write as _};
 
 /// Service slots of the checked server (capacity up to `SLOTS − 1`, one spare for the
@@ -82,7 +85,7 @@ impl RetryPolicy {
 /// A herd scenario to check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryCfg {
-    /// Clients (1 ..= 5).
+    /// Clients (1 ..= 7).
     pub clients: u8,
     /// The retry policy.
     pub policy: RetryPolicy,
@@ -160,8 +163,8 @@ impl RetryCfg {
     /// Checks that the scenario can be built.
     pub fn validate(&self) -> Result<(), RetryCfgError> {
         let bad = |what: String| Err(RetryCfgError(what));
-        if !(1..=5).contains(&self.clients) {
-            return bad(format!("{} clients: the model takes 1 to 5", self.clients));
+        if !(1..=7).contains(&self.clients) {
+            return bad(format!("{} clients: the model takes 1 to 7", self.clients));
         }
         if !(1..SERVER_SLOTS as u8).contains(&self.capacity) {
             return bad(format!(
@@ -297,17 +300,25 @@ impl RetryModel {
                     self.apply(s, node, fx, q, d);
                 }
             };
+        // Clients act in the order of what they are at the slot's start, not of their names.
+        let order = client_order(&s);
         if s.clock == 0 {
             command(&mut s, 0, Cmd::Fail, &mut queue, &mut draws);
-            for c in 1..=self.cfg.clients {
+            for &c in &order {
                 command(&mut s, c, Cmd::Request, &mut queue, &mut draws);
             }
         }
         if s.clock == self.cfg.outage {
             command(&mut s, 0, Cmd::Recover, &mut queue, &mut draws);
         }
-        let due: Vec<(u8, Timer)> =
-            s.timers.iter().filter(|(_, _, left)| *left == 0).map(|(n, t, _)| (*n, *t)).collect();
+        // The server's timers first, then the clients'.
+        let due: Vec<(u8, Timer)> = std::iter::once(0)
+            .chain(order.iter().copied())
+            .flat_map(|n| {
+                let mine = s.timers.iter().filter(move |(m, _, left)| *m == n && *left == 0);
+                mine.map(|(n, t, _)| (*n, *t))
+            })
+            .collect();
         s.timers.retain(|(_, _, left)| *left > 0);
         s.retried = 0;
         for (node, timer) in due {
@@ -374,7 +385,8 @@ impl RetryModel {
     /// is N with certainty. A client that gives up before retrying takes no part.
     ///
     /// Every branch of slot 0 is taken, weighing ∏ 1/(bound + 1) over its draws (each value
-    /// 0 ..= bound of a draw is equally likely: the core's contract for `Effects::random`).
+    /// 0 ..= bound of a draw is equally likely: the core's contract for `Effects::random`);
+    /// branches whose states differ only by the clients' names are followed once, together.
     /// Later draws are made only by clients that have already retried, so they cannot move a
     /// first retry: from slot 1 on, each path follows one branch (every draw 0) with its whole
     /// weight, and the first retries are read off the attempts the machines make, slot by slot.
@@ -389,14 +401,22 @@ impl RetryModel {
         };
         let done = |s: &RetryState| clients(s).all(|c| c.attempts() >= 2 || ended(c.phase()));
         for init in self.init_states() {
+            // The branches of slot 0 by class: states that differ only by the clients' names
+            // run alike ([`representative`]), so each class is followed once with the weight
+            // of all its branches (Nᴰ branches fall into a few thousand classes).
+            let mut classes: HashMap<(RetryState, usize), Q> = HashMap::new();
             for slot in self.branches(&init) {
-                let (mut s, used) = self.run_slot(&init, &slot.draws);
+                let (s, used) = self.run_slot(&init, &slot.draws);
                 let weight = used.iter().fold(Q::one(), |w, &(_, bound)| {
                     w / Q::from_integer((bound as u64 + 1).into())
                 });
+                let first = first_retries(&init, &s);
+                *classes.entry((representative(&s), first)).or_insert_with(Q::zero) += weight;
+            }
+            for ((mut s, first), weight) in classes {
                 // First retries slot by slot; every first delay is at most `slots`, so the wave
                 // is over by then.
-                let mut arrivals = vec![first_retries(&init, &s)];
+                let mut arrivals = vec![first];
                 for _ in 0..=self.cfg.slots {
                     if done(&s) {
                         break;
@@ -417,6 +437,68 @@ impl RetryModel {
         }
         Ok(dist)
     }
+}
+
+/// What a state says about one client, apart from its name: its state, its timers with the
+/// slots left, and its requests in service at the server (service slot and attempt).
+type ClientKey<'a> = (Option<&'a Client>, Vec<(Timer, u8)>, Vec<(u8, u16)>);
+
+/// The [`ClientKey`] of client node `i` in `s`. Two clients with equal keys can swap names
+/// without changing the state.
+fn client_key(s: &RetryState, i: u8) -> ClientKey<'_> {
+    let timers = s.timers.iter().filter(|(n, _, _)| *n == i).map(|&(_, t, left)| (t, left));
+    let jobs = server(s).jobs_of(NodeId(i));
+    (s.nodes.get(i as usize).and_then(|n| n.as_client()), timers.collect(), jobs.collect())
+}
+
+/// The clients' node ids in the order in which they act within a slot: by what the state says
+/// about each ([`client_key`]), then by name among clients that are alike in everything. So a
+/// renamed state runs as the renamed run, which makes the model symmetric in its clients (see
+/// [`representative`]); without it, the lower-numbered of two clients that retry in one slot
+/// would always reach the server first.
+fn client_order(s: &RetryState) -> Vec<u8> {
+    let n = s.nodes.len() as u8;
+    let mut order: Vec<(_, u8)> = (1..n).map(|i| (client_key(s, i), i)).collect();
+    order.sort();
+    order.into_iter().map(|(_, i)| i).collect()
+}
+
+/// `s` with its clients renamed: client node `i` becomes node `to[i]` (`to[0]` must be 0, the
+/// server, and `to` a permutation), everywhere the state names it: its place among the nodes,
+/// its timers, and its requests in service at the server.
+pub fn renamed(s: &RetryState, to: &[u8]) -> RetryState {
+    let rename = |id: NodeId| NodeId(to.get(id.0 as usize).copied().unwrap_or(id.0));
+    let mut nodes = s.nodes.clone();
+    for (i, node) in s.nodes.iter().enumerate() {
+        let j = rename(NodeId(i as u8)).0 as usize;
+        nodes[j] = match node {
+            Node::Server(x) => Node::Server(x.renamed(rename)),
+            client => *client,
+        };
+    }
+    let mut timers: Vec<_> =
+        s.timers.iter().map(|&(n, t, left)| (rename(NodeId(n)).0, t, left)).collect();
+    timers.sort();
+    RetryState { nodes, timers, ..*s }
+}
+
+/// The representative of `s` under renaming of the clients (symmetry reduction): the clients
+/// renamed so that they stand in the order in which they act within a slot. Clients with
+/// one configuration are interchangeable, every property of the model treats them alike, and
+/// within a slot they act in an order that does not depend on their names, so a check may
+/// explore representatives only (`inflight check retry --symmetry`). Clients alike in
+/// everything can swap names without changing the state, so every state of a class has the
+/// same representative.
+pub fn representative(s: &RetryState) -> RetryState {
+    let order = client_order(s);
+    let mut to: Vec<u8> = (0..s.nodes.len() as u8).collect();
+    for (k, &i) in order.iter().enumerate() {
+        to[i as usize] = k as u8 + 1;
+    }
+    if to.iter().enumerate().all(|(i, &j)| i == j as usize) {
+        return s.clone();
+    }
+    renamed(s, &to)
 }
 
 /// Whether a client's request has ended.

@@ -443,7 +443,7 @@ fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
     let o = inflight(&["check", "retry"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let out = stdout(&o);
-    assert!(out.contains("157 unique states"), "{out}");
+    assert!(out.contains("160 unique states"), "{out}");
     assert!(out.contains("Example for \"all clients retry in the same slot"), "{out}");
     assert!(out.contains("inflight explore retry --clients 3 --policy jitter"), "{out}");
     // The first wave, weighed over every draw, beside the balls-in-bins law.

@@ -28,8 +28,8 @@ fn every_policy_passes_and_state_counts_are_pinned() {
     .into_iter()
     .map(|policy| assert_all_pass(RetryCfg { policy, ..base() }))
     .collect();
-    assert_eq!(counts, [12, 157, 19, 19, 553]);
-    assert_eq!(assert_all_pass(RetryCfg { clients: 4, ..base() }), 1152);
+    assert_eq!(counts, [12, 160, 19, 19, 566]);
+    assert_eq!(assert_all_pass(RetryCfg { clients: 4, ..base() }), 1259);
     assert_eq!(assert_all_pass(RetryCfg { max_attempts: Some(2), ..base() }), 80);
 }
 
@@ -79,7 +79,7 @@ fn giving_up_silently_is_caught() {
 fn invalid_configurations_are_rejected() {
     for cfg in [
         RetryCfg { clients: 0, ..base() },
-        RetryCfg { clients: 6, ..base() },
+        RetryCfg { clients: 8, ..base() },
         RetryCfg { capacity: 0, ..base() },
         RetryCfg { capacity: 4, ..base() },
         RetryCfg { slots: 0, ..base() },

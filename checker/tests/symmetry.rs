@@ -466,6 +466,181 @@ mod ttl {
     }
 }
 
+mod retry {
+    //! The same checks for the retry model's clients, and one more: the model itself is
+    //! symmetric. Its clients act within a slot in an order fixed by their states, not their
+    //! names, so renaming a state's clients renames each of its steps.
+
+    use super::*;
+    use inflight_checker::retry::{self, RetryCfg, RetryModel, RetryPolicy, RetryState};
+    use inflight_core::retry::{Fault, Node};
+
+    /// `s` with its clients renamed by `to` (node i becomes node `to[i]`), written here apart
+    /// from the model's own renaming, so that a renaming that forgets something is caught.
+    fn renamed(s: &RetryState, to: &[usize]) -> RetryState {
+        let id = |i: usize| to[i];
+        let mut nodes = s.nodes.clone();
+        for (i, node) in s.nodes.iter().enumerate() {
+            nodes[id(i)] = match node {
+                Node::Server(x) => Node::Server(x.renamed(|n| NodeId(id(n.0 as usize) as u8))),
+                c => *c,
+            };
+        }
+        let mut timers: Vec<_> =
+            s.timers.iter().map(|&(n, t, left)| (id(n as usize) as u8, t, left)).collect();
+        timers.sort();
+        RetryState { nodes, timers, clock: s.clock, retried: s.retried }
+    }
+
+    fn base() -> RetryCfg {
+        RetryCfg::default()
+    }
+
+    /// Every policy, a server that serves two for two slots, a longer outage, clients that give
+    /// up, and four clients.
+    fn scenarios() -> Vec<RetryCfg> {
+        let mut v: Vec<RetryCfg> = [
+            RetryPolicy::Fixed,
+            RetryPolicy::Jitter,
+            RetryPolicy::FullJitter,
+            RetryPolicy::EqualJitter,
+            RetryPolicy::Decorrelated,
+        ]
+        .into_iter()
+        .map(|policy| RetryCfg { policy, ..base() })
+        .collect();
+        v.push(RetryCfg { capacity: 2, service: 2, ..base() });
+        v.push(RetryCfg { outage: 2, slots: 2, ..base() });
+        v.push(RetryCfg { max_attempts: Some(2), ..base() });
+        v.push(RetryCfg { clients: 4, slots: 4, ..base() });
+        v
+    }
+
+    fn reduction(cfg: RetryCfg) -> Result<usize, String> {
+        let model = cfg.into_model();
+        check_reduction(&model, cfg.clients as usize + 1, renamed, retry::representative)
+    }
+
+    pub(super) fn both(cfg: RetryCfg) -> (CheckReport, CheckReport) {
+        full_and_reduced(|| cfg.into_model(), format!("{cfg:?}"), |_| false, retry::representative)
+    }
+
+    /// The classes of [`scenarios`]' state graphs.
+    const CLASSES: [usize; 9] = [12, 69, 16, 16, 282, 56, 84, 30, 511];
+
+    /// Every reachable state, breadth-first.
+    fn reachable(model: &RetryModel) -> Vec<RetryState> {
+        let mut seen = HashSet::new();
+        let mut queue: VecDeque<RetryState> = model.init_states().into();
+        let mut all = Vec::new();
+        while let Some(s) = queue.pop_front() {
+            if !seen.insert(fp(&s)) {
+                continue;
+            }
+            let mut actions = Vec::new();
+            model.actions(&s, &mut actions);
+            queue.extend(actions.into_iter().filter_map(|a| model.next_state(&s, a)));
+            all.push(s);
+        }
+        all
+    }
+
+    /// The first state and renaming under which a step of the renamed state does not lead to
+    /// the class of the step it renames: another list of actions, or an action that leads to
+    /// another class. (Not to the renamed step itself: of clients alike in everything, the
+    /// lower-numbered acts first, so a renaming that swaps two of them leaves the state as it
+    /// is, and its steps too; they differ from the renamed steps only by those clients' names.)
+    fn asymmetry(model: &RetryModel, n: usize) -> Option<String> {
+        let class = |t: Option<RetryState>| t.map(|t| fp(&retry::representative(&t)));
+        for s in reachable(model) {
+            let mut actions = Vec::new();
+            model.actions(&s, &mut actions);
+            for to in renamings(n) {
+                let r = renamed(&s, &to);
+                let mut renamed_actions = Vec::new();
+                model.actions(&r, &mut renamed_actions);
+                if renamed_actions != actions {
+                    return Some(format!("renaming {to:?} of {s:?} has other actions"));
+                }
+                for a in &actions {
+                    let step = model.next_state(&s, a.clone());
+                    let renamed_step = model.next_state(&r, a.clone());
+                    if class(renamed_step) != class(step.map(|t| renamed(&t, &to))) {
+                        return Some(format!("{a:?} from renaming {to:?} of {s:?} goes elsewhere"));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn renaming_the_clients_of_a_state_renames_every_step() {
+        for cfg in scenarios() {
+            if let Some(e) = asymmetry(&cfg.into_model(), cfg.clients as usize + 1) {
+                panic!("{cfg:?}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
+        let counts: Vec<usize> = scenarios()
+            .into_iter()
+            .map(|cfg| reduction(cfg).unwrap_or_else(|e| panic!("{cfg:?}: {e}")))
+            .collect();
+        assert_eq!(counts, CLASSES);
+    }
+
+    /// A representative that reorders the clients but leaves the server's requests in service
+    /// under their old names.
+    fn forgets_the_servers_requests(s: &RetryState) -> RetryState {
+        let mut r = retry::representative(s);
+        r.nodes[0] = s.nodes[0];
+        r
+    }
+
+    #[test]
+    fn a_representative_that_forgets_part_of_the_renaming_is_caught() {
+        let cfg = RetryCfg { capacity: 2, service: 2, ..base() };
+        let model = cfg.into_model();
+        let err =
+            check_reduction(&model, 4, renamed, forgets_the_servers_requests).expect_err("caught");
+        assert!(err.contains("not a renaming") || err.contains("another representative"), "{err}");
+    }
+
+    #[test]
+    fn a_reduced_check_gives_the_full_checks_verdicts_on_the_classes() {
+        let checks = scenarios().into_iter().map(|cfg| (cfg, both(cfg)));
+        let (full, reduced) = passing_counts(checks);
+        assert_eq!(full, [12, 160, 19, 19, 566, 140, 244, 80, 2978]);
+        assert_eq!(reduced, CLASSES);
+    }
+
+    #[test]
+    fn broken_servers_and_clients_are_caught_with_the_reduction() {
+        let cases = [
+            (RetryCfg { fault: Fault::CapacityOffByOne, ..base() }, retry::props::CAPACITY),
+            (RetryCfg { fault: Fault::SilentShed, ..base() }, retry::props::NOTHING_LOST),
+            (
+                RetryCfg { fault: Fault::SilentGiveUp, max_attempts: Some(2), ..base() },
+                retry::props::NOTHING_LOST,
+            ),
+        ];
+        for (cfg, property) in cases {
+            caught_alike(&cfg, both(cfg), property, &cfg.into_model());
+        }
+    }
+
+    #[test]
+    fn a_request_shed_in_silence_never_ends_with_or_without_the_reduction() {
+        let cfg = RetryCfg { fault: Fault::SilentShed, ..base() };
+        let failing =
+            liveness_alike(&cfg.into_model(), retry::representative, |_| false, "silent shed");
+        assert_eq!(failing, 1);
+    }
+}
+
 mod liveness {
     //! `eventually` under the reduction: decided on the reduced graph when it has no cycle or
     //! dead end without the goal, on the whole graph otherwise, and never differently.
