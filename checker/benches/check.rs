@@ -1,4 +1,5 @@
-//! Time to verdict of exhaustive checks on the replication model.
+//! Time to verdict of exhaustive checks on the replication model, and of the symmetry
+//! reduction on the replication and retry models.
 //!
 //! The reference configuration of the foundation issue: 1 replica, window 6, 12 writes,
 //! unordered network, all safety properties. For comparison, SPIN 6.5.2 verifies an equivalent
@@ -14,6 +15,7 @@ use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::replication::{representative, ReplicationCfg};
 use inflight_checker::report::{run_check, run_check_reduced, CheckOptions, Strategy};
+use inflight_checker::retry::{self, RetryCfg};
 use std::time::Duration;
 
 fn reference() -> ReplicationCfg {
@@ -102,9 +104,33 @@ fn symmetry(c: &mut Criterion) {
     group.finish();
 }
 
+/// Symmetry reduction of the retry model's clients (`check retry --symmetry`) against the full
+/// check: 4 and 5 jittered clients over 6 slots, the whole verdict (search and sound liveness).
+fn retry_symmetry(c: &mut Criterion) {
+    let mut group = c.benchmark_group("check retry symmetry");
+    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    for clients in [4, 5] {
+        let cfg = RetryCfg { clients, slots: 6, ..RetryCfg::default() };
+        for reduce in [None, Some(retry::representative as fn(&_) -> _)] {
+            let name = if reduce.is_some() { "reduced" } else { "full" };
+            let id = BenchmarkId::new(format!("n{clients} slots6 verdict"), name);
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    let opts = CheckOptions::default();
+                    let report =
+                        run_check_reduced(cfg.into_model(), String::new(), opts, |_| false, reduce);
+                    assert!(report.passed());
+                    report.unique_states
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = bench, symmetry
+    targets = bench, symmetry, retry_symmetry
 }
 criterion_main!(benches);

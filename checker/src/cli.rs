@@ -134,6 +134,14 @@ enum CheckProtocol {
         model: RetryArgs,
         #[command(flatten)]
         run: RunArgs,
+        /// Symmetry reduction: explore one state of each class of states that differ only by
+        /// the clients' names (up to N! times fewer states). Within a slot, clients act in an
+        /// order fixed by their states, not their names, so the model is symmetric. The search
+        /// is depth-first; every counterexample is still a real run; `eventually` is decided on
+        /// the reduced graph when it has no cycle or dead end without the goal, else on the
+        /// whole graph.
+        #[arg(long)]
+        symmetry: bool,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -938,8 +946,8 @@ impl PipelineArgs {
 /// The retry scenario.
 #[derive(Args, Debug, Clone)]
 pub struct RetryArgs {
-    /// Clients (1 to 5).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=5))]
+    /// Clients (1 to 7).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=7))]
     clients: u8,
     /// fixed (delay τ), jitter (U{1..τ}), full, equal or decorrelated (exponential backoff from
     /// 1 slot, capped at τ).
@@ -2023,14 +2031,16 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let reduce = symmetry.then_some(representative as fn(&_) -> _);
             check(model, name, &run, json, actor_faults, hints, reduce)
         }
-        CheckProtocol::Retry { model, run, json } => {
+        CheckProtocol::Retry { model, run, symmetry, json } => {
             let cfg = model.cfg()?;
-            let name = format!("retry: {}", model.to_cli());
+            let reduced = if symmetry { " --symmetry" } else { "" };
+            let name = format!("retry: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore retry {}", model.to_cli());
             let highlight = [inflight_checker::retry::props::HERD];
             let extra = Some(first_wave(&cfg)?);
             let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), extra };
-            check(cfg.into_model(), name, &run, json, |_| false, hints, None)
+            let reduce = symmetry.then_some(inflight_checker::retry::representative as fn(&_) -> _);
+            check(cfg.into_model(), name, &run, json, |_| false, hints, reduce)
         }
         CheckProtocol::Deadlock { model, run, json } => {
             let cfg = model.cfg()?;

@@ -1292,6 +1292,38 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduc
     ]);
 }
 
+#[test]
+fn symmetry_reduces_the_retry_check_and_its_counterexample_replays_unreduced() {
+    let herd = ["check", "retry", "--clients", "4", "--slots", "6", "--json"];
+    let full = json(&inflight(&herd));
+    let o = inflight(&[&herd[..], &["--symmetry"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let reduced = json(&o);
+    // One state per class of states that differ only by the four clients' names.
+    assert_eq!(
+        (full["unique_states"].as_u64(), reduced["unique_states"].as_u64()),
+        (Some(10224), Some(1417))
+    );
+    assert_eq!(reduced["strategy"], "dfs");
+    let verdicts = |r: &serde_json::Value| -> Vec<String> {
+        let props = r["properties"].as_array().expect("properties");
+        props.iter().map(|p| format!("{} {}", p["name"], p["verdict"])).collect()
+    };
+    assert_eq!(verdicts(&reduced), verdicts(&full));
+    // The first wave is the same exact distribution, and still the law's.
+    assert_eq!(reduced["first_wave"], full["first_wave"]);
+    assert_eq!(reduced["first_wave"]["matches_law"], true);
+    // A broken server is caught, and the path printed replays on the plain model.
+    let broken = ["check", "retry", "--clients", "4", "--fault", "capacity-off-by-one"];
+    let o = inflight(&[&broken[..], &["--symmetry", "--json"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    let p = property(&json(&o), |p| p["verdict"] == "violated");
+    let path = p["explorer_path"].as_str().expect("an explorer path");
+    let replayed = inflight(&[&broken[..], &["--replay", path]].concat());
+    assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    assert_usage_errors(&[(&["check", "retry", "--clients", "8", "--symmetry"], "--clients")]);
+}
+
 /// An option of `inflight check <protocol>`, as its `--help` shows it.
 struct CheckOption {
     /// `--name`.
