@@ -2190,32 +2190,39 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
     let n = cfg.clients as usize;
     let explored = cfg.into_model().first_wave_peak().map_err(|e| e.to_string())?;
     let once = cfg.max_attempts == Some(1);
-    let law = match cfg.policy {
-        _ if once => None,
-        RetryPolicy::Jitter => Some((
-            format!(
-                "the balls-in-bins law for {n} clients in {} slots and a service of {} slot{} \
-                 (MODELS.md §6, slotted)",
-                cfg.slots,
-                cfg.service,
-                if cfg.service == 1 { "" } else { "s" }
-            ),
-            inflight_models::herd::slotted_peak_distribution(
-                n as u32,
-                cfg.slots as u32,
-                cfg.service as u32,
-            )
-            .map_err(|e| e.to_string())?,
-        )),
+    let herd = inflight_models::herd::weighted_peak_distribution;
+    let weights = inflight_models::herd::first_delay_weights(&cfg.policy.policy(cfg.slots));
+    let service = match cfg.service {
+        1 => "a service of 1 slot".to_string(),
+        s => format!("a service of {s} slots"),
+    };
+    let what = match cfg.policy {
+        RetryPolicy::Jitter => format!(
+            "the balls-in-bins law for {n} clients in {} slots and {service} (MODELS.md §6, \
+             slotted)",
+            cfg.slots
+        ),
         RetryPolicy::Fixed => {
-            let mut all = vec![Q::zero(); n + 1];
-            all[n] = Q::from_integer(1.into());
-            Some((
-                format!("the synchronized herd's law, a peak of {n} for certain (MODELS.md §6)"),
-                all,
-            ))
+            format!("the synchronized herd's law, a peak of {n} for certain (MODELS.md §6)")
         }
-        _ => None,
+        _ => {
+            let total: u64 = weights.iter().sum();
+            let delays: Vec<String> = (1..)
+                .zip(&weights)
+                .filter(|(_, &w)| w > 0)
+                .map(|(d, &w)| format!("{d}: {}", Q::new(w.into(), total.into())))
+                .collect();
+            format!(
+                "the balls-in-bins law for {n} clients whose first delay in slots is {{{}}} \
+                 (the policy's definition, Brooker 2015) and {service}",
+                delays.join(", ")
+            )
+        }
+    };
+    let law = if once {
+        None
+    } else {
+        Some((what, herd(n as u32, &weights, cfg.service as u32).map_err(|e| e.to_string())?))
     };
     let mean = inflight_models::herd::distribution_mean;
     let shown: Vec<String> = explored
@@ -2228,8 +2235,7 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
     let verdict = match &law {
         Some((what, d)) if *d == explored => format!("; {what} gives the same"),
         Some((what, d)) => format!("; DIFFERS from {what}, whose E[peak] is {}", mean(d)),
-        None if once => "; no client retries: each gives up at its first failure".to_string(),
-        None => "; no closed law for this policy's first delay".to_string(),
+        None => "; no client retries: each gives up at its first failure".to_string(),
     };
     let text = format!(
         "first wave of retries, every draw of slot 0 weighted by its probability (peak = most \

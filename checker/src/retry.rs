@@ -381,8 +381,10 @@ impl RetryModel {
     /// slots, the requests of the wave that would be in service at once. At slot 0 the server is
     /// down, so every client fails at once and draws its first delay there: this is the herd of
     /// MODELS.md §6, slotted. For `Jitter` it must equal the law
-    /// `inflight_models::herd::slotted_peak_distribution(N, slots, service)`, and for `Fixed` it
-    /// is N with certainty. A client that gives up before retrying takes no part.
+    /// `inflight_models::herd::slotted_peak_distribution(N, slots, service)`, for `Fixed` it
+    /// is N with certainty, and for every policy it must equal N balls thrown by the policy's
+    /// first delay, `weighted_peak_distribution(N, &first_delay_weights(&policy), service)`.
+    /// A client that gives up before retrying takes no part.
     ///
     /// Every branch of slot 0 is taken, weighing ∏ 1/(bound + 1) over its draws (each value
     /// 0 ..= bound of a draw is equally likely: the core's contract for `Effects::random`);

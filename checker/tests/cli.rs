@@ -457,6 +457,16 @@ fn check_retry_shows_the_herd_under_jitter_and_catches_broken_servers() {
     assert_eq!(v["passed"], true);
     assert_eq!(v["first_wave"]["expected_peak"]["exact"], "3");
     assert_eq!(v["first_wave"]["matches_law"], true);
+    // Backoff is held to balls thrown by its first delay, uniform or not.
+    let o =
+        inflight(&["check", "retry", "--policy", "decorrelated", "--clients", "4", "--slots", "2"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("E[peak] = 236/81")
+            && out.contains("whose first delay in slots is {1: 1/3, 2: 2/3}")
+            && out.contains("Brooker 2015) and a service of 1 slot gives the same"),
+        "{out}"
+    );
     // A longer service scans the wave with a wider window.
     let o = inflight(&["check", "retry", "--clients", "4", "--slots", "4", "--service", "2"]);
     let out = stdout(&o);

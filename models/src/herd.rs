@@ -37,9 +37,12 @@
 //! E\[peak\] = 1 + 2w − w² for N = 2, and against the simulator. Beyond their reach,
 //! [`estimate_peak`] draws herds and states its standard error. [`slotted_peak_distribution`] is
 //! the slotted form that the retry checker explores: a jitter of 1 ..= D whole slots, N balls
-//! in D bins scanned by a window of the service's slots.
+//! in D bins scanned by a window of the service's slots; [`weighted_peak_distribution`] throws
+//! the balls with other chances, such as the first delay of a backoff policy
+//! ([`first_delay_weights`]).
 
 use crate::units::{ceil, Q};
+use inflight_core::retry::{Jitter, Policy};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -541,24 +544,45 @@ pub fn peak_distribution(n: u32, w: &Q) -> Result<Vec<f64>, HerdError> {
 /// independently (a jittered delay of 1 ..= D slots), and each retry is in service for
 /// `service` slots. The peak is the most retries in any `service` consecutive slots, the
 /// discrete scan statistic of the throw (MODELS.md §6 in slots, w = service/D). Returns
-/// P(peak = k) for k = 0 ..= N, exactly.
-///
-/// One slot of service: the peak is the maximum load of N balls in D bins. Of the Dᴺ throws,
-/// those with no bin above m number N!·\[xᴺ\](Σ_{j ≤ m} xʲ/j!)ᴰ (exponential generating
-/// functions: Kolchin, Sevast'yanov & Chistyakov, *Random Allocations*, 1978, ch. II), counted
-/// here bin by bin, f_b(t) = Σ_{j ≤ min(m, t)} C(t, j)·f_{b−1}(t − j), in integers: every count
-/// is at most Dᴺ, which must fit in 127 bits. Longer service: every composition (n₁ … n_D) of N
-/// is weighed by its number of throws, the multinomial N!/∏nᵢ!, and its peak is the largest sum
-/// of `service` neighbouring nᵢ (windows running past slot D hold no more than one inside it);
-/// at most 10⁷ compositions. A service of D slots or more holds the whole herd at once.
+/// P(peak = k) for k = 0 ..= N, exactly: [`weighted_peak_distribution`] with every slot
+/// equally likely.
 pub fn slotted_peak_distribution(n: u32, d: u32, service: u32) -> Result<Vec<Q>, HerdError> {
     if d == 0 || service == 0 {
         return Err(HerdError::Domain("the jitter and the service must span at least one slot"));
     }
-    let Some(throws) = (d as u128).checked_pow(n).filter(|&t| t < 1 << 127) else {
-        return Err(HerdError::Domain("the slotted law needs D^N below 2^127"));
+    weighted_peak_distribution(n, &vec![1; d as usize], service)
+}
+
+/// The peak of a slotted herd whose clients each retry in slot i + 1 with probability
+/// `weights[i]`/W (W = Σ weights), independently: N balls in D = `weights.len()` bins with those
+/// chances, scanned by a window of `service` slots. Returns P(peak = k) for k = 0 ..= N,
+/// exactly. With equal weights it is [`slotted_peak_distribution`]; with other weights it is the
+/// first wave of a policy whose first delay is not uniform ([`first_delay_weights`]).
+///
+/// One slot of service: the peak is the maximum load. Of the Wᴺ equally likely throws (each
+/// client picks one of W draws), those with no bin above m number
+/// N!·\[xᴺ\]∏_b Σ_{j ≤ m} (w_b x)ʲ/j! (exponential generating functions: Kolchin, Sevast'yanov
+/// & Chistyakov, *Random Allocations*, 1978, ch. II), counted here bin by bin,
+/// f_b(t) = Σ_{j ≤ min(m, t)} C(t, j)·w_bʲ·f_{b−1}(t − j), in integers: every count is at most
+/// Wᴺ, which must fit in 127 bits. Longer service: every composition (n₁ … n_D) of N is weighed
+/// by its number of throws, N!/∏nᵢ!·∏w_iⁿⁱ, and its peak is the largest sum of `service`
+/// neighbouring nᵢ (windows running past slot D hold no more than one inside it); at most 10⁷
+/// compositions. A service of D slots or more holds the whole herd at once.
+pub fn weighted_peak_distribution(
+    n: u32,
+    weights: &[u64],
+    service: u32,
+) -> Result<Vec<Q>, HerdError> {
+    let total: u128 = weights.iter().map(|&w| w as u128).sum();
+    if total == 0 || service == 0 {
+        return Err(HerdError::Domain(
+            "some slot must be possible, and the service must span at least one slot",
+        ));
+    }
+    let Some(throws) = total.checked_pow(n).filter(|&t| t < 1 << 127) else {
+        return Err(HerdError::Domain("the slotted law needs W^N below 2^127"));
     };
-    let n = n as usize;
+    let (n, d) = (n as usize, weights.len());
     // C(t, j) for t, j ≤ N.
     let mut choose = vec![vec![0u128; n + 1]; n + 1];
     for t in 0..=n {
@@ -567,18 +591,21 @@ pub fn slotted_peak_distribution(n: u32, d: u32, service: u32) -> Result<Vec<Q>,
             choose[t][j] = choose[t - 1][j - 1] + if j < t { choose[t - 1][j] } else { 0 };
         }
     }
+    // power[b][j] = w_b^j, at most W^N.
+    let power: Vec<Vec<u128>> =
+        weights.iter().map(|&w| (0..=n as u32).map(|j| (w as u128).pow(j)).collect()).collect();
     // count[k]: throws whose peak is k.
     let mut count = vec![0u128; n + 1];
-    if service >= d {
+    if service as usize >= d {
         count[n] = throws;
     } else if service == 1 {
         // at_most(m): throws with no bin above m.
         let at_most = |m: usize| {
             let mut f = vec![0u128; n + 1];
             f[0] = 1;
-            for _ in 0..d {
+            for w in &power {
                 f = (0..=n)
-                    .map(|t| (0..=m.min(t)).map(|j| choose[t][j] * f[t - j]).sum())
+                    .map(|t| (0..=m.min(t)).map(|j| choose[t][j] * w[j] * f[t - j]).sum())
                     .collect();
             }
             f[n]
@@ -590,14 +617,51 @@ pub fn slotted_peak_distribution(n: u32, d: u32, service: u32) -> Result<Vec<Q>,
             below = upto;
         }
     } else {
-        if compositions(n as u32, d) > 10_000_000 {
-            return Err(HerdError::TooLarge { compositions: compositions(n as u32, d) });
+        if compositions(n as u32, d as u32) > 10_000_000 {
+            return Err(HerdError::TooLarge { compositions: compositions(n as u32, d as u32) });
         }
-        let mut bins = vec![0usize; d as usize];
-        compose(&mut bins, 0, n, 1, &choose, service as usize, &mut count);
+        let mut bins = vec![0usize; d];
+        let law = Throws { choose: &choose, power: &power, service: service as usize };
+        law.compose(&mut bins, 0, n, 1, &mut count);
     }
     let p = |c: &u128| Q::new(BigInt::from(*c), BigInt::from(throws));
     Ok(count.iter().map(p).collect())
+}
+
+/// The first retry delay of a client under `policy`, in ticks: entry i is the number of equally
+/// likely draws that give a delay of i + 1 ticks. With it, [`weighted_peak_distribution`] is
+/// the law of the first wave of a herd that failed together (one tick a slot). From the
+/// policies' definitions, for a client's first failure, in whole ticks and never below one
+/// tick: a fixed delay τ; uniform jitter U{1..τ}; exponential backoff, whose first ceiling is
+/// c = min(cap, base), with full jitter U{1..c}, equal jitter c/2 + U{0..c − c/2} (c/2
+/// rounded down), or decorrelated jitter min(cap, U{base..3·base}) (its previous delay starts
+/// at base). Backoff and its jitters: Brooker, "Exponential Backoff And Jitter", AWS
+/// Architecture Blog, 2015. A first ceiling of one tick leaves full and equal jitter no spread
+/// at all: every client retries one tick later, as with a fixed delay.
+pub fn first_delay_weights(policy: &Policy) -> Vec<u64> {
+    let mut weights = Vec::new();
+    let mut add = |delay: u64| {
+        let i = delay.max(1) as usize - 1;
+        if weights.len() <= i {
+            weights.resize(i + 1, 0);
+        }
+        weights[i] += 1;
+    };
+    match *policy {
+        Policy::Fixed { delay } => add(delay.ticks()),
+        Policy::Uniform { window } => (1..=window.ticks()).for_each(&mut add),
+        Policy::Backoff { base, cap, jitter } => {
+            let c = base.ticks().min(cap.ticks());
+            match jitter {
+                Jitter::Full => (1..=c).for_each(&mut add),
+                Jitter::Equal => (0..=c - c / 2).for_each(|v| add(c / 2 + v)),
+                Jitter::Decorrelated => {
+                    (base.ticks()..=3 * base.ticks()).for_each(|d| add(d.min(cap.ticks())))
+                }
+            }
+        }
+    }
+    weights
 }
 
 /// E\[peak\] of a peak distribution given as P(peak = k) for k = 0, 1, … (such as
@@ -606,26 +670,30 @@ pub fn distribution_mean(d: &[Q]) -> Q {
     d.iter().enumerate().fold(Q::zero(), |m, (k, p)| m + p * Q::from_integer(BigInt::from(k)))
 }
 
-/// Fills `bins[j..]` with every split of `left` throws, `ways` being the throws that put
-/// `bins[..j]` as they are, and adds each complete split's ways to `count` at its peak.
-fn compose(
-    bins: &mut [usize],
-    j: usize,
-    left: usize,
-    ways: u128,
-    choose: &[Vec<u128>],
+/// What counting the throws of a composition needs: binomials, each slot's weight to each
+/// power, and the window.
+struct Throws<'a> {
+    choose: &'a [Vec<u128>],
+    power: &'a [Vec<u128>],
     service: usize,
-    count: &mut [u128],
-) {
-    if j + 1 == bins.len() {
-        bins[j] = left;
-        let peak = bins.windows(service).map(|w| w.iter().sum::<usize>()).max().unwrap_or(0);
-        count[peak] += ways;
-        return;
-    }
-    for c in 0..=left {
-        bins[j] = c;
-        compose(bins, j + 1, left - c, ways * choose[left][c], choose, service, count);
+}
+
+impl Throws<'_> {
+    /// Fills `bins[j..]` with every split of `left` throws, `ways` being the throws that put
+    /// `bins[..j]` as they are, and adds each complete split's ways to `count` at its peak.
+    fn compose(&self, bins: &mut [usize], j: usize, left: usize, ways: u128, count: &mut [u128]) {
+        if j + 1 == bins.len() {
+            bins[j] = left;
+            let windows = bins.windows(self.service);
+            let peak = windows.map(|w| w.iter().sum::<usize>()).max().unwrap_or(0);
+            count[peak] += ways * self.power[j][left];
+            return;
+        }
+        for c in 0..=left {
+            bins[j] = c;
+            let ways = ways * self.choose[left][c] * self.power[j][c];
+            self.compose(bins, j + 1, left - c, ways, count);
+        }
     }
 }
 
@@ -863,6 +931,72 @@ mod tests {
         let big = slotted_peak_distribution(63, 4, 1).expect("computes");
         assert_eq!(big.iter().fold(Q::zero(), |a, p| a + p), Q::one());
         assert_eq!(big[63], q(4, 1) / Q::from_integer(BigInt::from(4u128.pow(63))));
+    }
+
+    #[test]
+    fn weighted_bins_are_counted_like_every_draw_of_every_client() {
+        // Brute force: each client picks one of W draws; draw i lands in the slot it weighs.
+        for weights in [vec![1u64, 2], vec![0, 1, 3], vec![2, 0, 1, 1], vec![1, 1, 1], vec![5]] {
+            let slot_of: Vec<usize> =
+                weights.iter().enumerate().flat_map(|(i, &w)| vec![i; w as usize]).collect();
+            let w = slot_of.len() as i64;
+            for n in 1..=4u32 {
+                for service in 1..=3u32 {
+                    let mut counts = vec![0i64; n as usize + 1];
+                    for t in 0..w.pow(n) {
+                        let mut load = vec![0usize; weights.len()];
+                        let mut x = t;
+                        for _ in 0..n {
+                            load[slot_of[(x % w) as usize]] += 1;
+                            x /= w;
+                        }
+                        let span = |j: usize| (j + service as usize).min(load.len());
+                        let peak = (0..load.len())
+                            .map(|j| load[j..span(j)].iter().sum::<usize>())
+                            .max()
+                            .expect("a slot");
+                        counts[peak] += 1;
+                    }
+                    let want: Vec<Q> = counts.iter().map(|&c| q(c, w.pow(n))).collect();
+                    let got = weighted_peak_distribution(n, &weights, service).expect("computes");
+                    assert_eq!(got, want, "{weights:?} N={n} service={service}");
+                }
+            }
+        }
+        // Equal weights are the uniform law, whatever the weight.
+        assert_eq!(
+            weighted_peak_distribution(4, &[3, 3, 3], 1).expect("computes"),
+            slotted_peak_distribution(4, 3, 1).expect("computes")
+        );
+        assert!(weighted_peak_distribution(3, &[0, 0], 1).is_err());
+        assert!(weighted_peak_distribution(3, &[], 1).is_err());
+        assert!(weighted_peak_distribution(3, &[1], 0).is_err());
+    }
+
+    #[test]
+    fn first_delays_follow_each_policys_definition() {
+        use inflight_core::retry::{Jitter, Policy};
+        use inflight_core::Duration;
+        let t = Duration;
+        assert_eq!(first_delay_weights(&Policy::Fixed { delay: t(3) }), [0, 0, 1]);
+        assert_eq!(first_delay_weights(&Policy::Uniform { window: t(4) }), [1, 1, 1, 1]);
+        let backoff = |base, cap, jitter| Policy::Backoff { base: t(base), cap: t(cap), jitter };
+        // Full jitter: U{1..c}, c = min(cap, base).
+        assert_eq!(first_delay_weights(&backoff(1, 6, Jitter::Full)), [1]);
+        assert_eq!(first_delay_weights(&backoff(4, 6, Jitter::Full)), [1, 1, 1, 1]);
+        assert_eq!(first_delay_weights(&backoff(4, 2, Jitter::Full)), [1, 1]);
+        // Equal jitter: c/2 + U{0..c − c/2}, never below one tick.
+        assert_eq!(first_delay_weights(&backoff(1, 6, Jitter::Equal)), [2]);
+        assert_eq!(first_delay_weights(&backoff(4, 6, Jitter::Equal)), [0, 1, 1, 1]);
+        assert_eq!(first_delay_weights(&backoff(5, 6, Jitter::Equal)), [0, 1, 1, 1, 1]);
+        // Decorrelated: min(cap, U{base..3·base}).
+        assert_eq!(first_delay_weights(&backoff(1, 6, Jitter::Decorrelated)), [1, 1, 1]);
+        assert_eq!(first_delay_weights(&backoff(1, 2, Jitter::Decorrelated)), [1, 2]);
+        assert_eq!(first_delay_weights(&backoff(2, 5, Jitter::Decorrelated)), [0, 1, 1, 1, 2]);
+        // A first ceiling of one tick: the herd's first wave stays whole, as with a fixed delay.
+        let whole =
+            weighted_peak_distribution(5, &first_delay_weights(&backoff(1, 6, Jitter::Full)), 1);
+        assert_eq!(whole.expect("computes")[5], Q::one());
     }
 
     #[test]

@@ -10,7 +10,8 @@
 use inflight_checker::retry::{RetryCfg, RetryPolicy};
 use inflight_core::Duration;
 use inflight_models::herd::{
-    distribution_mean, estimate_peak, expected_peak, ratio, slotted_peak_distribution,
+    distribution_mean, estimate_peak, expected_peak, first_delay_weights, ratio,
+    slotted_peak_distribution, weighted_peak_distribution,
 };
 use inflight_models::herd_sim::{mean_peak, run_once, HerdSetup, PolicyKind};
 use inflight_models::units::Q;
@@ -87,10 +88,10 @@ fn large_herds_agree_with_the_estimated_expectation_where_the_exact_one_is_out_o
     }
 }
 
-/// Every explored configuration of the slotted herd whose first wave is a jittered one: 1 to 7
-/// clients, 1 to 6 slots with at most 6⁵ ways to draw the first delays (so 6 clients in up to 4
-/// slots, 7 in up to 3), 1 to 4 slots of service, four server set-ups.
-fn jittered_herds() -> impl Iterator<Item = RetryCfg> {
+/// Every explored configuration of the slotted herd under `policy`: 1 to 7 clients, 1 to 6
+/// slots with at most 6⁵ ways to draw the first delays (so 6 clients in up to 4 slots, 7 in up
+/// to 3), 1 to 4 slots of service, four server set-ups.
+fn herds(policy: RetryPolicy) -> impl Iterator<Item = RetryCfg> {
     let servers = [(1, 1), (3, 1), (1, 3), (2, 2)];
     (1..=7u8).flat_map(move |clients| {
         let draws = move |slots: &u8| (*slots as u32).pow(clients as u32) <= 6u32.pow(5);
@@ -102,12 +103,17 @@ fn jittered_herds() -> impl Iterator<Item = RetryCfg> {
                     service,
                     capacity,
                     outage,
-                    policy: RetryPolicy::Jitter,
+                    policy,
                     ..RetryCfg::default()
                 })
             })
         })
     })
+}
+
+/// [`herds`] under uniform jitter.
+fn jittered_herds() -> impl Iterator<Item = RetryCfg> {
+    herds(RetryPolicy::Jitter)
 }
 
 #[test]
@@ -143,6 +149,37 @@ fn the_explored_first_wave_of_a_fixed_delay_is_the_whole_herd() {
     let cfg = RetryCfg { max_attempts: Some(1), ..RetryCfg::default() };
     let d = cfg.into_model().first_wave_peak().expect("the wave ends");
     assert_eq!(d, vec![Q::one(), Q::zero(), Q::zero(), Q::zero()]);
+}
+
+#[test]
+fn the_explored_first_wave_of_backoff_peaks_as_balls_in_bins_thrown_by_its_first_delay() {
+    // The model's backoff starts from a ceiling of one slot, capped at τ = the slots: full and
+    // equal jitter then have no spread (every client retries one slot later), and decorrelated
+    // jitter draws min(τ, U{1..3}), which is not uniform for τ = 2.
+    let mut cases = 0;
+    for policy in [RetryPolicy::FullJitter, RetryPolicy::EqualJitter, RetryPolicy::Decorrelated] {
+        for cfg in herds(policy) {
+            let explored = cfg.into_model().first_wave_peak().expect("the wave ends");
+            let weights = first_delay_weights(&policy.policy(cfg.slots));
+            let law = weighted_peak_distribution(cfg.clients as u32, &weights, cfg.service as u32)
+                .expect("law");
+            assert_eq!(explored, law, "{cfg:?}");
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 3 * 592);
+    // Decorrelated over two slots: each client retries after 1 slot with chance 1/3, after 2
+    // with 2/3; 4 clients peak at 2, 3 or 4 with 8/27, 40/81, 17/81.
+    let cfg =
+        RetryCfg { clients: 4, slots: 2, policy: RetryPolicy::Decorrelated, ..RetryCfg::default() };
+    let d = cfg.into_model().first_wave_peak().expect("the wave ends");
+    assert_eq!(
+        d[2..],
+        [Q::new(8.into(), 27.into()), Q::new(40.into(), 81.into()), Q::new(17.into(), 81.into())]
+    );
+    // The comparison can fail: taken as uniform over its two slots, the law is another.
+    let uniform = slotted_peak_distribution(4, 2, 1).expect("law");
+    assert_ne!(d, uniform);
 }
 
 #[test]
