@@ -25,6 +25,7 @@ use inflight_core::{Duration, Effects, Instant, Machine, NodeId};
 use inflight_models::units::Q;
 use num_traits::{One, Zero};
 use stateright::{Model, Property};
+use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
 use std::fmt::{self, Write as _};
 
@@ -441,28 +442,34 @@ impl RetryModel {
     }
 }
 
-/// What a state says about one client, apart from its name: its state, its timers with the
-/// slots left, and its requests in service at the server (service slot and attempt).
-type ClientKey<'a> = (Option<&'a Client>, Vec<(Timer, u8)>, Vec<(u8, u16)>);
-
-/// The [`ClientKey`] of client node `i` in `s`. Two clients with equal keys can swap names
-/// without changing the state.
-fn client_key(s: &RetryState, i: u8) -> ClientKey<'_> {
-    let timers = s.timers.iter().filter(|(n, _, _)| *n == i).map(|&(_, t, left)| (t, left));
-    let jobs = server(s).jobs_of(NodeId(i));
-    (s.nodes.get(i as usize).and_then(|n| n.as_client()), timers.collect(), jobs.collect())
+/// How clients `a` and `b` of `s` compare by what the state says about each apart from its
+/// name: its state, then its timers with the slots left, then its requests in service at the
+/// server (service slot and attempt); by name only if they are alike in all of that, and then
+/// they can swap names without changing the state. It allocates nothing: it runs for every
+/// slot of every state the checker generates.
+fn compare_clients(s: &RetryState, a: u8, b: u8) -> Ordering {
+    let client = |i: u8| s.nodes.get(i as usize).and_then(|n| n.as_client());
+    let timers = |i: u8| {
+        let mine = s.timers.iter().filter(move |(n, _, _)| *n == i);
+        mine.map(|&(_, t, left)| (t, left))
+    };
+    let jobs = |i: u8| server(s).jobs_of(NodeId(i));
+    client(a)
+        .cmp(&client(b))
+        .then_with(|| timers(a).cmp(timers(b)))
+        .then_with(|| jobs(a).cmp(jobs(b)))
+        .then(a.cmp(&b))
 }
 
 /// The clients' node ids in the order in which they act within a slot: by what the state says
-/// about each ([`client_key`]), then by name among clients that are alike in everything. So a
-/// renamed state runs as the renamed run, which makes the model symmetric in its clients (see
-/// [`representative`]); without it, the lower-numbered of two clients that retry in one slot
-/// would always reach the server first.
+/// about each ([`compare_clients`]), then by name among clients that are alike in everything.
+/// So a renamed state runs as the renamed run, which makes the model symmetric in its clients
+/// (see [`representative`]); without it, the lower-numbered of two clients that retry in one
+/// slot would always reach the server first.
 fn client_order(s: &RetryState) -> Vec<u8> {
-    let n = s.nodes.len() as u8;
-    let mut order: Vec<(_, u8)> = (1..n).map(|i| (client_key(s, i), i)).collect();
-    order.sort();
-    order.into_iter().map(|(_, i)| i).collect()
+    let mut order: Vec<u8> = (1..s.nodes.len() as u8).collect();
+    order.sort_by(|&a, &b| compare_clients(s, a, b));
+    order
 }
 
 /// `s` with its clients renamed: client node `i` becomes node `to[i]` (`to[0]` must be 0, the
