@@ -2191,7 +2191,8 @@ fn first_wave(cfg: &inflight_checker::retry::RetryCfg) -> Result<Extra, String> 
     let explored = cfg.into_model().first_wave_peak().map_err(|e| e.to_string())?;
     let once = cfg.max_attempts == Some(1);
     let herd = inflight_models::herd::weighted_peak_distribution;
-    let weights = inflight_models::herd::first_delay_weights(&cfg.policy.policy(cfg.slots));
+    let weights = inflight_models::herd::first_delay_weights(&cfg.policy.policy(cfg.slots))
+        .map_err(|e| e.to_string())?;
     let service = match cfg.service {
         1 => "a service of 1 slot".to_string(),
         s => format!("a service of {s} slots"),

@@ -9,10 +9,10 @@
 //! A client that asks for a random draw gets each possible value on its own branch: the step's
 //! action is the list of values drawn in it, so a path in the explorer reads as "slot 3: draws
 //! [2, 0]". Within a slot the server acts first, then the clients in an order fixed by their
-//! states, not their names; that order decides only which of several
-//! simultaneous retries the server admits first. Because it ignores names, renaming the
-//! clients of a state renames its runs: the model is symmetric in its clients, and
-//! [`representative`] lets a check explore one state of each class.
+//! states, not their names; that order decides only which of several simultaneous retries the
+//! server admits first. Because it ignores names, renaming the clients of a state renames its
+//! runs: the model is symmetric in its clients, and [`representative`] lets a check explore
+//! one state of each class.
 //!
 //! The server is down for the first `outage` slots, so at slot 0 every client's first request
 //! fails together: the herd forms. Timers are kept as slots left, so the state space is finite.
@@ -406,7 +406,7 @@ impl RetryModel {
         for init in self.init_states() {
             // The branches of slot 0 by class: states that differ only by the clients' names
             // run alike ([`representative`]), so each class is followed once with the weight
-            // of all its branches (Nᴰ branches fall into a few thousand classes).
+            // of all its branches (the Dᴺ branches of N clients drawing among D slots fall into a few thousand classes).
             let mut classes: HashMap<(RetryState, usize), Q> = HashMap::new();
             for slot in self.branches(&init) {
                 let (s, used) = self.run_slot(&init, &slot.draws);

@@ -637,16 +637,23 @@ pub fn weighted_peak_distribution(
 /// rounded down), or decorrelated jitter min(cap, U{base..3·base}) (its previous delay starts
 /// at base). Backoff and its jitters: Brooker, "Exponential Backoff And Jitter", AWS
 /// Architecture Blog, 2015. A first ceiling of one tick leaves full and equal jitter no spread
-/// at all: every client retries one tick later, as with a fixed delay.
-pub fn first_delay_weights(policy: &Policy) -> Vec<u64> {
-    let mut weights = Vec::new();
-    let mut add = |delay: u64| {
-        let i = delay.max(1) as usize - 1;
-        if weights.len() <= i {
-            weights.resize(i + 1, 0);
+/// at all: every client retries one tick later, as with a fixed delay. The law is for slotted
+/// herds: a first delay that can exceed [`MAX_FIRST_DELAY`] ticks is an error, not a vector of
+/// that length.
+pub fn first_delay_weights(policy: &Policy) -> Result<Vec<u64>, HerdError> {
+    let longest = match *policy {
+        Policy::Fixed { delay } => delay.ticks(),
+        Policy::Uniform { window } => window.ticks(),
+        Policy::Backoff { base, cap, jitter: Jitter::Decorrelated } => {
+            base.ticks().saturating_mul(3).min(cap.ticks())
         }
-        weights[i] += 1;
+        Policy::Backoff { base, cap, .. } => base.ticks().min(cap.ticks()),
     };
+    if longest > MAX_FIRST_DELAY {
+        return Err(HerdError::Domain("the first delay can exceed MAX_FIRST_DELAY ticks"));
+    }
+    let mut weights = vec![0; longest.max(1) as usize];
+    let mut add = |delay: u64| weights[delay.clamp(1, longest.max(1)) as usize - 1] += 1;
     match *policy {
         Policy::Fixed { delay } => add(delay.ticks()),
         Policy::Uniform { window } => (1..=window.ticks()).for_each(&mut add),
@@ -656,13 +663,20 @@ pub fn first_delay_weights(policy: &Policy) -> Vec<u64> {
                 Jitter::Full => (1..=c).for_each(&mut add),
                 Jitter::Equal => (0..=c - c / 2).for_each(|v| add(c / 2 + v)),
                 Jitter::Decorrelated => {
-                    (base.ticks()..=3 * base.ticks()).for_each(|d| add(d.min(cap.ticks())))
+                    // U{base..3·base}, the draws at or past the cap counted onto it at once.
+                    let (b, cap) = (base.ticks(), cap.ticks());
+                    (b..cap.min(b.saturating_mul(3).saturating_add(1))).for_each(&mut add);
+                    let capped = b.saturating_mul(3).saturating_add(1).saturating_sub(cap.max(b));
+                    weights[longest.max(1) as usize - 1] += capped;
                 }
             }
         }
     }
-    weights
+    Ok(weights)
 }
+
+/// The longest first delay, in ticks, that [`first_delay_weights`] lays out slot by slot.
+pub const MAX_FIRST_DELAY: u64 = 4096;
 
 /// E\[peak\] of a peak distribution given as P(peak = k) for k = 0, 1, … (such as
 /// [`slotted_peak_distribution`]'s): Σ k·P(peak = k), exactly.
@@ -973,29 +987,40 @@ mod tests {
         assert!(weighted_peak_distribution(3, &[1], 0).is_err());
     }
 
+    fn first_delay_weights_ok(policy: &Policy) -> Vec<u64> {
+        first_delay_weights(policy).expect("a short first delay")
+    }
+
     #[test]
     fn first_delays_follow_each_policys_definition() {
-        use inflight_core::retry::{Jitter, Policy};
         use inflight_core::Duration;
         let t = Duration;
-        assert_eq!(first_delay_weights(&Policy::Fixed { delay: t(3) }), [0, 0, 1]);
-        assert_eq!(first_delay_weights(&Policy::Uniform { window: t(4) }), [1, 1, 1, 1]);
+        assert_eq!(first_delay_weights_ok(&Policy::Fixed { delay: t(3) }), [0, 0, 1]);
+        assert_eq!(first_delay_weights_ok(&Policy::Uniform { window: t(4) }), [1, 1, 1, 1]);
         let backoff = |base, cap, jitter| Policy::Backoff { base: t(base), cap: t(cap), jitter };
         // Full jitter: U{1..c}, c = min(cap, base).
-        assert_eq!(first_delay_weights(&backoff(1, 6, Jitter::Full)), [1]);
-        assert_eq!(first_delay_weights(&backoff(4, 6, Jitter::Full)), [1, 1, 1, 1]);
-        assert_eq!(first_delay_weights(&backoff(4, 2, Jitter::Full)), [1, 1]);
+        assert_eq!(first_delay_weights_ok(&backoff(1, 6, Jitter::Full)), [1]);
+        assert_eq!(first_delay_weights_ok(&backoff(4, 6, Jitter::Full)), [1, 1, 1, 1]);
+        assert_eq!(first_delay_weights_ok(&backoff(4, 2, Jitter::Full)), [1, 1]);
         // Equal jitter: c/2 + U{0..c − c/2}, never below one tick.
-        assert_eq!(first_delay_weights(&backoff(1, 6, Jitter::Equal)), [2]);
-        assert_eq!(first_delay_weights(&backoff(4, 6, Jitter::Equal)), [0, 1, 1, 1]);
-        assert_eq!(first_delay_weights(&backoff(5, 6, Jitter::Equal)), [0, 1, 1, 1, 1]);
+        assert_eq!(first_delay_weights_ok(&backoff(1, 6, Jitter::Equal)), [2]);
+        assert_eq!(first_delay_weights_ok(&backoff(4, 6, Jitter::Equal)), [0, 1, 1, 1]);
+        assert_eq!(first_delay_weights_ok(&backoff(5, 6, Jitter::Equal)), [0, 1, 1, 1, 1]);
         // Decorrelated: min(cap, U{base..3·base}).
-        assert_eq!(first_delay_weights(&backoff(1, 6, Jitter::Decorrelated)), [1, 1, 1]);
-        assert_eq!(first_delay_weights(&backoff(1, 2, Jitter::Decorrelated)), [1, 2]);
-        assert_eq!(first_delay_weights(&backoff(2, 5, Jitter::Decorrelated)), [0, 1, 1, 1, 2]);
+        assert_eq!(first_delay_weights_ok(&backoff(1, 6, Jitter::Decorrelated)), [1, 1, 1]);
+        assert_eq!(first_delay_weights_ok(&backoff(1, 2, Jitter::Decorrelated)), [1, 2]);
+        assert_eq!(first_delay_weights_ok(&backoff(2, 5, Jitter::Decorrelated)), [0, 1, 1, 1, 2]);
+        // A first delay too long to lay out slot by slot is an error, not an allocation.
+        assert!(first_delay_weights(&Policy::Uniform { window: t(1 << 40) }).is_err());
+        assert!(first_delay_weights(&backoff(1 << 40, 1 << 41, Jitter::Decorrelated)).is_err());
+        // Every draw past the cap is counted onto it, without drawing them one by one.
+        assert_eq!(first_delay_weights_ok(&backoff(3, 2, Jitter::Decorrelated)), [0, 7]);
+        let many = first_delay_weights_ok(&backoff(1 << 40, 2, Jitter::Decorrelated));
+        assert_eq!(many, [0, (1 << 41) + 1]);
+        assert_eq!(first_delay_weights_ok(&Policy::Uniform { window: t(4096) }).len(), 4096);
         // A first ceiling of one tick: the herd's first wave stays whole, as with a fixed delay.
         let whole =
-            weighted_peak_distribution(5, &first_delay_weights(&backoff(1, 6, Jitter::Full)), 1);
+            weighted_peak_distribution(5, &first_delay_weights_ok(&backoff(1, 6, Jitter::Full)), 1);
         assert_eq!(whole.expect("computes")[5], Q::one());
     }
 
