@@ -146,11 +146,29 @@ pub struct RetryState {
     pub retried: u8,
 }
 
-/// One slot, identified by the values drawn in it, in the order they were drawn.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// The most draws a slot makes: one per client, each after its one attempt in the slot fails.
+const MAX_DRAWS: usize = 7;
+
+/// One slot, identified by the values drawn in it, in the order they were drawn. Small and
+/// `Copy`: a slot of N drawing clients has up to 6ᴺ branches, and stateright's explorer lists
+/// them all and rebuilds the path to each from the list.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Slot {
-    /// The draws.
-    pub draws: Vec<u32>,
+    values: [u8; MAX_DRAWS],
+    len: u8,
+}
+
+impl Slot {
+    /// The values drawn, in the order they were drawn.
+    pub fn draws(&self) -> &[u8] {
+        &self.values[..self.len as usize]
+    }
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Slot {:?}", self.draws())
+    }
 }
 
 /// The stateright model of a herd.
@@ -248,13 +266,13 @@ impl Effects<RetryNode> for Fx {
 
 /// Supplies draw values along one branch and records the bounds asked for.
 struct Draws<'a> {
-    given: &'a [u32],
+    given: &'a [u8],
     used: Vec<(u32, u32)>, // (value, bound)
 }
 
 impl Draws<'_> {
     fn next(&mut self, bound: u32) -> u32 {
-        let v = self.given.get(self.used.len()).copied().unwrap_or(0).min(bound);
+        let v = self.given.get(self.used.len()).map_or(0, |&v| v as u32).min(bound);
         self.used.push((v, bound));
         v
     }
@@ -288,7 +306,7 @@ impl RetryModel {
     }
 
     /// Runs one slot from `s` with the given draws; returns the next state and the draws used.
-    fn run_slot(&self, s: &RetryState, given: &[u32]) -> (RetryState, Vec<(u32, u32)>) {
+    fn run_slot(&self, s: &RetryState, given: &[u8]) -> (RetryState, Vec<(u32, u32)>) {
         let mut s = s.clone();
         let mut draws = Draws { given, used: Vec::new() };
         let mut queue = VecDeque::new();
@@ -356,20 +374,29 @@ impl RetryModel {
         }
     }
 
-    /// Every way the next slot can go: one action per combination of draw values, enumerated
-    /// depth-first (a later draw's bound may depend on an earlier value, as with decorrelated
-    /// jitter).
+    /// Every way the next slot can go: one action per combination of draw values, the last
+    /// draw varying fastest. Within a slot each client draws at most once (after its one
+    /// attempt fails), and what it may draw depends only on its state from earlier slots
+    /// (decorrelated jitter's bound on its previous delay): a value sets a retry timer at least
+    /// one slot ahead and changes nothing that another client or the server meets in this
+    /// slot. So one run with every value 0 lists the bounds, and the branches are every
+    /// combination of values within them, without running the slot for each (`next_state`
+    /// checks, in debug builds, that a branch draws exactly within those bounds).
     fn branches(&self, s: &RetryState) -> Vec<Slot> {
+        let (_, used) = self.run_slot(s, &[]);
+        let bounds: Vec<u8> = used.iter().map(|&(_, b)| draw_value(b)).collect();
+        assert!(bounds.len() <= MAX_DRAWS, "a slot made {} draws", bounds.len());
         let mut out = Vec::new();
-        let mut given: Vec<u32> = Vec::new();
+        let mut slot = Slot { values: [0; MAX_DRAWS], len: bounds.len() as u8 };
         loop {
-            let (_, used) = self.run_slot(s, &given);
-            out.push(Slot { draws: used.iter().map(|(v, _)| *v).collect() });
-            let Some(i) = used.iter().rposition(|(v, b)| v < b) else { break };
-            given = used[..i].iter().map(|(v, _)| *v).collect();
-            given.push(used[i].0 + 1);
+            out.push(slot);
+            // The next combination, as an odometer whose last wheel turns fastest.
+            let Some(i) = (0..bounds.len()).rev().find(|&i| slot.values[i] < bounds[i]) else {
+                return out;
+            };
+            slot.values[i] += 1;
+            slot.values[i + 1..].fill(0);
         }
-        out
     }
 
     /// Whether every client's request has ended (and nothing more can happen).
@@ -409,7 +436,7 @@ impl RetryModel {
             // of all its branches (the Dᴺ branches of N clients drawing among D slots fall into a few thousand classes).
             let mut classes: HashMap<(RetryState, usize), Q> = HashMap::new();
             for slot in self.branches(&init) {
-                let (s, used) = self.run_slot(&init, &slot.draws);
+                let (s, used) = self.run_slot(&init, slot.draws());
                 let weight = used.iter().fold(Q::one(), |w, &(_, bound)| {
                     w / Q::from_integer((bound as u64 + 1).into())
                 });
@@ -510,6 +537,15 @@ pub fn representative(s: &RetryState) -> RetryState {
     renamed(s, &to)
 }
 
+/// A draw's bound as a value a [`Slot`] holds. The model's bounds stay small (τ ≤ 6 slots
+/// keeps every policy's below 18), so a larger one is a broken invariant, not an input.
+fn draw_value(bound: u32) -> u8 {
+    match u8::try_from(bound) {
+        Ok(b) => b,
+        Err(_) => panic!("a draw bound of {bound} in a model of at most 6 slots"),
+    }
+}
+
 /// Whether a client's request has ended.
 fn ended(phase: Phase) -> bool {
     matches!(phase, Phase::Succeeded | Phase::GaveUp | Phase::Abandoned)
@@ -565,7 +601,13 @@ impl Model for RetryModel {
     }
 
     fn next_state(&self, state: &RetryState, action: Slot) -> Option<RetryState> {
-        Some(self.run_slot(state, &action.draws).0)
+        let (next, used) = self.run_slot(state, action.draws());
+        debug_assert!(
+            used.len() == action.draws().len()
+                && used.iter().zip(action.draws()).all(|(&(v, b), &x)| v == x as u32 && v <= b),
+            "{action:?} drew {used:?} (value, bound): a branch's draws depend on another's value"
+        );
+        Some(next)
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
@@ -588,10 +630,10 @@ impl Model for RetryModel {
     }
 
     fn format_action(&self, action: &Slot) -> String {
-        if action.draws.is_empty() {
+        if action.draws().is_empty() {
             "next slot".into()
         } else {
-            format!("next slot, drawing {:?}", action.draws)
+            format!("next slot, drawing {:?}", action.draws())
         }
     }
 }

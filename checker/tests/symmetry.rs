@@ -563,8 +563,8 @@ mod retry {
                     return Some(format!("renaming {to:?} of {s:?} has other actions"));
                 }
                 for a in &actions {
-                    let step = model.next_state(&s, a.clone());
-                    let renamed_step = model.next_state(&r, a.clone());
+                    let step = model.next_state(&s, *a);
+                    let renamed_step = model.next_state(&r, *a);
                     if class(renamed_step) != class(step.map(|t| renamed(&t, &to))) {
                         return Some(format!("{a:?} from renaming {to:?} of {s:?} goes elsewhere"));
                     }
