@@ -583,6 +583,20 @@ pub fn weighted_peak_distribution(
         return Err(HerdError::Domain("the slotted law needs W^N below 2^127"));
     };
     let (n, d) = (n as usize, weights.len());
+    // count[k]: throws whose peak is k.
+    let mut count = vec![0u128; n + 1];
+    // A window as long as the span of the possible slots holds the whole herd. Past this, two
+    // slots are possible, so W ≥ 2 and N ≤ 126: every C(N, k) fits in 128 bits.
+    let possible = |w: &u64| *w > 0;
+    let span = match (weights.iter().position(possible), weights.iter().rposition(possible)) {
+        (Some(first), Some(last)) => last - first + 1,
+        _ => 0,
+    };
+    if span <= service as usize {
+        count[n] = throws;
+        let p = |c: &u128| Q::new(BigInt::from(*c), BigInt::from(throws));
+        return Ok(count.iter().map(p).collect());
+    }
     // C(t, j) for t, j ≤ N.
     let mut choose = vec![vec![0u128; n + 1]; n + 1];
     for t in 0..=n {
@@ -594,18 +608,19 @@ pub fn weighted_peak_distribution(
     // power[b][j] = w_b^j, at most W^N.
     let power: Vec<Vec<u128>> =
         weights.iter().map(|&w| (0..=n as u32).map(|j| (w as u128).pow(j)).collect()).collect();
-    // count[k]: throws whose peak is k.
-    let mut count = vec![0u128; n + 1];
-    if service as usize >= d {
-        count[n] = throws;
-    } else if service == 1 {
-        // at_most(m): throws with no bin above m.
+    if service == 1 {
+        // at_most(m): throws with no bin above m. A term with a zero factor is left out before
+        // multiplying, so every product is at most the count it adds to, at most Wᴺ.
         let at_most = |m: usize| {
             let mut f = vec![0u128; n + 1];
             f[0] = 1;
             for w in &power {
                 f = (0..=n)
-                    .map(|t| (0..=m.min(t)).map(|j| choose[t][j] * w[j] * f[t - j]).sum())
+                    .map(|t| {
+                        let term = |j: usize| (w[j] > 0 && f[t - j] > 0).then_some(j);
+                        let terms = (0..=m.min(t)).filter_map(term);
+                        terms.map(|j| choose[t][j] * w[j] * f[t - j]).sum()
+                    })
                     .collect();
             }
             f[n]
@@ -621,7 +636,12 @@ pub fn weighted_peak_distribution(
             return Err(HerdError::TooLarge { compositions: compositions(n as u32, d as u32) });
         }
         let mut bins = vec![0usize; d];
-        let law = Throws { choose: &choose, power: &power, service: service as usize };
+        // rest[j]: the weight of slots j and after.
+        let mut rest = vec![0u128; d + 1];
+        for j in (0..d).rev() {
+            rest[j] = rest[j + 1] + weights[j] as u128;
+        }
+        let law = Throws { choose: &choose, power: &power, rest: &rest, service: service as usize };
         law.compose(&mut bins, 0, n, 1, &mut count);
     }
     let p = |c: &u128| Q::new(BigInt::from(*c), BigInt::from(throws));
@@ -685,16 +705,19 @@ pub fn distribution_mean(d: &[Q]) -> Q {
 }
 
 /// What counting the throws of a composition needs: binomials, each slot's weight to each
-/// power, and the window.
+/// power, the weight of the slots from each on, and the window.
 struct Throws<'a> {
     choose: &'a [Vec<u128>],
     power: &'a [Vec<u128>],
+    rest: &'a [u128],
     service: usize,
 }
 
 impl Throws<'_> {
     /// Fills `bins[j..]` with every split of `left` throws, `ways` being the throws that put
     /// `bins[..j]` as they are, and adds each complete split's ways to `count` at its peak.
+    /// Only splits that can happen are followed (no throw in a slot of weight 0), so `ways` is
+    /// always a count of throws of the whole herd, at most Wᴺ.
     fn compose(&self, bins: &mut [usize], j: usize, left: usize, ways: u128, count: &mut [u128]) {
         if j + 1 == bins.len() {
             bins[j] = left;
@@ -704,6 +727,11 @@ impl Throws<'_> {
             return;
         }
         for c in 0..=left {
+            let here = c == 0 || self.power[j][1] > 0;
+            let after = c == left || self.rest[j + 1] > 0;
+            if !(here && after) {
+                continue;
+            }
             bins[j] = c;
             let ways = ways * self.choose[left][c] * self.power[j][c];
             self.compose(bins, j + 1, left - c, ways, count);
@@ -982,6 +1010,17 @@ mod tests {
             weighted_peak_distribution(4, &[3, 3, 3], 1).expect("computes"),
             slotted_peak_distribution(4, 3, 1).expect("computes")
         );
+        // Large herds: slots of weight 0 take no throw, and one possible slot holds the herd,
+        // without tables of N² binomials that no longer fit in 128 bits.
+        let certain = weighted_peak_distribution(1000, &[0, 1, 0], 1).expect("computes");
+        assert_eq!((certain.len(), &certain[1000]), (1001, &Q::one()));
+        assert_eq!(slotted_peak_distribution(200, 1, 1).expect("computes")[200], Q::one());
+        for service in [1, 2] {
+            let apart = weighted_peak_distribution(126, &[1, 0, 1], service).expect("computes");
+            assert_eq!(apart.iter().fold(Q::zero(), |a, p| a + p), Q::one());
+            // Both slots empty but one, or split: the peak is at least half the herd.
+            assert!(apart[..63].iter().all(Zero::is_zero) && !apart[63].is_zero());
+        }
         assert!(weighted_peak_distribution(3, &[0, 0], 1).is_err());
         assert!(weighted_peak_distribution(3, &[], 1).is_err());
         assert!(weighted_peak_distribution(3, &[1], 0).is_err());
