@@ -69,6 +69,15 @@ pub enum RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Every policy, fixed first.
+    pub const ALL: [RetryPolicy; 5] = [
+        RetryPolicy::Fixed,
+        RetryPolicy::Jitter,
+        RetryPolicy::FullJitter,
+        RetryPolicy::EqualJitter,
+        RetryPolicy::Decorrelated,
+    ];
+
     /// The core policy with τ = `slots`.
     pub fn policy(self, slots: u8) -> Policy {
         let tau = Duration(slots as u64);

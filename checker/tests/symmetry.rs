@@ -153,6 +153,16 @@ where
     Ok(classes.len())
 }
 
+/// [`check_reduction`]'s class count for each scenario, or a panic naming the scenario and
+/// what is wrong.
+fn class_counts<C: std::fmt::Debug + Copy>(
+    scenarios: Vec<C>,
+    reduction: impl Fn(C) -> Result<usize, String>,
+) -> Vec<usize> {
+    let count = |cfg: C| reduction(cfg).unwrap_or_else(|e| panic!("{cfg:?}: {e}"));
+    scenarios.into_iter().map(count).collect()
+}
+
 fn replication(
     cfg: ReplicationCfg,
     rep: fn(&ReplicationState) -> ReplicationState,
@@ -194,10 +204,7 @@ const CLASSES: [usize; 9] = [49, 67, 90, 95, 186, 252, 462, 95, 3708];
 
 #[test]
 fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
-    let mut counts = Vec::new();
-    for cfg in scenarios() {
-        counts.push(replication(cfg, representative).unwrap_or_else(|e| panic!("{cfg:?}: {e}")));
-    }
+    let counts = class_counts(scenarios(), |cfg| replication(cfg, representative));
     // The classes are what a reduced check counts (below); pinned so a change shows.
     assert_eq!(counts, CLASSES);
 }
@@ -436,11 +443,7 @@ mod ttl {
 
     #[test]
     fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
-        let counts: Vec<usize> = scenarios()
-            .into_iter()
-            .map(|cfg| reduction(cfg).unwrap_or_else(|e| panic!("{cfg:?}: {e}")))
-            .collect();
-        assert_eq!(counts, CLASSES);
+        assert_eq!(class_counts(scenarios(), reduction), CLASSES);
     }
 
     #[test]
@@ -499,16 +502,8 @@ mod retry {
     /// Every policy, a server that serves two for two slots, a longer outage, clients that give
     /// up, and four clients.
     fn scenarios() -> Vec<RetryCfg> {
-        let mut v: Vec<RetryCfg> = [
-            RetryPolicy::Fixed,
-            RetryPolicy::Jitter,
-            RetryPolicy::FullJitter,
-            RetryPolicy::EqualJitter,
-            RetryPolicy::Decorrelated,
-        ]
-        .into_iter()
-        .map(|policy| RetryCfg { policy, ..base() })
-        .collect();
+        let mut v: Vec<RetryCfg> =
+            RetryPolicy::ALL.into_iter().map(|policy| RetryCfg { policy, ..base() }).collect();
         v.push(RetryCfg { capacity: 2, service: 2, ..base() });
         v.push(RetryCfg { outage: 2, slots: 2, ..base() });
         v.push(RetryCfg { max_attempts: Some(2), ..base() });
@@ -585,11 +580,7 @@ mod retry {
 
     #[test]
     fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
-        let counts: Vec<usize> = scenarios()
-            .into_iter()
-            .map(|cfg| reduction(cfg).unwrap_or_else(|e| panic!("{cfg:?}: {e}")))
-            .collect();
-        assert_eq!(counts, CLASSES);
+        assert_eq!(class_counts(scenarios(), reduction), CLASSES);
     }
 
     /// A representative that reorders the clients but leaves the server's requests in service
