@@ -947,7 +947,7 @@ impl PipelineArgs {
 #[derive(Args, Debug, Clone)]
 pub struct RetryArgs {
     /// Clients (1 to 7).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=7))]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=inflight_checker::retry::MAX_CLIENTS as i64))]
     clients: u8,
     /// fixed (delay τ), jitter (U{1..τ}), full, equal or decorrelated (exponential backoff from
     /// 1 slot, capped at τ).

@@ -95,7 +95,7 @@ impl RetryPolicy {
 /// A herd scenario to check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryCfg {
-    /// Clients (1 ..= 7).
+    /// Clients (1 ..= [`MAX_CLIENTS`]).
     pub clients: u8,
     /// The retry policy.
     pub policy: RetryPolicy,
@@ -155,8 +155,11 @@ pub struct RetryState {
     pub retried: u8,
 }
 
+/// The most clients a model takes: a slot of N jittered clients has up to 6ᴺ branches.
+pub const MAX_CLIENTS: u8 = 7;
+
 /// The most draws a slot makes: one per client, each after its one attempt in the slot fails.
-const MAX_DRAWS: usize = 7;
+const MAX_DRAWS: usize = MAX_CLIENTS as usize;
 
 /// One slot, identified by the values drawn in it, in the order they were drawn. Small and
 /// `Copy`: a slot of N drawing clients has up to 6ᴺ branches, and stateright's explorer lists
@@ -191,8 +194,8 @@ impl RetryCfg {
     /// Checks that the scenario can be built.
     pub fn validate(&self) -> Result<(), RetryCfgError> {
         let bad = |what: String| Err(RetryCfgError(what));
-        if !(1..=7).contains(&self.clients) {
-            return bad(format!("{} clients: the model takes 1 to 7", self.clients));
+        if !(1..=MAX_CLIENTS).contains(&self.clients) {
+            return bad(format!("{} clients: the model takes 1 to {MAX_CLIENTS}", self.clients));
         }
         if !(1..SERVER_SLOTS as u8).contains(&self.capacity) {
             return bad(format!(
