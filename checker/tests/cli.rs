@@ -29,6 +29,12 @@ fn property(
     props.iter().find(|p| pick(p)).cloned().unwrap_or_else(|| panic!("no such property: {report}"))
 }
 
+/// Each property of a `--json` check report with its verdict, as "name verdict".
+fn verdicts(report: &serde_json::Value) -> Vec<String> {
+    let props = report["properties"].as_array().expect("a list of properties");
+    props.iter().map(|p| format!("{} {}", p["name"], p["verdict"])).collect()
+}
+
 /// Each command must exit 2 with exactly one line on stderr that contains its needle (the
 /// argument's name, or what is wrong).
 fn assert_usage_errors(cases: &[(&[&str], &str)]) {
@@ -1252,10 +1258,6 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduc
         (Some(12483), Some(941))
     );
     assert_eq!(reduced["strategy"], "dfs");
-    let verdicts = |r: &serde_json::Value| -> Vec<String> {
-        let props = r["properties"].as_array().expect("properties");
-        props.iter().map(|p| format!("{} {}", p["name"], p["verdict"])).collect()
-    };
     assert_eq!(verdicts(&reduced), verdicts(&full));
     // A broken variant is caught, and the path it prints replays on the plain model.
     let broken = ["check", "replication", "--fault", "ack-before-store", "--symmetry", "--json"];
@@ -1315,10 +1317,6 @@ fn symmetry_reduces_the_retry_check_and_its_counterexample_replays_unreduced() {
         (Some(10224), Some(1417))
     );
     assert_eq!(reduced["strategy"], "dfs");
-    let verdicts = |r: &serde_json::Value| -> Vec<String> {
-        let props = r["properties"].as_array().expect("properties");
-        props.iter().map(|p| format!("{} {}", p["name"], p["verdict"])).collect()
-    };
     assert_eq!(verdicts(&reduced), verdicts(&full));
     // The first wave is the same exact distribution, and still the law's.
     assert_eq!(reduced["first_wave"], full["first_wave"]);
