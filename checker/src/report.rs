@@ -275,6 +275,10 @@ pub struct PropertyReport {
     pub path: Option<Vec<Step>>,
     /// The path as the web explorer's action indices (`#/steps/<this>`).
     pub explorer_path: Option<String>,
+    /// After a check reduced by symmetry: the same run, up to names, in the explorer reduced
+    /// by the same representative ([`crate::symmetry::Reduced::translate`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reduced_explorer_path: Option<String>,
     /// For a liveness counterexample: the step at which the repeating cycle starts (the path
     /// from there on repeats forever); `None` for a dead end or a safety path.
     pub cycle_from: Option<usize>,
@@ -881,6 +885,7 @@ where
                 initial,
                 path,
                 explorer_path,
+                reduced_explorer_path: None,
                 cycle_from: None,
                 semantics: None,
             }
@@ -1041,6 +1046,13 @@ pub struct ReplayReport {
     pub witnessed: Vec<(String, usize)>,
 }
 
+/// The indices of an explorer path, `i0/i1/…` (a leading `#/steps/` and empty parts are
+/// skipped).
+pub fn parse_path(path: &str) -> Result<Vec<usize>, String> {
+    let parts = path.trim().trim_start_matches("#/steps/").split('/').filter(|s| !s.is_empty());
+    parts.map(|s| s.parse().map_err(|_| format!("'{s}' in '{path}' is not an index"))).collect()
+}
+
 /// Re-runs an explorer path (`i0/i1/…`: the initial state's index, then each action's index
 /// among the state's actions, as `inflight check` prints it) deterministically, and evaluates
 /// every property on every state along it. An index that does not exist is an error: the model
@@ -1051,12 +1063,8 @@ where
     M::State: Describe,
     M::Action: Debug,
 {
-    let mut indices =
-        path.trim().trim_start_matches("#/steps/").split('/').filter(|s| !s.is_empty());
-    let parse = |s: &str| -> Result<usize, String> {
-        s.parse().map_err(|_| format!("--replay: '{s}' in '{path}' is not an index"))
-    };
-    let first = parse(indices.next().ok_or("--replay: the path is empty")?)?;
+    let indices = parse_path(path).map_err(|e| format!("--replay: {e}"))?;
+    let (&first, indices) = indices.split_first().ok_or("--replay: the path is empty")?;
     let inits = model.init_states();
     let mut state = inits
         .into_iter()
@@ -1080,8 +1088,7 @@ where
     judge(&state, 0, &mut violations, &mut witnessed);
     let initial = state.describe();
     let mut steps = Vec::new();
-    for (n, ix) in indices.enumerate() {
-        let ix = parse(ix)?;
+    for (n, &ix) in indices.iter().enumerate() {
         let mut actions = Vec::new();
         model.actions(&state, &mut actions);
         let count = actions.len();

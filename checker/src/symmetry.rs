@@ -17,12 +17,15 @@
 //! same representative, which `tests/symmetry.rs` checks on every explored state.
 
 use crate::adapter::{Checkable, NodeActor, NodeState, Observer};
+use crate::readable::{wrapped_properties, Wrapper, MAX_PROPERTIES};
 use inflight_core::NodeId;
 use stateright::actor::{Actor, ActorModelState, Envelope, Id, Network, Timers};
-use stateright::Model;
+use stateright::{Model, Path, Property};
+use std::collections::{HashSet, VecDeque};
+use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A model's symmetry reduction: maps a state to the representative of its class (a plain
 /// function, as stateright's checker takes it).
@@ -324,6 +327,189 @@ where
     }
     permute_with(s, in_flight, &to, rename_state, rename_storage, rename_msg)
         .unwrap_or_else(|| s.clone())
+}
+
+/// A model that offers, in each state, one action per class of next states: of the actions
+/// whose next states have the same representative, the first in the wrapped model's order.
+///
+/// This is how the explorer applies a symmetry reduction, which stateright's explorer ignores
+/// (`STATERIGHT.md`). Unlike a reduced search, the states are the wrapped model's own, never
+/// renamed: a path here is a real run of the wrapped model, and every action is one of its
+/// actions. In a symmetric model a state's class decides the classes of its successors, so every
+/// class the wrapped model reaches is reached here. What it saves is branches that differ only
+/// by names: the retry model's first slot for five clients over six slots lists 252 branches,
+/// one per multiset of draws, instead of 6⁵ = 7,776.
+pub struct Reduced<M: Model> {
+    inner: M,
+    props: Vec<Property<M>>,
+    representative: Representative<M>,
+    /// The last states whose actions were reduced, with the actions kept: the explorer asks for
+    /// the same state's actions several times in a row.
+    recent: Mutex<VecDeque<Kept<M>>>,
+}
+
+/// A state, with the actions [`Reduced`] keeps in it.
+type Kept<M> = (<M as Model>::State, Vec<<M as Model>::Action>);
+
+/// States whose kept actions [`Reduced`] remembers.
+const RECENT: usize = 32;
+
+impl<M> Reduced<M>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone + Debug,
+    M::Action: Clone + Debug,
+{
+    /// Wraps `inner`, reduced by `representative`, which must map every state of a class to the
+    /// same state (`tests/symmetry.rs` checks that for each model's representative). Panics
+    /// above [`MAX_PROPERTIES`] properties.
+    pub fn new(inner: M, representative: Representative<M>) -> Self {
+        let props = inner.properties();
+        assert!(props.len() <= MAX_PROPERTIES, "at most {MAX_PROPERTIES} properties");
+        Reduced { inner, props, representative, recent: Mutex::new(VecDeque::new()) }
+    }
+
+    /// The representative that reduces it.
+    pub fn representative(&self) -> Representative<M> {
+        self.representative
+    }
+
+    /// The actions kept in `state`: the first action to each class of next states.
+    fn kept(&self, state: &M::State) -> Vec<M::Action> {
+        let recent = || self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, kept)) = recent().iter().find(|(s, _)| s == state) {
+            return kept.clone();
+        }
+        let mut all = Vec::new();
+        self.inner.actions(state, &mut all);
+        let mut classes = HashSet::new();
+        let kept: Vec<M::Action> = all
+            .into_iter()
+            .filter(|a| match self.inner.next_state(state, a.clone()) {
+                Some(next) => classes.insert((self.representative)(&next)),
+                None => false,
+            })
+            .collect();
+        let mut recent = recent();
+        if recent.len() == RECENT {
+            recent.pop_front();
+        }
+        recent.push_back((state.clone(), kept.clone()));
+        kept
+    }
+
+    /// The path through this model that follows `path`, a path through the wrapped model (as
+    /// `i0/i1/…`: the initial state's index, then each action's index among its state's
+    /// actions): at each step, the kept action that leads to the same class. Each state on the
+    /// result is a renaming of the state at the same step of `path`.
+    pub fn translate(&self, path: &str) -> Result<String, String> {
+        let rep = self.representative;
+        let indices = crate::report::parse_path(path)?;
+        let (&first, steps) = indices.split_first().ok_or("the path is empty")?;
+        let mut s = self
+            .inner
+            .init_states()
+            .into_iter()
+            .nth(first)
+            .ok_or_else(|| format!("there is no initial state {first}"))?;
+        let inits = self.init_states();
+        let k = inits.iter().position(|r| rep(r) == rep(&s)).ok_or(NOT_SYMMETRIC)?;
+        let mut r = inits[k].clone();
+        let mut out = vec![k.to_string()];
+        for (n, &ix) in steps.iter().enumerate() {
+            let mut actions = Vec::new();
+            self.inner.actions(&s, &mut actions);
+            let count = actions.len();
+            let action = actions.into_iter().nth(ix).ok_or_else(|| {
+                format!("step {} asks for action {ix}, but the state has {count}", n + 1)
+            })?;
+            s = self
+                .inner
+                .next_state(&s, action)
+                .ok_or_else(|| format!("step {} is ignored by the model", n + 1))?;
+            let class = rep(&s);
+            let (k, next) = self
+                .kept(&r)
+                .into_iter()
+                .enumerate()
+                .find_map(|(k, a)| {
+                    self.inner.next_state(&r, a).filter(|next| rep(next) == class).map(|n| (k, n))
+                })
+                .ok_or(NOT_SYMMETRIC)?;
+            out.push(k.to_string());
+            r = next;
+        }
+        Ok(out.join("/"))
+    }
+}
+
+/// Why [`Reduced::translate`] can fail on a valid path.
+const NOT_SYMMETRIC: &str = "a step of the path has no counterpart from the renamed state: the \
+                             model is not symmetric under its representative";
+
+impl<M> Wrapper for Reduced<M>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone + Debug,
+    M::Action: Clone + Debug,
+{
+    type Inner = M;
+    fn inner(&self) -> &M {
+        &self.inner
+    }
+    fn inner_properties(&self) -> &[Property<M>] {
+        &self.props
+    }
+    fn inner_state(state: &M::State) -> &M::State {
+        state
+    }
+}
+
+impl<M> Model for Reduced<M>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone + Debug,
+    M::Action: Clone + Debug,
+{
+    type State = M::State;
+    type Action = M::Action;
+
+    /// One initial state per class, the first of each.
+    fn init_states(&self) -> Vec<M::State> {
+        let mut classes = HashSet::new();
+        let mut inits = self.inner.init_states();
+        inits.retain(|s| classes.insert((self.representative)(s)));
+        inits
+    }
+
+    fn actions(&self, state: &M::State, actions: &mut Vec<M::Action>) {
+        actions.extend(self.kept(state));
+    }
+
+    fn next_state(&self, last: &M::State, action: M::Action) -> Option<M::State> {
+        self.inner.next_state(last, action)
+    }
+
+    fn format_action(&self, action: &M::Action) -> String {
+        self.inner.format_action(action)
+    }
+
+    fn format_step(&self, last: &M::State, action: M::Action) -> Option<String> {
+        self.inner.format_step(last, action)
+    }
+
+    /// The wrapped model's drawing of the same path, which is one of its runs.
+    fn as_svg(&self, path: Path<M::State, M::Action>) -> Option<String> {
+        self.inner.as_svg(path)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        wrapped_properties(self)
+    }
+
+    fn within_boundary(&self, state: &M::State) -> bool {
+        self.inner.within_boundary(state)
+    }
 }
 
 #[cfg(test)]
