@@ -228,22 +228,31 @@ pub fn explorer_state(addr: &str, path: &str) -> Result<String, String> {
     // The explorer lists the views after a path's parent; the path's last index picks one.
     let (parent, last) = path.rsplit_once('/').ok_or(format!("{path}: not a path of steps"))?;
     let last: u64 = last.parse().map_err(|_| format!("{path}: '{last}' is not an index"))?;
+    let views = explorer_views(addr, parent)?;
+    let view = views
+        .iter()
+        .find(|v| v["actionIndex"] == last)
+        .ok_or(format!("{path}: the last step is not offered"))?;
+    view["state"].as_str().map(str::to_string).ok_or(format!("{path}: no state text"))
+}
+
+/// The views the web explorer served at `addr` lists after an explorer path (`i0/i1/…`): one
+/// per branch, each with its `action`, `state` and `actionIndex`. Waits up to 10 s for the
+/// explorer to answer.
+pub fn explorer_views(addr: &str, path: &str) -> Result<Vec<serde_json::Value>, String> {
     let views = (0..100)
         .find_map(|_| {
-            let got = http_get(addr, &format!("/.states/{parent}"));
+            let got = http_get(addr, &format!("/.states/{path}"));
             if got.is_none() {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
             got
         })
-        .ok_or(format!("the explorer at {addr} does not answer for {parent}"))?;
-    let views: serde_json::Value =
-        serde_json::from_str(&views).map_err(|e| format!("the explorer's answer: {e}"))?;
-    let view = views
-        .as_array()
-        .and_then(|v| v.iter().find(|v| v["actionIndex"] == last))
-        .ok_or(format!("{path}: the last step is not offered"))?;
-    view["state"].as_str().map(str::to_string).ok_or(format!("{path}: no state text"))
+        .ok_or(format!("the explorer at {addr} does not answer for {path}"))?;
+    match serde_json::from_str(&views).map_err(|e| format!("the explorer's answer: {e}"))? {
+        serde_json::Value::Array(views) => Ok(views),
+        other => Err(format!("the explorer's answer for {path} is not a list: {other}")),
+    }
 }
 
 /// The body of `GET path` from `addr`, if the answer is 200 OK.
@@ -251,16 +260,49 @@ fn http_get(addr: &str, path: &str) -> Option<String> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).ok()?;
     write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes).ok()?;
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&bytes[..end]).ok()?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return None;
+    }
+    let body = &bytes[end + 4..];
+    let chunked = head.lines().any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
+    let body = if chunked { dechunk(body)? } else { body.to_vec() };
+    String::from_utf8(body).ok()
+}
+
+/// The bytes of a chunked HTTP body (a large answer): each chunk is its length in hex, CRLF,
+/// the bytes, CRLF; the last chunk is empty. `None` if it is cut short.
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size = std::str::from_utf8(&rest[..line]).ok()?.split(';').next()?.trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
+        let data = rest.get(line + 2..)?;
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        rest = data.get(size..)?.strip_prefix(b"\r\n")?;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use stateright::Property;
+
+    #[test]
+    fn a_chunked_body_is_joined_even_where_a_chunk_ends_inside_a_character() {
+        // "≤" is three bytes, split over two chunks.
+        let body = b"4\r\nab\xe2\x89\r\n3\r\n\xa4cd\r\n0\r\n\r\n";
+        assert_eq!(dechunk(body).map(String::from_utf8), Some(Ok("ab≤cd".to_string())));
+        assert_eq!(dechunk(b"4\r\nab"), None, "cut short");
+        assert_eq!(dechunk(b"zz\r\n"), None, "not a length");
+    }
 
     /// A model given by its edges: it starts at `At(0)`, may step along any edge from where it
     /// is, and its goal ("finishes") is `At(2)`.
