@@ -14,6 +14,7 @@ use inflight_checker::report::{
 };
 use inflight_checker::stage::StageCfg;
 use inflight_checker::staleness::StalenessCfg;
+use inflight_checker::symmetry::Reduced;
 use inflight_checker::timed::{Timed, TimedCfg, TimedProtocol};
 use inflight_checker::timed_protocols::{PipelineSaturated, ReplicationSaturated, StageSaturated};
 use inflight_checker::ttl::representative as ttl_representative;
@@ -108,6 +109,8 @@ enum CheckProtocol {
         /// the replicas' names (up to R! times fewer states). The search is depth-first; every
         /// counterexample is still a real run; `eventually` is decided on the reduced graph when
         /// it has no cycle or dead end without the goal, else on the whole graph.
+        /// Each path is also printed for `explore --symmetry`; with --replay, the path is one
+        /// of those.
         #[arg(long)]
         symmetry: bool,
         /// Print the report as JSON on stdout.
@@ -140,6 +143,8 @@ enum CheckProtocol {
         /// is depth-first; every counterexample is still a real run; `eventually` is decided on
         /// the reduced graph when it has no cycle or dead end without the goal, else on the
         /// whole graph.
+        /// Each path is also printed for `explore --symmetry`; with --replay, the path is one
+        /// of those.
         #[arg(long)]
         symmetry: bool,
         /// Print the report as JSON on stdout.
@@ -193,6 +198,8 @@ enum CheckProtocol {
         /// the resolvers' names (up to R! times fewer states). The search is depth-first; every
         /// counterexample is still a real run; `eventually` is decided on the reduced graph when
         /// it has no cycle or dead end without the goal, else on the whole graph. Not with --timed, which has one resolver.
+        /// Each path is also printed for `explore --symmetry`; with --replay, the path is one
+        /// of those.
         #[arg(long)]
         symmetry: bool,
         /// Print the report as JSON on stdout.
@@ -207,6 +214,12 @@ enum ExploreProtocol {
     Retry {
         #[command(flatten)]
         model: RetryArgs,
+        /// List one branch per class of next states that differ only by the clients' names (the
+        /// first of each, in the model's order), as `check --symmetry` explores one state per
+        /// class. States are never renamed: every path is a real run. Open the paths that
+        /// `check retry --symmetry` prints under "reduced by symmetry".
+        #[arg(long)]
+        symmetry: bool,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -222,6 +235,12 @@ enum ExploreProtocol {
     Replication {
         #[command(flatten)]
         model: ReplicationArgs,
+        /// List one branch per class of next states that differ only by the replicas' names (the
+        /// first of each, in the model's order), as `check --symmetry` explores one state per
+        /// class. States are never renamed: every path is a real run. Open the paths that
+        /// `check replication --symmetry` prints under "reduced by symmetry".
+        #[arg(long)]
+        symmetry: bool,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -243,6 +262,12 @@ enum ExploreProtocol {
     Ttl {
         #[command(flatten)]
         model: TtlArgs,
+        /// List one branch per class of next states that differ only by the resolvers' names (the
+        /// first of each, in the model's order), as `check --symmetry` explores one state per
+        /// class; not with --timed. States are never renamed: every path is a real run. Open the paths that
+        /// `check ttl --symmetry` prints under "reduced by symmetry".
+        #[arg(long)]
+        symmetry: bool,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -363,6 +388,24 @@ impl ServeArgs {
         let readable = inflight_checker::readable::Readable::new(model);
         stateright::Model::checker(readable).threads(self.threads as usize).serve(parsed);
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// Serves `model`, reduced by `representative` if one is given (`--symmetry`).
+    fn serve_reduced<M>(
+        &self,
+        model: M,
+        representative: Option<inflight_checker::symmetry::Representative<M>>,
+        what: &str,
+    ) -> Result<ExitCode, String>
+    where
+        M: stateright::Model + Send + Sync + 'static,
+        M::State: std::fmt::Debug + Describe + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+        M::Action: std::fmt::Debug + Clone + PartialEq + Send + Sync + 'static,
+    {
+        match representative {
+            Some(rep) => self.serve(Reduced::new(model, rep), &reduced(what)),
+            None => self.serve(model, what),
+        }
     }
 }
 
@@ -1881,19 +1924,32 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Check { protocol } => check_command(*protocol),
         Command::Explore { protocol } => {
             match *protocol {
-                ExploreProtocol::Replication { model, serve } => serve
-                    .serve(model.cfg()?.into_model(), &format!("replication ({})", model.to_cli())),
+                ExploreProtocol::Replication { model, symmetry, serve } => {
+                    let what = format!("replication ({})", model.to_cli());
+                    let rep = symmetry.then_some(representative as fn(&_) -> _);
+                    serve.serve_reduced(model.cfg()?.into_model(), rep, &what)
+                }
                 ExploreProtocol::Pipeline { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("pipeline ({})", model.to_cli())),
-                ExploreProtocol::Retry { model, serve } => {
-                    serve.serve(model.cfg()?.into_model(), &format!("retry ({})", model.to_cli()))
+                ExploreProtocol::Retry { model, symmetry, serve } => {
+                    let what = format!("retry ({})", model.to_cli());
+                    let rep =
+                        symmetry.then_some(inflight_checker::retry::representative as fn(&_) -> _);
+                    serve.serve_reduced(model.cfg()?.into_model(), rep, &what)
                 }
                 ExploreProtocol::Deadlock { model, serve } => serve
                     .serve(model.cfg()?.into_model(), &format!("deadlock ({})", model.to_cli())),
-                ExploreProtocol::Ttl { model, serve } if model.timed => serve
+                ExploreProtocol::Ttl { model, symmetry, .. } if model.timed && symmetry => {
+                    Err("--symmetry does not apply with --timed, which runs one resolver: \
+                         give --symmetry without --timed"
+                        .into())
+                }
+                ExploreProtocol::Ttl { model, serve, .. } if model.timed => serve
                     .serve(model.timed_cfg()?.into_model(), &format!("ttl ({})", model.to_cli())),
-                ExploreProtocol::Ttl { model, serve } => {
-                    serve.serve(model.cfg()?.into_model(), &format!("ttl ({})", model.to_cli()))
+                ExploreProtocol::Ttl { model, symmetry, serve } => {
+                    let what = format!("ttl ({})", model.to_cli());
+                    let rep = symmetry.then_some(ttl_representative as fn(&_) -> _);
+                    serve.serve_reduced(model.cfg()?.into_model(), rep, &what)
                 }
                 ExploreProtocol::Stage { model, serve } => {
                     serve.serve(model.cfg()?.into_model(), &format!("stage ({})", model.to_cli()))
@@ -2027,9 +2083,9 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("replication: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore replication {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), extra: None };
-            let model = model.cfg()?.into_model();
-            let reduce = symmetry.then_some(representative as fn(&_) -> _);
-            check(model, name, &run, json, actor_faults, hints, reduce)
+            let cfg = model.cfg()?;
+            let reduce = symmetry.then(|| Reduced::new(cfg.into_model(), representative));
+            check(cfg.into_model(), name, &run, json, actor_faults, hints, reduce)
         }
         CheckProtocol::Retry { model, run, symmetry, json } => {
             let cfg = model.cfg()?;
@@ -2039,7 +2095,8 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let highlight = [inflight_checker::retry::props::HERD];
             let extra = Some(first_wave(&cfg)?);
             let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), extra };
-            let reduce = symmetry.then_some(inflight_checker::retry::representative as fn(&_) -> _);
+            let rep = inflight_checker::retry::representative;
+            let reduce = symmetry.then(|| Reduced::new(cfg.into_model(), rep));
             check(cfg.into_model(), name, &run, json, |_| false, hints, reduce)
         }
         CheckProtocol::Deadlock { model, run, json } => {
@@ -2092,7 +2149,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let name = format!("ttl: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore ttl {}", model.to_cli());
             let hints = Hints { explore, highlight: &[], unshown: model.unshown(), extra: None };
-            let reduce = symmetry.then_some(ttl_representative as fn(&_) -> _);
+            let reduce = symmetry.then(|| Reduced::new(cfg.into_model(), ttl_representative));
             check(cfg.into_model(), name, &run, json, actor_faults, hints, reduce)
         }
         CheckProtocol::Stage { model, run, timed, work, json } => {
@@ -2309,7 +2366,7 @@ fn check<M>(
     json: bool,
     faults: FaultFn<M::Action>,
     hints: Hints<'_>,
-    representative: Option<inflight_checker::symmetry::Representative<M>>,
+    reduced: Option<Reduced<M>>,
 ) -> Result<ExitCode, String>
 where
     M: stateright::Model + Send + Sync + 'static,
@@ -2322,7 +2379,11 @@ where
                 "{option} does not apply to --replay, which re-runs one path instead of a search"
             ));
         }
-        let r = inflight_checker::report::replay(&model, path)?;
+        // A check reduced by symmetry prints paths through the reduced explorer.
+        let r = match &reduced {
+            Some(explorer) => inflight_checker::report::replay(explorer, path)?,
+            None => inflight_checker::report::replay(&model, path)?,
+        };
         if json {
             let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
             v["model"] = json!(name);
@@ -2353,7 +2414,19 @@ where
         liveness_beside: !run.liveness_after,
         ..CheckOptions::default()
     };
-    let report = run_check_reduced(model, name, opts, faults, representative);
+    let representative = reduced.as_ref().map(Reduced::representative);
+    let mut report = run_check_reduced(model, name, opts, faults, representative);
+    if let Some(explorer) = &reduced {
+        for p in &mut report.properties {
+            let Some(path) = &p.explorer_path else { continue };
+            match explorer.translate(path) {
+                Ok(translated) => p.reduced_explorer_path = Some(translated),
+                Err(e) => {
+                    eprintln!("warning: \"{}\" has no path in the reduced explorer: {e}", p.name)
+                }
+            }
+        }
+    }
     // A broken variant that passes everything: the scenario did not reach the bug.
     let Hints { explore, highlight, unshown, extra } = hints;
     let unshown = unshown.filter(|_| report.passed());
@@ -2664,7 +2737,13 @@ fn simulate_pipeline(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Tells how to walk each failed property's path, and each `highlight`ed example, in the explorer.
+/// What the explorer serving a model reduced by symmetry calls it.
+fn reduced(what: &str) -> String {
+    format!("{what} --symmetry, one branch per class of renamed next states")
+}
+
+/// Tells how to walk each failed property's path, and each `highlight`ed example, in the
+/// explorer; after a check reduced by symmetry, also in the explorer reduced the same way.
 fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
     let walk = |p: &&inflight_checker::report::PropertyReport| {
         !p.verdict.is_pass() || highlight.contains(&p.name.as_str())
@@ -2680,6 +2759,12 @@ fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
                     "  (the path ends after one turn of the cycle, which starts after step {c})"
                 );
             }
+        }
+        if let Some(path) = &p.reduced_explorer_path {
+            outln!("or reduced by symmetry: the same run up to names, one branch per class:");
+            outln!("  {command} --symmetry");
+            outln!("  then open http://127.0.0.1:3000/#/steps/{path}");
+            outln!("  (--replay takes this path with --symmetry)");
         }
     }
 }

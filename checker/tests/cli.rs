@@ -951,6 +951,16 @@ fn a_bounded_check_stops_says_so_and_exits_3_unless_it_finds_a_bug() {
 /// Serves `explore <args>` on a free port, and returns the text of the state each explorer path
 /// (`i0/i1/…`) leads to, as the explorer shows it.
 fn explorer_states(args: &[&str], paths: &[&str]) -> Vec<String> {
+    with_explorer(args, |addr| {
+        paths
+            .iter()
+            .map(|path| testing::explorer_state(addr, path).unwrap_or_else(|e| panic!("{e}")))
+            .collect()
+    })
+}
+
+/// Runs `f` with the address of `inflight explore <args>`, served on a free port.
+fn with_explorer<T>(args: &[&str], f: impl FnOnce(&str) -> T) -> T {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -963,10 +973,7 @@ fn explorer_states(args: &[&str], paths: &[&str]) -> Vec<String> {
         .spawn()
         .expect("starts");
     let _server = Server(child);
-    paths
-        .iter()
-        .map(|path| testing::explorer_state(&addr, path).unwrap_or_else(|e| panic!("{e}")))
-        .collect()
+    f(&addr)
 }
 
 #[test]
@@ -1247,7 +1254,7 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
 }
 
 #[test]
-fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduced() {
+fn symmetry_reduces_the_replication_check_and_its_counterexample_replays() {
     let full = json(&inflight(&["check", "replication", "--replicas", "4", "--json"]));
     let o = inflight(&["check", "replication", "--replicas", "4", "--symmetry", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -1267,6 +1274,9 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduc
     let path = p["explorer_path"].as_str().expect("an explorer path");
     let replayed =
         inflight(&["check", "replication", "--fault", "ack-before-store", "--replay", path]);
+    assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    let reduced_path = p["reduced_explorer_path"].as_str().expect("a reduced explorer path");
+    let replayed = inflight(&[&broken[..4], &["--symmetry", "--replay", reduced_path]].concat());
     assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
     // A livelock is caught too, decided with the reduced graph: a lasso whose cycle closes,
     // and whose path replays on the plain model.
@@ -1305,7 +1315,7 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays_unreduc
 }
 
 #[test]
-fn symmetry_reduces_the_retry_check_and_its_counterexample_replays_unreduced() {
+fn symmetry_reduces_the_retry_check_and_the_explorer() {
     let herd = ["check", "retry", "--clients", "4", "--slots", "6", "--json"];
     let full = json(&inflight(&herd));
     let o = inflight(&[&herd[..], &["--symmetry"]].concat());
@@ -1321,7 +1331,8 @@ fn symmetry_reduces_the_retry_check_and_its_counterexample_replays_unreduced() {
     // The first wave is the same exact distribution, and still the law's.
     assert_eq!(reduced["first_wave"], full["first_wave"]);
     assert_eq!(reduced["first_wave"]["matches_law"], true);
-    // A broken server is caught, and the path printed replays on the plain model.
+    // A broken server is caught, and the path printed replays on the plain model; the path
+    // printed for the reduced explorer replays there, with --symmetry.
     let broken = ["check", "retry", "--clients", "4", "--fault", "capacity-off-by-one"];
     let o = inflight(&[&broken[..], &["--symmetry", "--json"]].concat());
     assert_eq!(o.status.code(), Some(1));
@@ -1329,7 +1340,33 @@ fn symmetry_reduces_the_retry_check_and_its_counterexample_replays_unreduced() {
     let path = p["explorer_path"].as_str().expect("an explorer path");
     let replayed = inflight(&[&broken[..], &["--replay", path]].concat());
     assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
-    assert_usage_errors(&[(&["check", "retry", "--clients", "8", "--symmetry"], "--clients")]);
+    let reduced_path = p["reduced_explorer_path"].as_str().expect("a reduced explorer path");
+    let replayed = inflight(&[&broken[..], &["--symmetry", "--replay", reduced_path]].concat());
+    assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    let text = stdout(&inflight(&[&broken[..], &["--symmetry"]].concat()));
+    assert!(
+        text.contains(&format!(
+            "--symmetry\n  then open http://127.0.0.1:3000/#/steps/{reduced_path}\n"
+        )),
+        "{text}"
+    );
+    // The explorer reduced the same way opens that path at a server over its capacity.
+    let explore = ["retry", "--clients", "4", "--fault", "capacity-off-by-one", "--symmetry"];
+    let state = explorer_states(&explore, &[reduced_path]).remove(0);
+    let server = state.lines().find(|l| l.starts_with("n0:")).expect("the server's line");
+    assert!(server.contains("of 1") && server.matches('#').count() == 2, "{state}");
+    // It lists the first slot of four clients drawing one of six delays as one branch per
+    // multiset of draws, C(9, 4) = 126, instead of one per draw, 6⁴ = 1,296.
+    let first_slot = |args: &[&str]| {
+        with_explorer(args, |addr| testing::explorer_views(addr, "0").expect("views").len())
+    };
+    let herd = ["retry", "--clients", "4", "--slots", "6"];
+    assert_eq!(first_slot(&herd), 1296);
+    assert_eq!(first_slot(&[&herd[..], &["--symmetry"]].concat()), 126);
+    assert_usage_errors(&[
+        (&["check", "retry", "--clients", "8", "--symmetry"], "--clients"),
+        (&["explore", "ttl", "--timed", "--symmetry"], "--symmetry does not apply"),
+    ]);
 }
 
 /// An option of `inflight check <protocol>`, as its `--help` shows it.
