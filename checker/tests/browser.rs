@@ -1,5 +1,6 @@
 //! The web explorer in a real browser: headless Chromium, driven over WebDriver, walks the
-//! counterexample of a broken replication variant that `inflight explore` serves.
+//! counterexample of a broken replication variant that `inflight explore` serves, and that of
+//! a six-client herd against a broken server in the explorer reduced by symmetry.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
 //! test says so and passes, except under `CI=true`, where a missing browser fails it.
@@ -168,43 +169,30 @@ fn chromedriver() -> Option<String> {
         .map(str::to_string)
 }
 
-#[test]
-fn the_explorer_walks_a_counterexample_in_headless_chromium() {
+/// Headless Chromium under chromedriver, with a profile of its own. Dropped in field order:
+/// the session ends, then chromedriver stops, then the profile is removed.
+struct Browser {
+    session: Session,
+    _driver: Killed,
+    profile: std::path::PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// A browser, or `None` (and a note) where chromedriver is missing outside CI; under
+/// `CI=true` a missing browser fails the test.
+fn browser(name: &str) -> Option<Browser> {
     let Some(driver) = chromedriver() else {
         assert!(std::env::var("CI").is_err(), "CI must install chromium and chromium-driver");
         eprintln!("skipped: no chromedriver (install chromium and chromium-driver)");
-        return;
+        return None;
     };
-    // The counterexample and its explorer path, from the CLI itself.
-    let args = ["--replicas", "1", "--writes", "2", "--fault", "ack-before-store"];
-    let out = Command::new(env!("CARGO_BIN_EXE_inflight"))
-        .args(["check", "replication", "--json"])
-        .args(args)
-        .output()
-        .expect("runs");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let prop = report["properties"]
-        .as_array()
-        .expect("properties")
-        .iter()
-        .find(|p| p["verdict"] == "violated")
-        .expect("a violated property")
-        .clone();
-    let name = prop["name"].as_str().expect("a name").to_string();
-    let steps = prop["explorer_path"].as_str().expect("an explorer path").to_string();
-
-    let app = free_port();
-    let _explorer = Killed(
-        Command::new(env!("CARGO_BIN_EXE_inflight"))
-            .args(["explore", "replication", "--addr", &format!("127.0.0.1:{app}")])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("explorer starts"),
-    );
     let wd = free_port();
-    let _driver = Killed(
+    let driver = Killed(
         Command::new(&driver)
             .arg(format!("--port={wd}"))
             .stdout(Stdio::null())
@@ -212,7 +200,8 @@ fn the_explorer_walks_a_counterexample_in_headless_chromium() {
             .spawn()
             .expect("chromedriver starts"),
     );
-    let profile = std::env::temp_dir().join(format!("inflight-chromium-{}", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("inflight-chromium-{name}-{}", std::process::id()));
     let caps = json!({ "capabilities": { "alwaysMatch": {
         "browserName": "chrome",
         "goog:chromeOptions": { "args": [
@@ -230,6 +219,60 @@ fn the_explorer_walks_a_counterexample_in_headless_chromium() {
         assert!(Instant::now() < deadline, "chromedriver never opened a session");
         std::thread::sleep(Duration::from_millis(200));
     };
+    Some(Browser { session, _driver: driver, profile })
+}
+
+/// `inflight <args>`'s JSON report, and the first violated property in it.
+fn violated(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_inflight")).args(args).output().expect("runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    report["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["verdict"] == "violated")
+        .expect("a violated property")
+        .clone()
+}
+
+/// Serves `inflight explore <args>` on a free port; the server, and its port.
+fn explorer(args: &[&str]) -> (Killed, u16) {
+    let app = free_port();
+    let server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_inflight"))
+            .arg("explore")
+            .args(args)
+            .args(["--addr", &format!("127.0.0.1:{app}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("explorer starts"),
+    );
+    (server, app)
+}
+
+/// Shows the whole state the page is on, not only what changed.
+fn show_complete_state(session: &Session) {
+    session.call(
+        "POST",
+        "execute/sync",
+        Some(json!({
+            "script": "document.querySelector('input[data-bind=\"checked: isCompleteState\"]').click(); return true",
+            "args": []
+        })),
+    );
+}
+
+#[test]
+fn the_explorer_walks_a_counterexample_in_headless_chromium() {
+    let Some(browser) = browser("replication") else { return };
+    let session = &browser.session;
+    // The counterexample and its explorer path, from the CLI itself.
+    let args = ["--replicas", "1", "--writes", "2", "--fault", "ack-before-store"];
+    let prop = violated(&[&["check", "replication", "--json"], &args[..]].concat());
+    let name = prop["name"].as_str().expect("a name").to_string();
+    let steps = prop["explorer_path"].as_str().expect("an explorer path").to_string();
+    let (_explorer, app) = explorer(&[&["replication"], &args[..]].concat());
 
     // The start page lists the model's properties.
     session.goto(&format!("http://127.0.0.1:{app}/"));
@@ -240,14 +283,7 @@ fn the_explorer_walks_a_counterexample_in_headless_chromium() {
     let text = session.wait_for(&["Path of Actions", "Append", "Ack"]);
     assert!(text.contains("commit: 1"), "the primary has committed:\n{text}");
     // The whole violating state: the replica acknowledged but stored nothing.
-    session.call(
-        "POST",
-        "execute/sync",
-        Some(json!({
-            "script": "document.querySelector('input[data-bind=\"checked: isCompleteState\"]').click(); return true",
-            "args": []
-        })),
-    );
+    show_complete_state(session);
     let text = session.wait_for(&["Replica", "stored: []", "unflushed"]);
     assert!(text.contains(&name), "the violated property is listed:\n{text}");
 
@@ -257,5 +293,23 @@ fn the_explorer_walks_a_counterexample_in_headless_chromium() {
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorer-counterexample.png");
     std::fs::write(&shot, &png).expect("screenshot saved");
     eprintln!("screenshot: {} ({} bytes)", shot.display(), png.len());
-    let _ = std::fs::remove_dir_all(&profile);
+}
+
+#[test]
+fn the_reduced_explorer_walks_a_large_herds_counterexample_in_headless_chromium() {
+    let Some(browser) = browser("herd") else { return };
+    let session = &browser.session;
+    // Six clients over six slots: unreduced, the first slot alone is 46,656 branches (an 83 MB
+    // page); reduced by symmetry it is 462, one per multiset of draws.
+    let args = ["--clients", "6", "--slots", "6", "--fault", "capacity-off-by-one"];
+    let prop = violated(&[&["check", "retry", "--symmetry", "--json"], &args[..]].concat());
+    let steps = prop["reduced_explorer_path"].as_str().expect("a reduced path").to_string();
+    let (_explorer, app) = explorer(&[&["retry", "--symmetry"], &args[..]].concat());
+    session.goto(&format!("http://127.0.0.1:{app}/#/steps/{steps}"));
+    session.wait_for(&["Path of Actions", "next slot, drawing"]);
+    show_complete_state(session);
+    // The server of capacity 1 serves two requests.
+    let text = session.wait_for(&["server up serving"]);
+    let server = text.lines().find(|l| l.contains("server up serving")).expect("a server line");
+    assert!(server.contains("of 1") && server.matches('#').count() == 2, "{text}");
 }
