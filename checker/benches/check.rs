@@ -1,5 +1,6 @@
 //! Time to verdict of exhaustive checks on the replication model, and of the symmetry
-//! reduction on the replication and retry models.
+//! reduction on the replication and retry models; and the model's share of the explorer's
+//! listing of a herd's first slot, plain and reduced by symmetry.
 //!
 //! The reference configuration of the foundation issue: 1 replica, window 6, 12 writes,
 //! unordered network, all safety properties. For comparison, SPIN 6.5.2 verifies an equivalent
@@ -13,9 +14,13 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
+use inflight_checker::readable::Readable;
 use inflight_checker::replication::{representative, ReplicationCfg};
-use inflight_checker::report::{run_check, run_check_reduced, CheckOptions, Strategy};
+use inflight_checker::report::{run_check, run_check_reduced, CheckOptions, Describe, Strategy};
 use inflight_checker::retry::{self, RetryCfg};
+use inflight_checker::symmetry::Reduced;
+use inflight_checker::testing;
+use stateright::Model;
 use std::time::Duration;
 
 fn reference() -> ReplicationCfg {
@@ -128,9 +133,79 @@ fn retry_symmetry(c: &mut Criterion) {
     group.finish();
 }
 
+/// What the explorer asks of the model to list the branches after a state: each action's next
+/// state and its text. Returns the branches and the text's length.
+fn listing<M: Model>(model: &M, state: &M::State) -> (usize, usize)
+where
+    M::State: Describe,
+{
+    let mut actions = Vec::new();
+    model.actions(state, &mut actions);
+    let branches = actions.len();
+    let text = actions.into_iter().filter_map(|a| model.next_state(state, a));
+    (branches, text.map(|next| next.describe().len()).sum())
+}
+
+/// `explore retry` and `explore retry --symmetry` listing the first slot of 5 and 6 jittered
+/// clients over 6 slots (the model's work and the states' text, not the HTTP and JSON).
+fn explore_first_slot(c: &mut Criterion) {
+    let mut group = c.benchmark_group("explore retry first slot");
+    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    for clients in [5, 6] {
+        let cfg = RetryCfg { clients, slots: 6, ..RetryCfg::default() };
+        let init = cfg.into_model().init_states().remove(0);
+        group.bench_function(BenchmarkId::new(format!("n{clients} slots6"), "plain"), |b| {
+            let model = cfg.into_model();
+            b.iter(|| listing(&model, &init))
+        });
+        group.bench_function(BenchmarkId::new(format!("n{clients} slots6"), "reduced"), |b| {
+            // A fresh wrapper each time: nothing is remembered from the last listing.
+            b.iter(|| listing(&Reduced::new(cfg.into_model(), retry::representative), &init))
+        });
+    }
+    group.finish();
+}
+
+/// Serves `model` as `inflight explore` does, on a free port, for the rest of the process;
+/// returns the address.
+fn served<M>(model: M) -> String
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Describe + std::fmt::Debug + std::hash::Hash + Clone + PartialEq + Send + Sync,
+    M::Action: std::fmt::Debug + Clone + PartialEq + Send + Sync,
+{
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let at = addr.clone();
+    std::thread::spawn(move || Readable::new(model).checker().serve(at));
+    addr
+}
+
+/// The same listings served over HTTP, answer parsed: what a browser waits for. The plain
+/// explorer is measured on 5 clients only (6 take 14 s a request); the reduced one remembers
+/// the last states' kept actions, so this is a listing asked for again.
+fn explore_first_slot_served(c: &mut Criterion) {
+    let mut group = c.benchmark_group("explore retry first slot served");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    let views = |addr: &str| testing::explorer_views(addr, "0").expect("the listing").len();
+    for (clients, plain) in [(5, true), (5, false), (6, false), (7, false)] {
+        let model = RetryCfg { clients, slots: 6, ..RetryCfg::default() }.into_model();
+        let (name, addr) = match plain {
+            true => ("plain", served(model)),
+            false => ("reduced", served(Reduced::new(model, retry::representative))),
+        };
+        let id = BenchmarkId::new(format!("n{clients} slots6"), name);
+        group.bench_function(id, |b| b.iter(|| views(&addr)));
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = bench, symmetry, retry_symmetry
+    targets = bench, symmetry, retry_symmetry, explore_first_slot, explore_first_slot_served
 }
 criterion_main!(benches);
