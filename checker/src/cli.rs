@@ -2097,7 +2097,26 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let hints = Hints { explore, highlight: &highlight, unshown: model.unshown(), extra };
             let rep = inflight_checker::retry::representative;
             let reduce = symmetry.then(|| Reduced::new(cfg.into_model(), rep));
-            check(cfg.into_model(), name, &run, json, |_| false, hints, reduce)
+            let code = check(cfg.into_model(), name, &run, json, |_| false, hints, reduce)?;
+            // A herd's first slot has a branch per draw of every client: past a few thousand,
+            // the plain explorer's page is too long to read.
+            let first_slot = {
+                use stateright::Model;
+                let m = cfg.into_model();
+                let mut actions = Vec::new();
+                if let Some(init) = m.init_states().first() {
+                    m.actions(init, &mut actions);
+                }
+                actions.len()
+            };
+            if !symmetry && !json && run.replay.is_none() && first_slot > CROWDED {
+                outln!();
+                outln!(
+                    "note: the explorer lists {first_slot} branches for the first slot; with \
+                     --symmetry on both commands it lists one per class of renamed clients"
+                );
+            }
+            Ok(code)
         }
         CheckProtocol::Deadlock { model, run, json } => {
             let cfg = model.cfg()?;
@@ -2736,6 +2755,10 @@ fn simulate_pipeline(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Branches past which the plain explorer's listing of a step is too long to read, and a check
+/// suggests the reduced explorer.
+const CROWDED: usize = 5_000;
 
 /// What the explorer serving a model reduced by symmetry calls it.
 fn reduced(what: &str) -> String {

@@ -1363,6 +1363,12 @@ fn symmetry_reduces_the_retry_check_and_the_explorer() {
     let herd = ["retry", "--clients", "4", "--slots", "6"];
     assert_eq!(first_slot(&herd), 1296);
     assert_eq!(first_slot(&[&herd[..], &["--symmetry"]].concat()), 126);
+    // Past 5,000 branches a plain check points to the reduced explorer; 6⁵ = 7,776 is past.
+    let five = ["check", "retry", "--clients", "5", "--slots", "6"];
+    let note = "the explorer lists 7776 branches for the first slot; with --symmetry";
+    assert!(stdout(&inflight(&five)).contains(note));
+    assert!(!stdout(&inflight(&[&five[..], &["--symmetry"]].concat())).contains(note));
+    assert!(!stdout(&inflight(&[&["check"], &herd[..]].concat())).contains("branches for the"));
     assert_usage_errors(&[
         (&["check", "retry", "--clients", "8", "--symmetry"], "--clients"),
         (&["explore", "ttl", "--timed", "--symmetry"], "--symmetry does not apply"),
