@@ -2787,6 +2787,11 @@ fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
             outln!("or reduced by symmetry: the same run up to names, one branch per class:");
             outln!("  {command} --symmetry");
             outln!("  then open http://127.0.0.1:3000/#/steps/{path}");
+            if let Some(c) = p.cycle_from {
+                outln!(
+                    "  (it ends in a renaming of the state after step {c}, where the cycle starts)"
+                );
+            }
             outln!("  (--replay takes this path with --symmetry)");
         }
     }
