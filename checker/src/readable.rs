@@ -183,6 +183,34 @@ where
     }
 }
 
+/// The [`Model`] methods that a wrapper whose states and actions are those of its `inner` model
+/// passes through unchanged: formatting, drawing, the boundary, and the properties (re-exposed
+/// through [`Wrapper`]).
+macro_rules! pass_through {
+    () => {
+        fn format_action(&self, action: &Self::Action) -> String {
+            self.inner.format_action(action)
+        }
+
+        fn format_step(&self, last: &Self::State, action: Self::Action) -> Option<String> {
+            self.inner.format_step(last, action)
+        }
+
+        fn as_svg(&self, path: stateright::Path<Self::State, Self::Action>) -> Option<String> {
+            self.inner.as_svg(path)
+        }
+
+        fn properties(&self) -> Vec<stateright::Property<Self>> {
+            $crate::readable::wrapped_properties(self)
+        }
+
+        fn within_boundary(&self, state: &Self::State) -> bool {
+            self.inner.within_boundary(state)
+        }
+    };
+}
+pub(crate) use pass_through;
+
 /// A model that counts the states whose actions the checker has asked for (the states it has
 /// expanded), so progress can show the search queue: discovered − expanded; and that can stop a
 /// search early (see [`Stop`]).
@@ -299,25 +327,7 @@ where
         self.inner.next_state(last, action)
     }
 
-    fn format_action(&self, action: &M::Action) -> String {
-        self.inner.format_action(action)
-    }
-
-    fn format_step(&self, last: &M::State, action: M::Action) -> Option<String> {
-        self.inner.format_step(last, action)
-    }
-
-    fn as_svg(&self, path: Path<M::State, M::Action>) -> Option<String> {
-        self.inner.as_svg(path)
-    }
-
-    fn properties(&self) -> Vec<Property<Self>> {
-        wrapped_properties(self)
-    }
-
-    fn within_boundary(&self, state: &M::State) -> bool {
-        self.inner.within_boundary(state)
-    }
+    pass_through!();
 }
 
 #[cfg(test)]

@@ -17,10 +17,10 @@
 //! same representative, which `tests/symmetry.rs` checks on every explored state.
 
 use crate::adapter::{Checkable, NodeActor, NodeState, Observer};
-use crate::readable::{wrapped_properties, Wrapper, MAX_PROPERTIES};
+use crate::readable::{Wrapper, MAX_PROPERTIES};
 use inflight_core::NodeId;
 use stateright::actor::{Actor, ActorModelState, Envelope, Id, Network, Timers};
-use stateright::{Model, Path, Property};
+use stateright::{Model, Property};
 use std::collections::{HashSet, VecDeque};
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
@@ -490,26 +490,8 @@ where
         self.inner.next_state(last, action)
     }
 
-    fn format_action(&self, action: &M::Action) -> String {
-        self.inner.format_action(action)
-    }
-
-    fn format_step(&self, last: &M::State, action: M::Action) -> Option<String> {
-        self.inner.format_step(last, action)
-    }
-
-    /// The wrapped model's drawing of the same path, which is one of its runs.
-    fn as_svg(&self, path: Path<M::State, M::Action>) -> Option<String> {
-        self.inner.as_svg(path)
-    }
-
-    fn properties(&self) -> Vec<Property<Self>> {
-        wrapped_properties(self)
-    }
-
-    fn within_boundary(&self, state: &M::State) -> bool {
-        self.inner.within_boundary(state)
-    }
+    // A path here is one of the wrapped model's runs, so it draws it as its own.
+    crate::readable::pass_through!();
 }
 
 #[cfg(test)]
