@@ -264,8 +264,8 @@ enum ExploreProtocol {
         model: TtlArgs,
         /// List one branch per class of next states that differ only by the resolvers' names (the
         /// first of each, in the model's order), as `check --symmetry` explores one state per
-        /// class; not with --timed. States are never renamed: every path is a real run. Open the paths that
-        /// `check ttl --symmetry` prints under "reduced by symmetry".
+        /// class; not with --timed. States are never renamed: every path is a real run. Open
+        /// the paths that `check ttl --symmetry` prints under "reduced by symmetry".
         #[arg(long)]
         symmetry: bool,
         #[command(flatten)]
