@@ -2100,7 +2100,7 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let code = check(cfg.into_model(), name, &run, json, |_| false, hints, reduce)?;
             // A herd's first slot has a branch per draw of every client: past a few thousand,
             // the plain explorer's page is too long to read.
-            let first_slot = {
+            let first_slot = || {
                 use stateright::Model;
                 let m = cfg.into_model();
                 let mut actions = Vec::new();
@@ -2109,7 +2109,9 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
                 }
                 actions.len()
             };
-            if !symmetry && !json && run.replay.is_none() && first_slot > CROWDED {
+            // Counted only where the note can be printed.
+            let plain_text = !symmetry && !json && run.replay.is_none();
+            if let Some(first_slot) = plain_text.then(first_slot).filter(|&n| n > CROWDED) {
                 outln!();
                 outln!(
                     "note: the explorer lists {first_slot} branches for the first slot; with \
