@@ -2440,8 +2440,12 @@ where
     if let Some(explorer) = &reduced {
         for p in &mut report.properties {
             let Some(path) = &p.explorer_path else { continue };
-            match explorer.translate(path) {
-                Ok(translated) => p.reduced_explorer_path = Some(translated),
+            let translated = match p.cycle_from {
+                Some(c) => explorer.translate_lasso(path, c).map(|(t, c)| (t, Some(c))),
+                None => explorer.translate(path).map(|t| (t, None)),
+            };
+            match translated {
+                Ok((path, c)) => (p.reduced_explorer_path, p.reduced_cycle_from) = (Some(path), c),
                 Err(e) => {
                     eprintln!("warning: \"{}\" has no path in the reduced explorer: {e}", p.name)
                 }
@@ -2789,10 +2793,19 @@ fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
             outln!("or reduced by symmetry: the same run up to names, one branch per class:");
             outln!("  {command} --symmetry");
             outln!("  then open http://127.0.0.1:3000/#/steps/{path}");
-            if let Some(c) = p.cycle_from {
-                outln!(
-                    "  (it ends in a renaming of the state after step {c}, where the cycle starts)"
-                );
+            if let (Some(c), Some(from), Some(plain)) =
+                (p.reduced_cycle_from, p.cycle_from, &p.explorer_path)
+            {
+                let steps = |path: &str| path.split('/').count() - 1;
+                let turns = (steps(path) - c) / (steps(plain) - from).max(1);
+                if turns == 1 {
+                    outln!("  (the path ends after one turn of the cycle, which starts after step {c})");
+                } else {
+                    outln!(
+                        "  (its cycle starts after step {c} and goes {turns} times round the cycle \
+                         above, renamed each time, before it is back where it started)"
+                    );
+                }
             }
             outln!("  (--replay takes this path with --symmetry)");
         }

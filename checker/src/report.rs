@@ -282,6 +282,12 @@ pub struct PropertyReport {
     /// For a liveness counterexample: the step at which the repeating cycle starts (the path
     /// from there on repeats forever); `None` for a dead end or a safety path.
     pub cycle_from: Option<usize>,
+    /// For a liveness counterexample after a check reduced by symmetry: the step of
+    /// `reduced_explorer_path` after which its cycle starts. That path may go round the cycle
+    /// more than once, renamed, before it comes back to exactly the state where its cycle
+    /// starts ([`crate::symmetry::Reduced::translate_lasso`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reduced_cycle_from: Option<usize>,
     /// What the verdict means, for `eventually` properties.
     pub semantics: Option<String>,
 }
@@ -887,6 +893,7 @@ where
                 explorer_path,
                 reduced_explorer_path: None,
                 cycle_from: None,
+                reduced_cycle_from: None,
                 semantics: None,
             }
         })

@@ -403,6 +403,63 @@ where
     /// actions): at each step, the kept action that leads to the same class. Each state on the
     /// result is a renaming of the state at the same step of `path`.
     pub fn translate(&self, path: &str) -> Result<String, String> {
+        let (out, _) = self.follow(path)?;
+        Ok(join(&out))
+    }
+
+    /// The lasso through this model that follows `path`, a lasso through the wrapped model
+    /// whose cycle starts after step `cycle_from` and closes at its last step, and closes
+    /// exactly: the state where its cycle starts is the state it ends in. Returns the path and
+    /// the step after which its cycle starts.
+    ///
+    /// One turn of the cycle, followed class by class as [`translate`](Self::translate) does,
+    /// ends in a renaming of the state it started from, not always in that state. So the turn
+    /// is followed again from where it ended, as many times as it takes to come back to a
+    /// state already reached at the end of a turn; the cycle is the turns from there on. Each
+    /// turn walks the wrapped cycle's classes, so every state on the result is a renaming of
+    /// the state at the same step of the wrapped lasso, unrolled. There are at most as many
+    /// turns as the cycle's first state has renamings.
+    pub fn translate_lasso(
+        &self,
+        path: &str,
+        cycle_from: usize,
+    ) -> Result<(String, usize), String> {
+        let (mut out, states) = self.follow(path)?;
+        let len = states.len() - 1;
+        if cycle_from >= len {
+            return Err(format!("the cycle starts after step {cycle_from} of a {len}-step path"));
+        }
+        if states[cycle_from].1 != states[len].1 {
+            return Err(format!(
+                "the path does not come back to its state after step {cycle_from}"
+            ));
+        }
+        let classes: Vec<M::State> = states[cycle_from + 1..].iter().map(|s| s.1.clone()).collect();
+        // The state at the start of each turn, first to last.
+        let mut starts = vec![states[cycle_from].0.clone(), states[len].0.clone()];
+        loop {
+            let last = &starts[starts.len() - 1];
+            if let Some(turn) = starts[..starts.len() - 1].iter().position(|s| s == last) {
+                return Ok((join(&out), cycle_from + turn * classes.len()));
+            }
+            if starts.len() > MAX_TURNS {
+                return Err(format!("the cycle does not close within {MAX_TURNS} turns"));
+            }
+            let mut r = last.clone();
+            for class in &classes {
+                let (k, next) = self.step(&r, class)?;
+                out.push(k);
+                r = next;
+            }
+            starts.push(r);
+        }
+    }
+
+    /// Follows `path` through the wrapped model and, class by class, through this one: the
+    /// indices of this model's path, and each of its states with the class of the wrapped
+    /// model's state at the same step.
+    #[allow(clippy::type_complexity)]
+    fn follow(&self, path: &str) -> Result<(Vec<usize>, Vec<(M::State, M::State)>), String> {
         let rep = self.representative;
         let indices = crate::report::parse_path(path)?;
         let (&first, steps) = indices.split_first().ok_or("the path is empty")?;
@@ -413,9 +470,10 @@ where
             .nth(first)
             .ok_or_else(|| format!("there is no initial state {first}"))?;
         let inits = self.init_states();
-        let k = inits.iter().position(|r| rep(r) == rep(&s)).ok_or(NOT_SYMMETRIC)?;
-        let mut r = inits[k].clone();
-        let mut out = vec![k.to_string()];
+        let class = rep(&s);
+        let k = inits.iter().position(|r| rep(r) == class).ok_or(NOT_SYMMETRIC)?;
+        let mut out = vec![k];
+        let mut states = vec![(inits[k].clone(), class)];
         for (n, &ix) in steps.iter().enumerate() {
             let mut actions = Vec::new();
             self.inner.actions(&s, &mut actions);
@@ -428,20 +486,36 @@ where
                 .next_state(&s, action)
                 .ok_or_else(|| format!("step {} is ignored by the model", n + 1))?;
             let class = rep(&s);
-            let (k, next) = self
-                .kept(&r)
-                .into_iter()
-                .enumerate()
-                .find_map(|(k, a)| {
-                    self.inner.next_state(&r, a).filter(|next| rep(next) == class).map(|n| (k, n))
-                })
-                .ok_or(NOT_SYMMETRIC)?;
-            out.push(k.to_string());
-            r = next;
+            let (k, next) = self.step(&states[n].0, &class)?;
+            out.push(k);
+            states.push((next, class));
         }
-        Ok(out.join("/"))
+        Ok((out, states))
+    }
+
+    /// The kept action in `r` that leads to `class`: its index among the kept actions, and
+    /// the state it leads to.
+    fn step(&self, r: &M::State, class: &M::State) -> Result<(usize, M::State), String> {
+        let rep = self.representative;
+        self.kept(r)
+            .into_iter()
+            .enumerate()
+            .find_map(|(k, a)| {
+                self.inner.next_state(r, a).filter(|next| rep(next) == *class).map(|n| (k, n))
+            })
+            .ok_or_else(|| NOT_SYMMETRIC.to_string())
     }
 }
+
+/// A path as the explorer writes it: the indices joined by `/`.
+fn join(indices: &[usize]) -> String {
+    indices.iter().map(usize::to_string).collect::<Vec<_>>().join("/")
+}
+
+/// Turns of a cycle [`Reduced::translate_lasso`] follows before it gives up (a cycle's state
+/// has at most as many renamings as there are orders of its interchangeable actors: 5,040 for
+/// seven clients).
+const MAX_TURNS: usize = 5_040;
 
 /// Why [`Reduced::translate`] can fail on a valid path.
 const NOT_SYMMETRIC: &str = "a step of the path has no counterpart from the renamed state: the \
@@ -496,7 +570,53 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::is_permutation;
+    use super::{is_permutation, Reduced};
+    use stateright::Model;
+
+    /// Two interchangeable counters modulo 3; each action counts one of them up.
+    struct Counters;
+
+    impl Model for Counters {
+        type State = [u8; 2];
+        type Action = usize;
+        fn init_states(&self) -> Vec<[u8; 2]> {
+            vec![[0, 1]]
+        }
+        fn actions(&self, _: &[u8; 2], actions: &mut Vec<usize>) {
+            actions.extend([0, 1]);
+        }
+        fn next_state(&self, s: &[u8; 2], i: usize) -> Option<[u8; 2]> {
+            let mut next = *s;
+            next[i] = (next[i] + 1) % 3;
+            Some(next)
+        }
+    }
+
+    /// A state's class: its counters sorted.
+    fn sorted(s: &[u8; 2]) -> [u8; 2] {
+        [s[0].min(s[1]), s[0].max(s[1])]
+    }
+
+    #[test]
+    fn a_lasso_goes_round_until_it_closes_exactly() {
+        // The cycle 01 → 11 → 12 → 22 → 20 → 00 → 01, counting the two up in turn. Followed
+        // class by class, one turn from 01 ends in 10, its renaming: the reduced explorer
+        // keeps the first counter's step wherever the two are equal. The next turn, from 10,
+        // comes back to 10, so the lasso's cycle is that second turn.
+        let explorer = Reduced::new(Counters, sorted);
+        let lasso = "0/0/1/0/1/0/1";
+        // (Indices count the kept actions: where both counters are equal, only the first's.)
+        let turn = explorer.translate(lasso).expect("a path");
+        assert_eq!(turn, "0/0/0/1/0/1/0", "01 → 11 → 21 → 22 → 02 → 00 → 10");
+        let (closed, from) = explorer.translate_lasso(lasso, 0).expect("a lasso");
+        let again = "1/0/1/0/1/0"; // 10 → 11 → 21 → 22 → 02 → 00 → 10
+        assert_eq!((closed, from), (format!("{turn}/{again}"), 6));
+        // A cycle that starts after step 1 of 11 → 12 → … is not taken for a lasso.
+        let err = explorer.translate_lasso("0/0/1", 1).expect_err("no cycle");
+        assert!(err.contains("does not come back"), "{err}");
+        let err = explorer.translate_lasso(lasso, 6).expect_err("an empty cycle");
+        assert!(err.contains("starts after step 6 of a 6-step path"), "{err}");
+    }
 
     #[test]
     fn only_a_permutation_is_taken() {
