@@ -292,6 +292,20 @@ pub struct PropertyReport {
     pub semantics: Option<String>,
 }
 
+/// Why step `step` of a path cannot take action `ix` of the `count` its state offers.
+pub(crate) fn no_such_action(step: usize, ix: usize, count: usize) -> String {
+    let state = match step - 1 {
+        0 => "the initial state".to_string(),
+        before => format!("the state after step {before}"),
+    };
+    let offers = match count {
+        0 => "is a dead end".to_string(),
+        1 => "offers only action 0".to_string(),
+        _ => format!("offers actions 0 to {}", count - 1),
+    };
+    format!("step {step} asks for action {ix}, but {state} {offers}")
+}
+
 /// The outcome of an exhaustive check.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckReport {
@@ -1101,8 +1115,9 @@ where
         let count = actions.len();
         let action = actions.into_iter().nth(ix).ok_or_else(|| {
             format!(
-                "--replay: step {} asks for action {ix}, but the state has {count}: the model has changed since the path was recorded",
-                n + 1
+                "--replay: {}; was the path printed for these options (a path for the explorer \
+                 reduced by symmetry replays only with --symmetry)?",
+                no_such_action(n + 1, ix, count)
             )
         })?;
         let label = model.format_action(&action);
@@ -1232,5 +1247,23 @@ mod memory_tests {
         assert_eq!(MemoryLimit { bytes: 40_000_000, given: true }.option(), "--max-memory 40MB");
         assert_eq!(format_bytes(17_234_000_000), "17.2GB");
         assert_eq!(format_bytes(999), "999B");
+    }
+}
+
+#[cfg(test)]
+mod replay_tests {
+    use super::no_such_action;
+
+    #[test]
+    fn a_step_past_the_actions_names_the_state_and_what_it_offers() {
+        let said = no_such_action(1, 3, 2);
+        assert_eq!(said, "step 1 asks for action 3, but the initial state offers actions 0 to 1");
+        let said = no_such_action(4, 1, 1);
+        assert_eq!(
+            said,
+            "step 4 asks for action 1, but the state after step 3 offers only action 0"
+        );
+        let said = no_such_action(16, 0, 0);
+        assert_eq!(said, "step 16 asks for action 0, but the state after step 15 is a dead end");
     }
 }

@@ -478,9 +478,10 @@ where
             let mut actions = Vec::new();
             self.inner.actions(&s, &mut actions);
             let count = actions.len();
-            let action = actions.into_iter().nth(ix).ok_or_else(|| {
-                format!("step {} asks for action {ix}, but the state has {count}", n + 1)
-            })?;
+            let action = actions
+                .into_iter()
+                .nth(ix)
+                .ok_or_else(|| crate::report::no_such_action(n + 1, ix, count))?;
             s = self
                 .inner
                 .next_state(&s, action)

@@ -575,7 +575,11 @@ fn replay_reruns_a_printed_counterexample_as_a_regression_test() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("no always-property is violated"));
     assert_usage_errors(&[
-        (&["check", "replication", "--replay", "0/0/99"], "the model has changed"),
+        (
+            &["check", "replication", "--replay", "0/0/99"],
+            "state after step 1 offers actions 0 to 2",
+        ),
+        (&["check", "replication", "--replay", "0/5"], "the initial state offers only action 0"),
         (&["check", "replication", "--replay", "0/x"], "--replay"),
         (&["check", "pipeline", "--replay", ""], "--replay"),
     ]);
