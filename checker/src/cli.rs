@@ -2784,9 +2784,7 @@ fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
             outln!("  {command}");
             outln!("  then open http://127.0.0.1:3000/#/steps/{path}");
             if let Some(c) = p.cycle_from {
-                outln!(
-                    "  (the path ends after one turn of the cycle, which starts after step {c})"
-                );
+                outln!("  {}", cycle_note(c, 1));
             }
         }
         if let Some(path) = &p.reduced_explorer_path {
@@ -2798,17 +2796,24 @@ fn explorer_hint(report: &CheckReport, command: &str, highlight: &[&str]) {
             {
                 let steps = |path: &str| path.split('/').count() - 1;
                 let turns = (steps(path) - c) / (steps(plain) - from).max(1);
-                if turns == 1 {
-                    outln!("  (the path ends after one turn of the cycle, which starts after step {c})");
-                } else {
-                    outln!(
-                        "  (its cycle starts after step {c} and goes {turns} times round the cycle \
-                         above, renamed each time, before it is back where it started)"
-                    );
-                }
+                outln!("  {}", cycle_note(c, turns));
             }
             outln!("  (--replay takes this path with --symmetry)");
         }
+    }
+}
+
+/// Where a lasso's cycle starts on its explorer path, which ends after `turns` turns of the
+/// cycle (more than one only in the explorer reduced by symmetry, where a turn may end in a
+/// renaming of the state it started from).
+fn cycle_note(cycle_from: usize, turns: usize) -> String {
+    if turns == 1 {
+        format!("(the path ends after one turn of the cycle, which starts after step {cycle_from})")
+    } else {
+        format!(
+            "(its cycle starts after step {cycle_from} and goes {turns} times round the cycle \
+             above, renamed each time, before it is back where it started)"
+        )
     }
 }
 
@@ -3626,4 +3631,17 @@ fn simulate_tandem(
         outln!("  the knee the bound is tight and the measurement scatters about it (lengthen --window)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cycle_note;
+
+    #[test]
+    fn a_lasso_that_closes_after_several_turns_says_so() {
+        let one = cycle_note(4, 1);
+        assert_eq!(one, "(the path ends after one turn of the cycle, which starts after step 4)");
+        let two = cycle_note(10, 2);
+        assert!(two.starts_with("(its cycle starts after step 10 and goes 2 times round"), "{two}");
+    }
 }
