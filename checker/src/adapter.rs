@@ -18,14 +18,20 @@ use std::hash::Hash;
 /// The bounds a core machine needs to run inside stateright (which hashes, orders and prints
 /// states, messages and timers).
 pub trait Checkable:
-    Machine<Msg = Self::M, Timer = Self::T, Durable = Self::D, Cmd = Self::C>
-    + Clone
+    Machine<
+        Msg = Self::M,
+        Timer = Self::T,
+        Durable = Self::D,
+        Cmd = Self::C,
+        MsgError: Debug,
+        CmdError: Debug,
+    > + Clone
     + Debug
     + Eq
     + Hash
 {
     /// Local commands.
-    type C: Clone;
+    type C: Clone + Debug;
     /// Messages.
     type M: Clone + Debug + Eq + Hash + Ord;
     /// Timer kinds.
@@ -37,10 +43,12 @@ pub trait Checkable:
 impl<X> Checkable for X
 where
     X: Machine + Clone + Debug + Eq + Hash,
+    X::MsgError: Debug,
+    X::CmdError: Debug,
     X::Msg: Clone + Debug + Eq + Hash + Ord,
     X::Timer: Clone + Debug + Eq + Hash + Ord,
     X::Durable: Clone + Debug + Eq + Hash,
-    X::Cmd: Clone,
+    X::Cmd: Clone + Debug,
 {
     type C = X::Cmd;
     type M = X::Msg;
@@ -298,9 +306,12 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
         let mut sink = Sink { id: node_id(id), out: o, ghost: &mut ghost };
         let (machine, issued) = match storage {
             Some(saved) => {
+                crate::coverage::restarted(true);
                 (M::recover(saved.machine.clone(), Instant::ZERO, &mut sink), saved.issued)
             }
             None => {
+                // Recorded only in a step: a restart after a crash with nothing saved.
+                crate::coverage::restarted(false);
                 let mut machine = self.init.clone();
                 machine.on_start(Instant::ZERO, &mut sink);
                 (machine, 0)
@@ -322,7 +333,11 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
         let issued = state.issued;
         self.step(id, state, o, issued, |m, sink| {
             // A rejected message leaves the machine unchanged; the checker carries on.
-            let _ = m.on_message(Instant::ZERO, node_id(src), msg, sink);
+            let copy = crate::coverage::recording().then(|| msg.clone());
+            let result = m.on_message(Instant::ZERO, node_id(src), msg, sink);
+            if let Some(msg) = copy {
+                crate::coverage::message(&msg, &result);
+            }
         });
     }
 
@@ -335,6 +350,7 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
     ) {
         let issued = state.issued;
         let value = *random;
+        crate::coverage::draw();
         self.step(id, state, o, issued, |m, sink| m.on_random(Instant::ZERO, value, sink));
     }
 
@@ -349,6 +365,7 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
             ActorTimer::Machine(_, t) => {
                 let issued = state.issued;
                 let t = t.clone();
+                crate::coverage::timer(&t);
                 self.step(id, state, o, issued, |m, sink| m.on_timer(Instant::ZERO, t, sink));
             }
             ActorTimer::Issue(_) => {
@@ -357,11 +374,16 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
                 };
                 let mut machine = state.machine.clone();
                 let mut ghost = state.ghost.clone();
-                match machine.on_command(
+                let copy = crate::coverage::recording().then(|| cmd.clone());
+                let result = machine.on_command(
                     Instant::ZERO,
                     cmd,
                     &mut Sink { id: node_id(id), out: o, ghost: &mut ghost },
-                ) {
+                );
+                if let Some(cmd) = copy {
+                    crate::coverage::command(&cmd, &result);
+                }
+                match result {
                     Ok(()) => {
                         let issued = state.issued + 1;
                         self.arm_issue(id, issued, o);

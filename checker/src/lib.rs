@@ -8,6 +8,7 @@
 //! - [`staleness`]: how stale a read can be and how long it waits, over every delay and up to k
 //!   losses, for ever, from [`staleness::StalenessCfg`].
 //! - [`report`]: running a check and summarising verdicts, counts and counterexamples.
+//! - [`coverage`]: which handlers a check ran, on which inputs, and how they ended.
 //! - [`shortest`]: shortest counterexamples by breadth-first search (stateright's are not).
 //!
 //! The `inflight` binary (`check`, `explore`, `predict`) is built on these.
@@ -19,6 +20,7 @@
 
 pub mod adapter;
 pub mod batch;
+pub mod coverage;
 pub mod deadlock;
 pub mod graph;
 pub mod liveness;

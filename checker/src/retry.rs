@@ -312,6 +312,7 @@ impl RetryModel {
         if let Some(bound) = fx.draw {
             let v = draws.next(bound);
             let mut more = Fx::default();
+            crate::coverage::draw();
             s.nodes[node as usize].on_random(Instant::ZERO, v, &mut more);
             self.apply(s, node, more, queue, draws);
         }
@@ -327,7 +328,9 @@ impl RetryModel {
             |s: &mut RetryState, node: u8, cmd: Cmd, q: &mut VecDeque<_>, d: &mut Draws<'_>| {
                 let mut fx = Fx::default();
                 // A refused command (a client already busy) changes nothing.
-                if s.nodes[node as usize].on_command(now, cmd, &mut fx).is_ok() {
+                let result = s.nodes[node as usize].on_command(now, cmd, &mut fx);
+                crate::coverage::command(&cmd, &result);
+                if result.is_ok() {
                     self.apply(s, node, fx, q, d);
                 }
             };
@@ -357,6 +360,7 @@ impl RetryModel {
                 s.retried += 1;
             }
             let mut fx = Fx::default();
+            crate::coverage::timer(&timer);
             s.nodes[node as usize].on_timer(now, timer, &mut fx);
             self.apply(&mut s, node, fx, &mut queue, &mut draws);
             self.deliver(&mut s, &mut queue, &mut draws);
@@ -380,7 +384,9 @@ impl RetryModel {
             let Some(node) = s.nodes.get_mut(to.0 as usize) else { continue };
             let mut fx = Fx::default();
             // A rejected message (stale, duplicate) changes nothing.
-            if node.on_message(Instant::ZERO, NodeId(from), msg, &mut fx).is_ok() {
+            let result = node.on_message(Instant::ZERO, NodeId(from), msg, &mut fx);
+            crate::coverage::message(&msg, &result);
+            if result.is_ok() {
                 self.apply(s, to.0, fx, queue, draws);
             }
         }

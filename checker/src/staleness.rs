@@ -528,13 +528,17 @@ impl Model for StalenessModel {
         match action {
             Step::Read => {
                 // Read ids only name reads in events: every read is read 1.
-                s.nodes[1].on_command(NOW, Cmd::Read { id: 1 }, &mut fx).ok()?;
+                let result = s.nodes[1].on_command(NOW, Cmd::Read { id: 1 }, &mut fx);
+                crate::coverage::command(&Cmd::Read { id: 1 }, &result);
+                result.ok()?;
                 s.waited = Some(0);
                 self.apply(&mut s, RESOLVER, fx);
             }
             Step::Change => {
                 // The value is the same every time: the version tells records apart.
-                s.nodes[0].on_command(NOW, Cmd::Change { value: 100 }, &mut fx).ok()?;
+                let result = s.nodes[0].on_command(NOW, Cmd::Change { value: 100 }, &mut fx);
+                crate::coverage::command(&Cmd::Change { value: 100 }, &result);
+                result.ok()?;
                 s.replaced.push(0);
                 s.changed = true;
                 self.apply(&mut s, AUTHORITY, fx);
@@ -544,7 +548,9 @@ impl Model for StalenessModel {
                 let (_, from, msg) = s.flights.remove(i);
                 let to = if from == AUTHORITY { RESOLVER } else { AUTHORITY };
                 // A rejected message (a stale answer, a duplicate) changes nothing but leaves.
-                if s.nodes[to.0 as usize].on_message(NOW, from, msg, &mut fx).is_ok() {
+                let result = s.nodes[to.0 as usize].on_message(NOW, from, msg, &mut fx);
+                crate::coverage::message(&msg, &result);
+                if result.is_ok() {
                     self.apply(&mut s, to, fx);
                 }
             }
@@ -555,6 +561,7 @@ impl Model for StalenessModel {
             }
             Step::Fire(t) => {
                 s.timers.retain(|(x, _)| *x != t);
+                crate::coverage::timer(&t);
                 s.nodes[1].on_timer(NOW, t, &mut fx);
                 self.apply(&mut s, RESOLVER, fx);
             }

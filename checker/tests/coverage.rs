@@ -1,0 +1,168 @@
+//! Coverage (`check … --coverage`): the visit is checked against stateright's own counts, and
+//! its table against what each configuration can and cannot do.
+//!
+//! The counts: a passing check visits every reachable state, and stateright's "generated" is
+//! the initial states plus every step that reaches a state within the boundary, so the visit
+//! must find exactly the checker's unique states and generated steps, for every protocol.
+//!
+//! The table: each claim pairs a configuration that must exercise a path with one that cannot
+//! (a replica meets a gap only if messages can overtake one another, a detector confirms only
+//! if it is the confirming one), so a table that listed every path, or none, fails.
+
+use inflight_checker::coverage::{collect, Bounds, Coverage};
+use inflight_checker::deadlock::DeadlockCfg;
+use inflight_checker::network::NetworkKind;
+use inflight_checker::pipeline::PipelineCfg;
+use inflight_checker::replication::{self, ReplicationCfg};
+use inflight_checker::retry::RetryCfg;
+use inflight_checker::stage::StageCfg;
+use inflight_checker::staleness::StalenessCfg;
+use inflight_checker::symmetry::Representative;
+use inflight_checker::ttl::TtlCfg;
+use inflight_core::deadlock::DetectorKind;
+use stateright::{Checker, Model};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// The visit's counts against a breadth-first stateright check of the same model (depth-first
+/// with the symmetry, which stateright reduces only depth-first).
+fn agrees_with_stateright<M>(what: &str, model: M, class: Option<Representative<M>>) -> Coverage
+where
+    M: Model + Clone + Send + Sync + 'static,
+    M::State: Hash + Eq + Debug + Clone + Send + Sync + 'static,
+    M::Action: Hash + Eq + Debug + Clone + Send + Sync + 'static,
+{
+    let coverage = collect(&model, Bounds::default(), class);
+    let inits = model.init_states().iter().filter(|s| model.within_boundary(s)).count();
+    let (unique, generated) = match class {
+        Some(rep) => counts(&model, model.clone().checker().symmetry_fn(rep).spawn_dfs().join()),
+        None => counts(&model, model.clone().checker().spawn_bfs().join()),
+    };
+    assert!(coverage.complete && coverage.stopped_by.is_none(), "{what}");
+    assert_eq!(coverage.states, unique, "{what}: unique states");
+    if class.is_none() {
+        assert_eq!(inits as u64 + coverage.successors, generated as u64, "{what}: generated");
+    }
+    let calls: u64 = coverage.rows.iter().map(|r| r.calls).sum();
+    assert!(calls >= coverage.steps, "{what}: every step is counted at least once");
+    coverage
+}
+
+/// A finished check's unique and generated states, once it is known to pass: a counterexample
+/// would stop stateright short of the states the visit finds.
+fn counts<M: Model>(model: &M, checker: impl Checker<M>) -> (usize, usize)
+where
+    M::State: Debug + Clone + PartialEq,
+    M::Action: Debug + Clone + PartialEq,
+{
+    for p in model.properties() {
+        if p.expectation == stateright::Expectation::Always {
+            assert!(checker.discovery(p.name).is_none(), "\"{}\" fails", p.name);
+        }
+    }
+    (checker.unique_state_count(), checker.state_count())
+}
+
+#[test]
+fn the_visit_finds_what_stateright_finds_for_every_protocol() {
+    agrees_with_stateright("replication", ReplicationCfg::default().into_model(), None);
+    let crashes = ReplicationCfg { replicas: 1, writes: 2, crashes: 1, ..Default::default() };
+    agrees_with_stateright("replication crashes", crashes.into_model(), None);
+    // Bounded by what is in flight: steps beyond the boundary are taken but lead nowhere.
+    let lossy = ReplicationCfg {
+        writes: 1,
+        lossy: true,
+        retransmit: true,
+        max_in_network: Some(3),
+        ..Default::default()
+    };
+    agrees_with_stateright("replication lossy", lossy.into_model(), None);
+    let three = ReplicationCfg { replicas: 3, ..Default::default() };
+    let reduced = agrees_with_stateright(
+        "replication 3",
+        three.into_model(),
+        Some(replication::representative),
+    );
+    let full = collect(&three.into_model(), Bounds::default(), None);
+    assert!(reduced.states < full.states, "{} classes of {} states", reduced.states, full.states);
+    agrees_with_stateright("pipeline", PipelineCfg::default().into_model(), None);
+    agrees_with_stateright("deadlock", DeadlockCfg::default().into_model(), None);
+    agrees_with_stateright("stage", StageCfg::default().into_model(), None);
+    agrees_with_stateright("ttl", TtlCfg::default().into_model(), None);
+    agrees_with_stateright("retry", RetryCfg::default().into_model(), None);
+    agrees_with_stateright("staleness", StalenessCfg::default().into_model(), None);
+}
+
+#[test]
+fn a_replica_meets_a_gap_only_where_messages_overtake() {
+    let cov = |network, window| {
+        let cfg = ReplicationCfg { network, window, ..Default::default() };
+        collect(&cfg.into_model(), Bounds::default(), None)
+    };
+    let unordered = cov(NetworkKind::Unordered, 2);
+    assert!(unordered.calls("message Append", "rejected: Gap") > 0, "{unordered}");
+    assert!(unordered.calls("command Write", "refused: WindowFull") > 0, "{unordered}");
+    // In order per link, or one write in flight: a replica never sees a write before the last.
+    for (what, c) in
+        [("ordered", cov(NetworkKind::Ordered, 2)), ("k = 1", cov(NetworkKind::Unordered, 1))]
+    {
+        assert_eq!(
+            c.outcomes("message Append"),
+            [("accepted", c.calls("message Append", "accepted"))],
+            "{what}: {c}"
+        );
+        assert!(c.calls("message Append", "accepted") > 0, "{what}");
+    }
+    // Nothing is lost, so nothing is resent, and nobody crashes.
+    assert!(unordered.outcomes("timer Retransmit").is_empty(), "{unordered}");
+    assert!(
+        unordered.outcomes("recover").is_empty() && unordered.outcomes("action Crash").is_empty()
+    );
+}
+
+#[test]
+fn crashes_and_losses_show_as_their_own_steps() {
+    let crashes = ReplicationCfg { replicas: 1, writes: 2, crashes: 1, ..Default::default() };
+    let c = collect(&crashes.into_model(), Bounds::default(), None);
+    assert!(c.calls("action Crash", "no handler ran") > 0, "{c}");
+    assert!(c.calls("recover", "from its durable state") > 0, "{c}");
+    let lossy = ReplicationCfg {
+        writes: 1,
+        lossy: true,
+        retransmit: true,
+        max_in_network: Some(3),
+        ..Default::default()
+    };
+    let c = collect(&lossy.into_model(), Bounds::default(), None);
+    assert!(c.calls("action Drop", "no handler ran") > 0, "{c}");
+    assert!(c.calls("timer Retransmit", "fired") > 0, "{c}");
+}
+
+#[test]
+fn only_the_confirming_detector_confirms() {
+    let cov = |detector| {
+        let cfg = DeadlockCfg { detector, ..Default::default() };
+        collect(&cfg.into_model(), Bounds::default(), None)
+    };
+    let confirming = cov(DetectorKind::Confirming);
+    let naive = cov(DetectorKind::Naive);
+    for input in ["message Confirm", "message Confirmation", "message Resolve"] {
+        assert!(confirming.calls(input, "accepted") > 0, "{input}: {confirming}");
+        assert!(naive.outcomes(input).is_empty(), "{input}: {naive}");
+    }
+    // A confirmation that comes after its round ended is stale; reports overtake each other.
+    assert!(confirming.calls("message Confirmation", "rejected: Stale") > 0, "{confirming}");
+    assert!(naive.calls("message Report", "rejected: StaleReport") > 0, "{naive}");
+}
+
+#[test]
+fn a_bound_stops_the_visit_breadth_first_and_says_which() {
+    let lossy = ReplicationCfg { writes: 2, lossy: true, retransmit: true, ..Default::default() };
+    let bounds = Bounds { states: Some(20_000), ..Bounds::default() };
+    let c = collect(&lossy.into_model(), bounds, None);
+    assert_eq!((c.complete, c.stopped_by, c.states), (false, Some("states"), 20_000));
+    // Breadth-first: the shallow paths are all there, both writes and the gap among them.
+    assert!(c.calls("command Write", "accepted") > 0, "{c}");
+    assert!(c.calls("message Append", "rejected: Gap") > 0, "{c}");
+    assert!(c.to_string().contains("(stopped by the states bound: not every state)"));
+}
