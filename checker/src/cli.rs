@@ -1697,6 +1697,13 @@ struct RunArgs {
     /// (to time it alone), and the liveness pass gets all the memory the search leaves.
     #[arg(long)]
     liveness_after: bool,
+    /// Before the check, visit every reachable state once more, take each of its actions, and
+    /// print which handlers ran on which inputs and how they ended (accepted, or rejected with
+    /// which error): a path the table does not list was never exercised by this check. With
+    /// --symmetry, one state per class; bounded by --max-states, --timeout and --max-memory as
+    /// the check is.
+    #[arg(long)]
+    coverage: bool,
 }
 
 impl RunArgs {
@@ -1714,6 +1721,7 @@ impl RunArgs {
             (self.timeout.is_some(), "--timeout"),
             (self.max_memory.is_some(), "--max-memory"),
             (self.liveness_after, "--liveness-after"),
+            (self.coverage, "--coverage"),
         ]
         .into_iter()
         .find_map(first_given)
@@ -2390,7 +2398,7 @@ fn check<M>(
     reduced: Option<Reduced<M>>,
 ) -> Result<ExitCode, String>
 where
-    M: stateright::Model + Send + Sync + 'static,
+    M: stateright::Model + Clone + Send + Sync + 'static,
     M::State: std::fmt::Debug + Describe + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
     M::Action: std::fmt::Debug + std::hash::Hash + Eq + Clone + Send + Sync + 'static,
 {
@@ -2436,7 +2444,16 @@ where
         ..CheckOptions::default()
     };
     let representative = reduced.as_ref().map(Reduced::representative);
+    // After the check, which takes the model and should have the machine to itself first.
+    let bounds = inflight_checker::coverage::Bounds {
+        states: opts.max_states,
+        bytes: opts.max_memory.map(|m| m.bytes),
+        time: opts.timeout,
+    };
+    let copy = run.coverage.then(|| model.clone());
     let mut report = run_check_reduced(model, name, opts, faults, representative);
+    let coverage =
+        copy.map(|model| inflight_checker::coverage::collect(&model, bounds, representative));
     if let Some(explorer) = &reduced {
         for p in &mut report.properties {
             let Some(path) = &p.explorer_path else { continue };
@@ -2464,6 +2481,9 @@ where
         if let Some(note) = &unshown {
             value["note"] = json!(note);
         }
+        if let Some(coverage) = &coverage {
+            value["coverage"] = serde_json::to_value(coverage).map_err(|e| e.to_string())?;
+        }
         outln!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
     } else {
         if let Some(extra) = extra.as_ref().filter(|e| e.first) {
@@ -2475,6 +2495,9 @@ where
         }
         if let Some(note) = &unshown {
             outln!("note: {note}");
+        }
+        if let Some(coverage) = &coverage {
+            outln!("{coverage}");
         }
         for name in highlight {
             let example = report.properties.iter().any(|p| p.name == *name && p.verdict.is_pass());

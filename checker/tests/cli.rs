@@ -1537,3 +1537,52 @@ mod any_arguments {
         }
     }
 }
+
+#[test]
+fn coverage_lists_each_handler_outcome_after_the_verdicts() {
+    let o = inflight(&["check", "replication", "--coverage"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (verdicts, table) = out.split_once("Coverage: ").expect("a coverage table");
+    assert!(verdicts.contains("159 unique states"), "{out}");
+    assert!(table.starts_with("159 states, 477 steps (161 change nothing) in "), "{out}");
+    assert!(table.contains("rejected: Gap"), "{out}");
+    assert!(table.contains("An outcome that is not listed never occurred"), "{out}");
+
+    let o = inflight(&["check", "replication", "--network", "ordered", "--coverage", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    let cov = &v["coverage"];
+    assert_eq!(cov["complete"], true, "{v}");
+    let rows = cov["rows"].as_array().expect("rows");
+    let row = |input: &str, outcome: &str| {
+        rows.iter().find(|r| r["input"] == input && r["outcome"] == outcome).map(|r| &r["calls"])
+    };
+    assert!(row("message Append", "accepted").is_some_and(|c| c.as_u64() > Some(0)), "{v}");
+    assert_eq!(row("message Append", "rejected: Gap"), None, "in order: no gap: {v}");
+    // Without the flag, no visit and no table.
+    let o = inflight(&["check", "replication", "--json"]);
+    assert!(json(&o).get("coverage").is_none());
+
+    let o = inflight(&[
+        "check",
+        "replication",
+        "--writes",
+        "1",
+        "--lossy",
+        "--coverage",
+        "--max-states",
+        "500",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "a bounded check: {}", stdout(&o));
+    assert!(
+        stdout(&o).contains("(stopped by the states bound: not every state)"),
+        "{}",
+        stdout(&o)
+    );
+
+    assert_usage_errors(&[
+        (&["check", "replication", "--coverage", "--replay", "0/0"], "--coverage"),
+        (&["check", "replication", "--timed", "--coverage"], "--coverage"),
+    ]);
+}
