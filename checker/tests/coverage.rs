@@ -14,11 +14,11 @@ use inflight_checker::deadlock::DeadlockCfg;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::pipeline::PipelineCfg;
 use inflight_checker::replication::{self, ReplicationCfg};
-use inflight_checker::retry::RetryCfg;
+use inflight_checker::retry::{RetryCfg, RetryPolicy};
 use inflight_checker::stage::StageCfg;
 use inflight_checker::staleness::StalenessCfg;
 use inflight_checker::symmetry::Representative;
-use inflight_checker::ttl::TtlCfg;
+use inflight_checker::ttl::{PolicyKind, TtlCfg};
 use inflight_core::deadlock::DetectorKind;
 use stateright::{Checker, Model};
 use std::fmt::Debug;
@@ -165,4 +165,48 @@ fn a_bound_stops_the_visit_breadth_first_and_says_which() {
     assert!(c.calls("command Write", "accepted") > 0, "{c}");
     assert!(c.calls("message Append", "rejected: Gap") > 0, "{c}");
     assert!(c.to_string().contains("(stopped by the states bound: not every state)"));
+}
+
+#[test]
+fn each_protocol_runs_a_path_only_where_its_scenario_can() {
+    // Pipeline: the sender resends only on a network that loses.
+    let pipeline = |lossy| {
+        let cfg =
+            PipelineCfg { lossy, retransmit: lossy, max_in_network: Some(3), ..Default::default() };
+        collect(&cfg.into_model(), Bounds::default(), None)
+    };
+    let (lossless, lossy) = (pipeline(false), pipeline(true));
+    assert!(lossy.calls("timer Retransmit", "fired") > 0, "{lossy}");
+    assert!(lossy.calls("action Drop", "no handler ran") > 0, "{lossy}");
+    assert!(lossless.outcomes("timer Retransmit").is_empty(), "{lossless}");
+
+    // Stage: the source is refused at its cap only if it has more jobs than the cap.
+    let stage = |cap, jobs| {
+        let cfg = StageCfg { cap, jobs, ..Default::default() };
+        collect(&cfg.into_model(), Bounds::default(), None)
+    };
+    let (over, within) = (stage(2, 3), stage(3, 3));
+    assert!(over.calls("command Submit", "refused: AtCap") > 0, "{over}");
+    assert!(within.calls("command Submit", "accepted") > 0, "{within}");
+    assert_eq!(within.calls("command Submit", "refused: AtCap"), 0, "{within}");
+
+    // TTL: only a push resolver subscribes and takes pushes.
+    let ttl = |policy| {
+        let cfg = TtlCfg { policy, ..Default::default() };
+        collect(&cfg.into_model(), Bounds::default(), None)
+    };
+    let (push, on_demand) = (ttl(PolicyKind::Push), ttl(PolicyKind::OnDemand));
+    for input in ["message Subscribe", "message Push"] {
+        assert!(push.calls(input, "accepted") > 0, "{input}: {push}");
+        assert!(on_demand.outcomes(input).is_empty(), "{input}: {on_demand}");
+    }
+
+    // Retry: a fixed delay draws nothing; jitter draws.
+    let retry = |policy| {
+        let cfg = RetryCfg { policy, ..Default::default() };
+        collect(&cfg.into_model(), Bounds::default(), None)
+    };
+    let (fixed, jitter) = (retry(RetryPolicy::Fixed), retry(RetryPolicy::Jitter));
+    assert!(jitter.calls("draw", "answered") > 0, "{jitter}");
+    assert!(fixed.outcomes("draw").is_empty(), "{fixed}");
 }
