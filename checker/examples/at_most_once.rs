@@ -13,6 +13,7 @@
 //! cargo run --release -p inflight-checker --example at_most_once -- --lossy --no-resend  # caught
 //! cargo run --release -p inflight-checker --example at_most_once -- --broken --explore
 //! cargo run --release -p inflight-checker --example at_most_once -- --simulate      # 1/RTT
+//! cargo run --release -p inflight-checker --example at_most_once -- --coverage      # paths run
 //! ```
 //!
 //! What it takes, in the order of this file:
@@ -30,7 +31,9 @@
 //!    request at a time meets its law, 1/RTT, exactly.
 //! 5. [`run_check`] runs the check with `eventually` decided soundly and returns a report with
 //!    shortest counterexamples, each with its path in the web explorer, which `--explore`
-//!    serves.
+//!    serves. [`coverage::collect`] (`--coverage`) says which handler paths the check ran: the
+//!    client rejects a stale reply only if something makes a reply stale (a resend, a
+//!    duplicate), so a check without either says nothing about that code.
 //!
 //! Its tests are in `checker/tests/at_most_once.rs` (model checks live in `tests/`, which plain
 //! `cargo test` runs): pinned state counts, both broken variants caught, the explorer serving the
@@ -39,6 +42,7 @@
 //! this file as a module, which is why the items they use are `pub(crate)`.
 
 use inflight_checker::adapter::{NodeActor, Observer, SeenIds};
+use inflight_checker::coverage;
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::{self, NetworkBound, NetworkKind};
 use inflight_checker::readable::Readable;
@@ -439,7 +443,7 @@ fn print_simulation() {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let known = ["--broken", "--no-resend", "--lossy", "--explore", "--simulate"];
+    let known = ["--broken", "--no-resend", "--lossy", "--explore", "--simulate", "--coverage"];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
         eprintln!("unknown argument '{bad}': takes {}", known.join(", "));
         return ExitCode::from(2);
@@ -463,6 +467,9 @@ fn main() -> ExitCode {
     }
     let report = run_check(model(cfg), format!("{cfg:?}"), CheckOptions::default(), actor_faults);
     print!("{report}");
+    if has("--coverage") {
+        println!("{}", coverage::collect(&model(cfg), coverage::Bounds::default(), None));
+    }
     for p in report.properties.iter().filter(|p| p.verdict.is_fail()) {
         if let Some(path) = &p.explorer_path {
             println!(

@@ -146,3 +146,17 @@ fn every_rejection_leaves_the_node_unchanged_and_does_nothing() {
     assert_eq!(busy.on_command(now, Call(2), &mut out), Err(Busy(Call(2))));
     assert!(busy == client && out.as_slice().is_empty());
 }
+
+#[test]
+fn coverage_shows_the_stale_replies_the_client_rejects_and_the_resends() {
+    use inflight_checker::coverage::{collect, Bounds};
+    let c = collect(&model(cfg()), Bounds::default(), None);
+    assert_eq!(c.states, 22, "the check's states");
+    // A duplicated reply, or the reply to a resend, reaches a client that has moved on.
+    assert!(c.calls("message Reply", "rejected: Stale") > 0, "{c}");
+    assert!(c.calls("timer Resend", "fired") > 0, "{c}");
+    assert!(c.calls("command Call", "refused: Busy") > 0, "one call at a time: {c}");
+    let quiet = Cfg { resend: false, ..cfg() };
+    let c = collect(&model(quiet), Bounds::default(), None);
+    assert!(c.outcomes("timer Resend").is_empty(), "{c}");
+}
