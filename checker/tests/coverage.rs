@@ -63,20 +63,28 @@ where
     (checker.unique_state_count(), checker.state_count())
 }
 
-#[test]
-fn the_visit_finds_what_stateright_finds_for_every_protocol() {
-    agrees_with_stateright("replication", ReplicationCfg::default().into_model(), None);
-    let crashes = ReplicationCfg { replicas: 1, writes: 2, crashes: 1, ..Default::default() };
-    agrees_with_stateright("replication crashes", crashes.into_model(), None);
-    // Bounded by what is in flight: steps beyond the boundary are taken but lead nowhere.
-    let lossy = ReplicationCfg {
+/// One replica, which may crash and recover its durable log.
+fn crashes() -> ReplicationCfg {
+    ReplicationCfg { replicas: 1, writes: 2, crashes: 1, ..Default::default() }
+}
+
+/// One write over a network that loses messages, resent on a timer, at most 3 in flight.
+fn lossy() -> ReplicationCfg {
+    ReplicationCfg {
         writes: 1,
         lossy: true,
         retransmit: true,
         max_in_network: Some(3),
         ..Default::default()
-    };
-    agrees_with_stateright("replication lossy", lossy.into_model(), None);
+    }
+}
+
+#[test]
+fn the_visit_finds_what_stateright_finds_for_every_protocol() {
+    agrees_with_stateright("replication", ReplicationCfg::default().into_model(), None);
+    agrees_with_stateright("replication crashes", crashes().into_model(), None);
+    // Bounded by what is in flight: steps beyond the boundary are taken but lead nowhere.
+    agrees_with_stateright("replication lossy", lossy().into_model(), None);
     let three = ReplicationCfg { replicas: 3, ..Default::default() };
     let reduced = agrees_with_stateright(
         "replication 3",
@@ -122,18 +130,10 @@ fn a_replica_meets_a_gap_only_where_messages_overtake() {
 
 #[test]
 fn crashes_and_losses_show_as_their_own_steps() {
-    let crashes = ReplicationCfg { replicas: 1, writes: 2, crashes: 1, ..Default::default() };
-    let c = collect(&crashes.into_model(), Bounds::default(), None);
+    let c = collect(&crashes().into_model(), Bounds::default(), None);
     assert!(c.calls("action Crash", "no handler ran") > 0, "{c}");
     assert!(c.calls("recover", "from its durable state") > 0, "{c}");
-    let lossy = ReplicationCfg {
-        writes: 1,
-        lossy: true,
-        retransmit: true,
-        max_in_network: Some(3),
-        ..Default::default()
-    };
-    let c = collect(&lossy.into_model(), Bounds::default(), None);
+    let c = collect(&lossy().into_model(), Bounds::default(), None);
     assert!(c.calls("action Drop", "no handler ran") > 0, "{c}");
     assert!(c.calls("timer Retransmit", "fired") > 0, "{c}");
 }
