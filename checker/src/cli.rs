@@ -1697,7 +1697,7 @@ struct RunArgs {
     /// (to time it alone), and the liveness pass gets all the memory the search leaves.
     #[arg(long)]
     liveness_after: bool,
-    /// Before the check, visit every reachable state once more, take each of its actions, and
+    /// After the check, visit every reachable state once more, take each of its actions, and
     /// print which handlers ran on which inputs and how they ended (accepted, or rejected with
     /// which error): a path the table does not list was never exercised by this check. With
     /// --symmetry, one state per class; bounded by --max-states, --timeout and --max-memory as

@@ -12,6 +12,23 @@
 //! and [`restarted`]; these cost one thread-local read unless [`collect`] is running on that
 //! thread. A step that calls no handler (the network loses a message, a node crashes) is
 //! counted under its action's name.
+//!
+//! In a test, require that the scenario reaches the path the test is about:
+//!
+//! ```
+//! use inflight_checker::coverage::{collect, Bounds};
+//! use inflight_checker::network::NetworkKind;
+//! use inflight_checker::replication::ReplicationCfg;
+//!
+//! let unordered = ReplicationCfg::default();
+//! let c = collect(&unordered.into_model(), Bounds::default(), None);
+//! assert!(c.calls("message Append", "rejected: Gap") > 0, "{c}");
+//!
+//! // In order, no replica ever sees a gap: a check of the gap path needs reordering.
+//! let ordered = ReplicationCfg { network: NetworkKind::Ordered, ..unordered };
+//! let c = collect(&ordered.into_model(), Bounds::default(), None);
+//! assert_eq!(c.outcomes("message Append").len(), 1, "{c}");
+//! ```
 
 use crate::symmetry::Representative;
 use serde::Serialize;
