@@ -1,7 +1,8 @@
 //! A byte-driven harness that feeds every protocol role untrusted input: raw frames from any
 //! sender (including nodes outside the group), real messages delivered late, twice, out of
-//! order or with one byte of their frame changed, timers at any moment, and local commands. It is what the cargo-fuzz targets and the
-//! proptests run, and it is `no_std` and allocation-free, so it can run on a node too.
+//! order or with one byte of their frame changed, timers at any moment, and local commands. It
+//! is what the cargo-fuzz targets and the proptests run, and it is `no_std` and
+//! allocation-free, so it can run on a node too.
 //!
 //! After every step it checks what must hold whatever a peer sends:
 //! - no handler panics (the harness itself has no panicking path: a panic is a finding);
