@@ -25,6 +25,7 @@ pub trait Checkable:
         Cmd = Self::C,
         MsgError: Debug,
         CmdError: Debug,
+        Event: Debug,
     > + Clone
     + Debug
     + Eq
@@ -45,6 +46,7 @@ where
     X: Machine + Clone + Debug + Eq + Hash,
     X::MsgError: Debug,
     X::CmdError: Debug,
+    X::Event: Debug,
     X::Msg: Clone + Debug + Eq + Hash + Ord,
     X::Timer: Clone + Debug + Eq + Hash + Ord,
     X::Durable: Clone + Debug + Eq + Hash,
@@ -249,6 +251,7 @@ impl<M: Checkable, G: Observer<M>> Effects<M> for Sink<'_, M, G> {
         self.out.cancel_timer(ActorTimer::Machine(self.id, timer));
     }
     fn emit(&mut self, event: M::Event) {
+        crate::coverage::event(&event);
         self.ghost.observe(&event);
     }
     fn random(&mut self, bound: u32) {
@@ -306,17 +309,16 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
         let mut sink = Sink { id: node_id(id), out: o, ghost: &mut ghost };
         let (machine, issued) = match storage {
             Some(saved) => {
-                crate::coverage::restarted(true);
                 (M::recover(saved.machine.clone(), Instant::ZERO, &mut sink), saved.issued)
             }
             None => {
-                // Recorded only in a step: a restart after a crash with nothing saved.
-                crate::coverage::restarted(false);
                 let mut machine = self.init.clone();
                 machine.on_start(Instant::ZERO, &mut sink);
                 (machine, 0)
             }
         };
+        // Recorded only in a step: a restart after a crash, from what was saved or from nothing.
+        crate::coverage::restarted(storage.is_some());
         let state = NodeState { machine, issued, ghost };
         self.arm_issue(id, state.issued, o);
         state
@@ -350,8 +352,8 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
     ) {
         let issued = state.issued;
         let value = *random;
-        crate::coverage::draw();
         self.step(id, state, o, issued, |m, sink| m.on_random(Instant::ZERO, value, sink));
+        crate::coverage::draw();
     }
 
     fn on_timeout(
@@ -364,9 +366,12 @@ impl<M: Checkable, G: Observer<M>> Actor for NodeActor<M, G> {
         match timer {
             ActorTimer::Machine(_, t) => {
                 let issued = state.issued;
+                let copy = crate::coverage::recording().then(|| t.clone());
                 let t = t.clone();
-                crate::coverage::timer(&t);
                 self.step(id, state, o, issued, |m, sink| m.on_timer(Instant::ZERO, t, sink));
+                if let Some(t) = copy {
+                    crate::coverage::timer(&t);
+                }
             }
             ActorTimer::Issue(_) => {
                 let Some(cmd) = self.script.get(state.issued as usize).cloned() else {

@@ -1699,7 +1699,8 @@ struct RunArgs {
     liveness_after: bool,
     /// After the check, visit every reachable state once more, take each of its actions, and
     /// print which handlers ran on which inputs and how they ended (accepted, or rejected with
-    /// which error): a path the table does not list was never exercised by this check. With
+    /// which error, and the kinds of event they emitted): a path the table does not list was
+    /// never exercised by this check. With
     /// --symmetry, one state per class; bounded by --max-states, --timeout and --max-memory as
     /// the check is.
     #[arg(long)]

@@ -5,12 +5,13 @@
 //! no gap ever reaches the replica. [`collect`] answers "did this check exercise it?": it visits
 //! every reachable state of a model once, takes each of its actions once, and counts the core
 //! handler calls those steps made, by input (a message's kind, a timer, a command, a draw) and
-//! outcome (accepted, or rejected with which error). An outcome that never occurs does not
-//! appear, so a change to a path the table does not list went unchecked.
+//! outcome (accepted, or rejected with which error, and the kinds of event the handler emitted).
+//! An outcome that never occurs does not appear, so a change to a path the table does not list
+//! went unchecked.
 //!
 //! The models record their handler calls through [`message`], [`command`], [`timer`], [`draw`]
-//! and [`restarted`]; these cost one thread-local read unless [`collect`] is running on that
-//! thread. A step that calls no handler (the network loses a message, a node crashes) is
+//! and [`restarted`] when the handler returns, and its events through [`event`] as it emits
+//! them; these cost one thread-local read unless [`collect`] is running on that thread. A step that calls no handler (the network loses a message, a node crashes) is
 //! counted under its action's name.
 //!
 //! In a test, require that the scenario reaches the path the test is about:
@@ -58,12 +59,35 @@ struct Recorder {
     names: Vec<(String, String)>,
     /// The rows of the calls the current step made.
     calls: Vec<usize>,
+    /// The kinds of the events the running handler has emitted so far, each once, in order.
+    events: Vec<String>,
+    /// Spare strings for `events`, so that naming an event allocates nothing once warm.
+    spare: Vec<String>,
 }
 
 impl Recorder {
+    /// Notes that the running handler emitted `event`.
+    fn event(&mut self, event: &impl Debug) {
+        let mut name = self.spare.pop().unwrap_or_default();
+        name.clear();
+        name_into(&mut name, event);
+        if self.events.contains(&name) {
+            self.spare.push(name);
+        } else {
+            self.events.push(name);
+        }
+    }
+
+    /// Records the call of a handler that just returned: `write` gives its input and outcome,
+    /// and the events it emitted follow the outcome.
     fn record(&mut self, write: impl FnOnce(&mut String)) {
         self.scratch.clear();
         write(&mut self.scratch);
+        for (k, e) in self.events.drain(..).enumerate() {
+            self.scratch.push_str(if k == 0 { ", emits " } else { ", " });
+            self.scratch.push_str(&e);
+            self.spare.push(e);
+        }
         let id = match self.ids.get(self.scratch.as_str()) {
             Some(&id) => id,
             None => {
@@ -107,6 +131,16 @@ fn outcome_into<E: Debug>(out: &mut String, result: &Result<(), E>, err: &str) {
             out.push_str(": ");
             name_into(out, e);
         }
+    }
+}
+
+/// Notes that the running handler emitted `event`: the call's outcome, recorded when it
+/// returns, names the kinds of event it emitted (`accepted, emits Stored`), which tells apart
+/// paths that the outcome alone does not (a first write stored, a duplicate acknowledged
+/// again). Record the handler's call after it returns, and its events as it emits them.
+pub fn event(event: &impl Debug) {
+    if recording() {
+        RECORDER.with(|r| r.borrow_mut().event(event));
     }
 }
 
@@ -164,7 +198,8 @@ pub struct Row {
     /// The input: `message Append`, `timer Retransmit`, `command Write`, `draw`, `recover`, or
     /// `action Drop` for a step that calls no handler (its outcome is `no handler ran`).
     pub input: String,
-    /// How it ended: `accepted`, `rejected: Stale`, `refused: WindowFull`, `fired`, …
+    /// How it ended: `accepted`, `rejected: Stale`, `refused: WindowFull`, `fired`, …, then the
+    /// kinds of event it emitted: `accepted, emits Stored`.
     pub outcome: String,
     /// Calls over every step of every reachable state.
     pub calls: u64,
@@ -275,7 +310,12 @@ where
         model.actions(&state, &mut actions);
         for action in actions.drain(..) {
             // What `actions` recorded (a model may run handlers to list its actions) is not a step.
-            RECORDER.with(|r| r.borrow_mut().calls.clear());
+            RECORDER.with(|r| {
+                let mut r = r.borrow_mut();
+                r.calls.clear();
+                let events = std::mem::take(&mut r.events);
+                r.spare.extend(events);
+            });
             let next = model.next_state(&state, action.clone());
             steps += 1;
             RECORDER.with(|r| {
@@ -385,7 +425,7 @@ impl fmt::Display for Coverage {
 
 #[cfg(test)]
 mod tests {
-    use super::{collect, message, name_into, timer, Bounds};
+    use super::{collect, event, message, name_into, timer, Bounds};
     use std::fmt::Debug;
 
     fn kind(value: &impl Debug) -> String {
@@ -436,6 +476,11 @@ mod tests {
             match a {
                 Act::Add => {
                     let result = if *s == 3 { Err(Err::Full { at: 3 }) } else { Ok(()) };
+                    if *s == 2 {
+                        // Twice: an outcome names each kind once.
+                        event(&Msg::Add(3));
+                        event(&Msg::Add(3));
+                    }
                     message(&Msg::Add(1), &result);
                     if *s < 3 {
                         timer(&Timer::Retry);
@@ -452,11 +497,15 @@ mod tests {
         let c = collect(&Counter, Bounds::default(), None);
         assert_eq!((c.states, c.steps, c.unchanged, c.successors), (4, 8, 1, 7));
         assert!(c.complete);
-        assert_eq!(c.calls("message Add", "accepted"), 3);
+        assert_eq!(c.calls("message Add", "accepted"), 2);
+        assert_eq!(c.calls("message Add", "accepted, emits Add"), 1, "the events go with it");
         assert_eq!(c.calls("message Add", "rejected: Full"), 1);
-        assert_eq!(c.calls("timer Retry", "fired"), 3);
+        assert_eq!(c.calls("timer Retry", "fired"), 3, "not the message's events");
         assert_eq!(c.calls("action Tick", "no handler ran"), 4);
-        assert_eq!(c.outcomes("message Add"), [("accepted", 3), ("rejected: Full", 1)]);
+        assert_eq!(
+            c.outcomes("message Add"),
+            [("accepted", 2), ("accepted, emits Add", 1), ("rejected: Full", 1)]
+        );
         let text = c.to_string();
         assert!(text.starts_with("Coverage: 4 states, 8 steps (1 change nothing) in "), "{text}");
         assert!(text.contains("  message Add  accepted"), "{text}");

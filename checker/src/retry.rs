@@ -270,7 +270,9 @@ impl Effects<RetryNode> for Fx {
     fn cancel_timer(&mut self, timer: Timer) {
         self.cancel.push(timer);
     }
-    fn emit(&mut self, _event: inflight_core::retry::Event) {}
+    fn emit(&mut self, event: inflight_core::retry::Event) {
+        crate::coverage::event(&event);
+    }
     fn random(&mut self, bound: u32) {
         self.draw = Some(bound);
     }
@@ -312,8 +314,8 @@ impl RetryModel {
         if let Some(bound) = fx.draw {
             let v = draws.next(bound);
             let mut more = Fx::default();
-            crate::coverage::draw();
             s.nodes[node as usize].on_random(Instant::ZERO, v, &mut more);
+            crate::coverage::draw();
             self.apply(s, node, more, queue, draws);
         }
     }
@@ -360,8 +362,8 @@ impl RetryModel {
                 s.retried += 1;
             }
             let mut fx = Fx::default();
-            crate::coverage::timer(&timer);
             s.nodes[node as usize].on_timer(now, timer, &mut fx);
+            crate::coverage::timer(&timer);
             self.apply(&mut s, node, fx, &mut queue, &mut draws);
             self.deliver(&mut s, &mut queue, &mut draws);
         }

@@ -381,6 +381,15 @@ pub struct StalenessModel {
 /// One handler's effects, applied in the order the handler made them.
 type Fx = EffectBuf<Msg, Timer, Event, 16>;
 
+/// Hands the events a handler emitted into `fx` to [`crate::coverage`].
+fn emitted(fx: &Fx) {
+    for effect in fx.as_slice() {
+        if let Effect::Emit(event) = effect {
+            crate::coverage::event(event);
+        }
+    }
+}
+
 impl StalenessModel {
     /// Ages and staleness are counted up to this: two ticks past the bound, so that a resolver
     /// one tick too stale shows exactly that. Counting further would make the graph infinite
@@ -529,6 +538,7 @@ impl Model for StalenessModel {
             Step::Read => {
                 // Read ids only name reads in events: every read is read 1.
                 let result = s.nodes[1].on_command(NOW, Cmd::Read { id: 1 }, &mut fx);
+                emitted(&fx);
                 crate::coverage::command(&Cmd::Read { id: 1 }, &result);
                 result.ok()?;
                 s.waited = Some(0);
@@ -537,6 +547,7 @@ impl Model for StalenessModel {
             Step::Change => {
                 // The value is the same every time: the version tells records apart.
                 let result = s.nodes[0].on_command(NOW, Cmd::Change { value: 100 }, &mut fx);
+                emitted(&fx);
                 crate::coverage::command(&Cmd::Change { value: 100 }, &result);
                 result.ok()?;
                 s.replaced.push(0);
@@ -549,6 +560,7 @@ impl Model for StalenessModel {
                 let to = if from == AUTHORITY { RESOLVER } else { AUTHORITY };
                 // A rejected message (a stale answer, a duplicate) changes nothing but leaves.
                 let result = s.nodes[to.0 as usize].on_message(NOW, from, msg, &mut fx);
+                emitted(&fx);
                 crate::coverage::message(&msg, &result);
                 if result.is_ok() {
                     self.apply(&mut s, to, fx);
@@ -561,8 +573,9 @@ impl Model for StalenessModel {
             }
             Step::Fire(t) => {
                 s.timers.retain(|(x, _)| *x != t);
-                crate::coverage::timer(&t);
                 s.nodes[1].on_timer(NOW, t, &mut fx);
+                emitted(&fx);
+                crate::coverage::timer(&t);
                 self.apply(&mut s, RESOLVER, fx);
             }
             Step::Tick => {

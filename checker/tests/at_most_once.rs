@@ -148,7 +148,7 @@ fn every_rejection_leaves_the_node_unchanged_and_does_nothing() {
 }
 
 #[test]
-fn coverage_shows_the_stale_replies_the_client_rejects_and_the_resends() {
+fn coverage_shows_stale_replies_resends_and_requests_answered_without_executing() {
     use inflight_checker::coverage::{collect, Bounds};
     let c = collect(&model(cfg()), Bounds::default(), None);
     assert_eq!(c.states, 22, "the check's states");
@@ -156,6 +156,13 @@ fn coverage_shows_the_stale_replies_the_client_rejects_and_the_resends() {
     assert!(c.calls("message Reply", "rejected: Stale") > 0, "{c}");
     assert!(c.calls("timer Resend", "fired") > 0, "{c}");
     assert!(c.calls("command Call", "refused: Busy") > 0, "one call at a time: {c}");
+    // The server answers a resend or a duplicate again without executing it: the request is
+    // accepted and emits nothing. The broken server executes every request it takes.
+    assert!(c.calls("message Request", "accepted, emits Executed") > 0, "{c}");
+    assert!(c.calls("message Request", "accepted") > 0, "{c}");
+    let broken = collect(&model(Cfg { dedup: false, ..cfg() }), Bounds::default(), None);
+    assert!(broken.calls("message Request", "accepted, emits Executed") > 0, "{broken}");
+    assert_eq!(broken.calls("message Request", "accepted"), 0, "{broken}");
     let quiet = Cfg { resend: false, ..cfg() };
     let c = collect(&model(quiet), Bounds::default(), None);
     assert!(c.outcomes("timer Resend").is_empty(), "{c}");
