@@ -97,7 +97,19 @@ fn the_visit_finds_what_stateright_finds_for_every_protocol() {
     agrees_with_stateright("deadlock", DeadlockCfg::default().into_model(), None);
     agrees_with_stateright("stage", StageCfg::default().into_model(), None);
     agrees_with_stateright("ttl", TtlCfg::default().into_model(), None);
+    let ttl = TtlCfg { resolvers: 2, ..Default::default() };
+    agrees_with_stateright(
+        "ttl 2 reduced",
+        ttl.into_model(),
+        Some(inflight_checker::ttl::representative),
+    );
     agrees_with_stateright("retry", RetryCfg::default().into_model(), None);
+    let retry = RetryCfg { clients: 4, ..Default::default() };
+    agrees_with_stateright(
+        "retry 4 reduced",
+        retry.into_model(),
+        Some(inflight_checker::retry::representative),
+    );
     agrees_with_stateright("staleness", StalenessCfg::default().into_model(), None);
 }
 
