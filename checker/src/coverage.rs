@@ -196,7 +196,8 @@ pub fn restarted(from_durable: bool) {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Row {
     /// The input: `message Append`, `timer Retransmit`, `command Write`, `draw`, `recover`, or
-    /// `action Drop` for a step that calls no handler (its outcome is `no handler ran`).
+    /// `action Drop` for a step that calls no handler (its outcome is `no handler ran`; an
+    /// `action Deliver` of that kind is a message to a crashed node).
     pub input: String,
     /// How it ended: `accepted`, `rejected: Stale`, `refused: WindowFull`, `fired`, …, then the
     /// kinds of event it emitted: `accepted, emits Stored`.
