@@ -11,8 +11,13 @@
 //!
 //! The models record their handler calls through [`message`], [`command`], [`timer`], [`draw`]
 //! and [`restarted`] when the handler returns, and its events through [`event`] as it emits
-//! them; these cost one thread-local read unless [`collect`] is running on that thread. A step that calls no handler (the network loses a message, a node crashes) is
-//! counted under its action's name.
+//! them; these cost one thread-local read unless [`collect`] is running on that thread. A step
+//! that calls no handler (the network loses a message, a node crashes) is counted under its
+//! action's name.
+//!
+//! It counts outcomes, not branches: two paths that return the same result and emit the same
+//! events are counted together. For the lines of `core` a check ran, run it under LLVM's
+//! source-based coverage (`cargo llvm-cov`); the README shows how.
 //!
 //! In a test, require that the scenario reaches the path the test is about:
 //!
