@@ -1745,7 +1745,7 @@ fn positive_u64(s: &str) -> Result<u64, String> {
 
 /// A memory size in whole bytes, at least 1 MB (a check needs that much to start).
 fn memory_bytes(s: &str) -> Result<u64, String> {
-    let bits = size(s)?;
+    let bits = units::parse_size(s).map_err(|e| e.to_string())?;
     let bytes = units::to_f64(&bits.0) / 8.0;
     if bytes < 1e6 {
         return Err(format!("'{s}' is less than 1MB: a check needs more to start"));

@@ -847,6 +847,7 @@ fn options_the_chosen_check_would_ignore_are_errors() {
         (&["check", "replication", "--replay", "0/0", "--max-memory", "1GB"], "--max-memory"),
         (&["check", "replication", "--max-memory", "12"], "--max-memory"),
         (&["check", "replication", "--max-memory", "100kB"], "less than 1MB"),
+        (&["check", "replication", "--max-memory", "0B"], "less than 1MB"),
         (&["check", "replication", "--replay", "0/0", "--max-states", "9"], "--max-states"),
         (&["check", "replication", "--replay", "0/0", "--strategy", "dfs"], "--strategy"),
         (&["check", "replication", "--max-states", "0"], "--max-states"),
