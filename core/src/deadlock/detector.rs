@@ -2,7 +2,8 @@
 //! at once (naive) or after the sites confirm it (confirming).
 
 use super::{
-    newer, Config, DetectorKind, Event, Fault, Layout, Msg, MsgError, Node, Role, Version, WaitFor,
+    newer, Config, DetectorKind, Event, Fault, Layout, Msg, MsgError, Node, Renaming, Role,
+    Version, WaitFor,
 };
 use crate::machine::{Effects, NodeId};
 use core::fmt;
@@ -254,5 +255,32 @@ impl<const P: usize, const S: usize> Detector<P, S> {
     ) {
         self.declared = Some(cycle);
         out.emit(Event::Declared(cycle));
+    }
+}
+
+impl<const P: usize, const S: usize> Detector<P, S> {
+    /// This node in the renamed group ([`Node::renamed`]).
+    pub(super) fn renamed(&self, m: &Renaming) -> Option<Self> {
+        if self.layout != m.layout() {
+            return None;
+        }
+        let mut x = self.clone();
+        for j in 0..(m.layout().sites as usize).min(S) {
+            let to = m.site(j as u8) as usize;
+            if to < S {
+                let v = self.views[j];
+                x.views[to] = SiteView { version: v.version, edges: m.graph(&v.edges)? };
+            }
+        }
+        if let Some(p) = x.pending.as_mut() {
+            p.cycle = m.graph(&p.cycle)?;
+            p.asked = m.site_bits(p.asked);
+            p.awaiting = m.site_bits(p.awaiting);
+        }
+        x.declared = match self.declared {
+            Some(c) => Some(m.graph(&c)?),
+            None => None,
+        };
+        Some(x)
     }
 }

@@ -37,11 +37,13 @@
 mod detector;
 pub mod graph;
 mod process;
+mod rename;
 mod site;
 
 pub use detector::{Detector, Round, SiteView};
 pub use graph::{GraphError, Process, WaitFor, MAX_PROCESSES};
 pub use process::ProcessNode;
+pub use rename::Renaming;
 pub use site::{Lock, Site};
 
 use crate::machine::{Effects, Machine, NodeId};

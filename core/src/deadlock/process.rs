@@ -1,6 +1,8 @@
 //! A process: locks and unlocks resources at their sites, one request at a time.
 
-use super::{Cmd, CmdError, Event, Layout, Msg, MsgError, Node, Op, Outcome, Process, Role, Timer};
+use super::{
+    Cmd, CmdError, Event, Layout, Msg, MsgError, Node, Op, Outcome, Process, Renaming, Role, Timer,
+};
 use crate::machine::{Effects, NodeId};
 use crate::time::Instant;
 use core::fmt;
@@ -150,5 +152,21 @@ impl ProcessNode {
                 out.send(self.layout.site(self.layout.site_of(r)), Msg::Cancel { seq: p.seq });
             }
         }
+    }
+}
+
+impl ProcessNode {
+    /// This node in the renamed group ([`Node::renamed`]).
+    pub(super) fn renamed(&self, m: &Renaming) -> Option<Self> {
+        if self.layout != m.layout() {
+            return None;
+        }
+        let mut x = self.clone();
+        x.id = m.process(self.id);
+        x.held = m.resource_bits(self.held);
+        if let Some(p) = x.pending.as_mut() {
+            p.op = m.op(p.op);
+        }
+        Some(x)
     }
 }

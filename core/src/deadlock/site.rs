@@ -1,8 +1,8 @@
 //! A site: the lock manager of its resources, reporting its local wait-for edges.
 
 use super::{
-    newer, Config, Fault, Layout, Msg, MsgError, Node, Op, Outcome, Process, Resource, Role, Round,
-    Version, WaitFor,
+    newer, Config, Fault, Layout, Msg, MsgError, Node, Op, Outcome, Process, Renaming, Resource,
+    Role, Round, Version, WaitFor,
 };
 use crate::machine::{Effects, NodeId};
 use core::fmt;
@@ -303,5 +303,33 @@ impl<const P: usize, const R: usize> Site<P, R> {
     /// Waiters whose edges are pinned by a confirmation round, one bit each.
     pub fn pinned(&self) -> u32 {
         self.pinned
+    }
+}
+
+impl<const P: usize, const R: usize> Site<P, R> {
+    /// This node in the renamed group ([`Node::renamed`]).
+    pub(super) fn renamed(&self, m: &Renaming) -> Option<Self> {
+        if self.layout != m.layout() {
+            return None;
+        }
+        let mut x = self.clone();
+        x.index = m.site(self.index);
+        for l in x.locks.iter_mut() {
+            l.resource = m.resource(l.resource);
+            l.holder = l.holder.map(|h| m.process(h));
+            l.waiters = m.process_bits(l.waiters);
+        }
+        // A site lists its locks by resource.
+        x.locks.sort_unstable_by_key(|l| l.resource);
+        for p in 0..(m.layout().processes as usize).min(P) {
+            let to = m.process(p as u8) as usize;
+            if to < P {
+                x.since[to] = self.since[p];
+                x.last_seq[to] = self.last_seq[p];
+            }
+        }
+        x.pinned = m.process_bits(self.pinned);
+        x.deferred = m.process_bits(self.deferred);
+        Some(x)
     }
 }

@@ -521,3 +521,150 @@ fn without_pins_a_give_up_during_the_round_makes_the_declaration_a_phantom() {
     assert_eq!(declared.len(), 1);
     assert!(!net.truth().contains(&declared[0]), "a phantom");
 }
+
+/// `net` with its processes, resources and sites renamed by `m`: node i's renamed state moves
+/// to node `m.node(i)`, and each message in flight, event and timer goes with its nodes.
+fn renamed_net(net: &Net, m: &Renaming) -> Net {
+    let mut nodes = net.nodes.clone();
+    for (i, n) in net.nodes.iter().enumerate() {
+        nodes[m.node(NodeId(i as u8)).0 as usize] = n.renamed(m).expect("same layout");
+    }
+    let event = |e: &Event<4>| match *e {
+        Event::Acquired(r) => Event::Acquired(m.resource(r)),
+        Event::Released(r) => Event::Released(m.resource(r)),
+        Event::GaveUp(r) => Event::GaveUp(m.resource(r)),
+        Event::Declared(c) => Event::Declared(m.graph(&c).expect("fits")),
+        Event::Withdrawn(c) => Event::Withdrawn(m.graph(&c).expect("fits")),
+    };
+    Net {
+        layout: net.layout,
+        nodes,
+        flight: net
+            .flight
+            .iter()
+            .map(|(f, t, x)| (m.node(*f), m.node(*t), x.renamed(m).expect("fits")))
+            .collect(),
+        events: net.events.iter().map(|(n, e)| (m.node(*n), event(e))).collect(),
+        timers: net.timers.iter().map(|(n, t)| (m.node(*n), *t)).collect(),
+    }
+}
+
+/// Whether two groups are the same: nodes, and messages, events and timers as multisets (a
+/// handler's sends to different nodes need not come out in the same order once renamed).
+fn same_group(a: &Net, b: &Net) -> bool {
+    let sorted = |mut v: Vec<std::string::String>| {
+        v.sort();
+        v
+    };
+    let flight = |n: &Net| sorted(n.flight.iter().map(|x| std::format!("{x:?}")).collect());
+    let events = |n: &Net| sorted(n.events.iter().map(|x| std::format!("{x:?}")).collect());
+    let timers = |n: &Net| sorted(n.timers.iter().map(|x| std::format!("{x:?}")).collect());
+    a.nodes == b.nodes && flight(a) == flight(b) && events(a) == events(b) && timers(a) == timers(b)
+}
+
+#[test]
+fn a_renaming_keeps_each_resource_at_its_sites_image_and_is_a_permutation() {
+    let ring = Layout { processes: 4, sites: 2, resources: 4 };
+    assert!(Renaming::rotation(ring, 1).is_some());
+    assert!(Renaming::rotation(ring, 3).is_some());
+    // Three sites do not divide four resources: r3 → r0 would move from site 0 to site 0, but
+    // r2 → r3 from site 2 to site 0, which is site 2's image only if the sites rotate by 1.
+    assert!(Renaming::rotation(Layout { processes: 4, sites: 3, resources: 4 }, 1).is_none());
+    assert!(Renaming::new(ring, |p| p, |_| 0, |j| j).is_none(), "not a permutation");
+    assert!(Renaming::new(ring, |p| p, |r| (r + 1) % 4, |j| j).is_none(), "r0 leaves site 0");
+    let m = Renaming::rotation(ring, 1).expect("a rotation");
+    assert_eq!(m.node(NodeId(3)), NodeId(0), "p3 → p0");
+    assert_eq!(m.node(NodeId(5)), NodeId(4), "site 1 → site 0");
+    assert_eq!(m.node(NodeId(6)), NodeId(6), "the detector stays");
+    assert_eq!(m.process_bits(0b1001), 0b0011);
+    assert_eq!(m.graph(&edge(3, 0)), Some(edge(0, 1)));
+    let eight = Renaming::rotation(Layout { processes: 8, sites: 1, resources: 8 }, 1);
+    assert_eq!(eight.expect("a rotation").graph(&edge(3, 0)), None, "p4 is beyond a graph of 4");
+    // Site 1 manages r1 and r3; renamed, it is site 0 managing r2 and r0, listed as a fresh
+    // site 0 lists them.
+    let cfg = Config { layout: ring, detector: DetectorKind::Confirming, fault: Fault::None };
+    let fresh = |j: u8| N::build(cfg, ring.site(j)).expect("valid group");
+    assert_eq!(fresh(1).renamed(&m), Some(fresh(0)));
+    let other = Renaming::rotation(Layout { processes: 2, ..ring }, 1).expect("a rotation");
+    assert_eq!(fresh(1).renamed(&other), None, "a renaming of another layout");
+    // With two of each, renaming twice by one is no renaming at all.
+    let mut net = Net::new(config(2, DetectorKind::Confirming, Fault::None));
+    net.cmd(0, acquire(0)).expect("accepted");
+    net.settle(|_, _, _| false);
+    let swap = Renaming::rotation(net.layout, 1).expect("two of each");
+    let twice = renamed_net(&renamed_net(&net, &swap), &swap);
+    assert!(same_group(&twice, &net));
+    let once = renamed_net(&net, &swap);
+    assert!(!same_group(&once, &net), "p1 holds r1 there, not p0 r0");
+    assert_eq!(once.nodes[1].as_process().expect("p1").held(), 0b10);
+    // The real deadlock of two is its own renaming: each holds one lock and waits for the other.
+    let mut dl = real_deadlock(config(2, DetectorKind::Confirming, Fault::None));
+    dl.settle(|_, _, _| false);
+    assert!(same_group(&renamed_net(&dl, &swap), &dl));
+}
+
+/// The group and its renamed copy, driven by the same steps under the two namings (a command to
+/// process p and to `process(p)`, a delivery of a message and of its renamed image, a timer),
+/// stay renamings of each other at every step: what a checker's symmetry reduction relies on.
+/// Two processes and two resources, so a lock never has two waiters; some acquires are
+/// patient, so waiters give up, and confirmed edges are pinned and cancellations deferred.
+#[test]
+fn a_renamed_group_runs_as_the_original_renamed() {
+    let mut steps = 0;
+    for kind in [DetectorKind::Naive, DetectorKind::Confirming] {
+        for seed in 1..=40u64 {
+            let cfg = config(2, kind, Fault::None);
+            let m = Renaming::rotation(cfg.layout, 1).expect("two of each");
+            let (mut a, mut b) = (Net::new(cfg), Net::new(cfg));
+            let mut rng = crate::rng::SplitMix64::new(seed);
+            let mut script = [0usize; 2];
+            for _ in 0..60 {
+                let pick = rng.next_u64();
+                match pick % 4 {
+                    0 | 1 if !a.flight.is_empty() => {
+                        let i = (pick >> 8) as usize % a.flight.len();
+                        let (f, t, x) = a.flight[i];
+                        let image = (m.node(f), m.node(t), x.renamed(&m).expect("fits"));
+                        let ra = a.deliver(|f2, t2, x2| (f2, t2, *x2) == (f, t, x));
+                        let rb = b.deliver(|f2, t2, x2| (f2, t2, *x2) == image);
+                        assert_eq!(ra.is_ok(), rb.is_ok());
+                    }
+                    2 if !a.timers.is_empty() => {
+                        let (n, timer) = a.timers[(pick >> 8) as usize % a.timers.len()];
+                        a.timers.retain(|x| *x != (n, timer));
+                        b.timers.retain(|x| *x != (m.node(n), timer));
+                        a.fire(n.0, timer);
+                        b.fire(m.node(n).0, timer);
+                    }
+                    _ => {
+                        let p = (pick >> 8) as u8 % 2;
+                        let ring = [
+                            Op::Acquire(p),
+                            Op::Acquire((p + 1) % 2),
+                            Op::Release((p + 1) % 2),
+                            Op::Release(p),
+                        ];
+                        let patience = (pick >> 16) % 2 == 0;
+                        let cmd = |op: Op| match op {
+                            Op::Acquire(resource) => Cmd::Acquire {
+                                resource,
+                                patience: patience.then_some(crate::time::Duration(5)),
+                            },
+                            Op::Release(r) => Cmd::Release(r),
+                        };
+                        let op = ring[script[p as usize] % 4];
+                        let ra = a.cmd(p, cmd(op));
+                        let rb = b.cmd(m.process(p), cmd(m.op(op)));
+                        assert_eq!(ra.is_ok(), rb.is_ok());
+                        if ra.is_ok() {
+                            script[p as usize] += 1;
+                        }
+                    }
+                }
+                steps += 1;
+                assert!(same_group(&renamed_net(&a, &m), &b), "seed {seed}, {kind}");
+            }
+        }
+    }
+    assert_eq!(steps, 2 * 40 * 60);
+}
