@@ -3,6 +3,7 @@
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use inflight_checker::batch::LinkLimit;
+use inflight_checker::deadlock::representative as deadlock_representative;
 use inflight_checker::deadlock::{MAX_PROCESSES as MAX_DL_PROCESSES, MAX_SITES as MAX_DL_SITES};
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
@@ -126,6 +127,16 @@ enum CheckProtocol {
         model: DeadlockArgs,
         #[command(flatten)]
         run: RunArgs,
+        /// Symmetry reduction: explore one state of each class of states that differ only by
+        /// a shift of every process, resource and site (up to P times fewer states). Needs
+        /// --workload ring, as many resources as processes and a number of sites that divides
+        /// it. The search is depth-first; every counterexample is still a real run;
+        /// `eventually` is decided on the reduced graph when it has no cycle or dead end
+        /// without the goal, else on the whole graph.
+        /// Each path is also printed for `explore --symmetry`; with --replay, the path is one
+        /// of those.
+        #[arg(long)]
+        symmetry: bool,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -228,6 +239,12 @@ enum ExploreProtocol {
     Deadlock {
         #[command(flatten)]
         model: DeadlockArgs,
+        /// List one branch per class of next states that differ only by a shift of every
+        /// process, resource and site (the first of each, in the model's order), as `check
+        /// --symmetry` explores one state per class; the same conditions apply. States are
+        /// never renamed: every path is a real run.
+        #[arg(long)]
+        symmetry: bool,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -1946,8 +1963,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                         symmetry.then_some(inflight_checker::retry::representative as fn(&_) -> _);
                     serve.serve_reduced(model.cfg()?.into_model(), rep, &what)
                 }
-                ExploreProtocol::Deadlock { model, serve } => serve
-                    .serve(model.cfg()?.into_model(), &format!("deadlock ({})", model.to_cli())),
+                ExploreProtocol::Deadlock { model, symmetry, serve } => {
+                    let what = format!("deadlock ({})", model.to_cli());
+                    let cfg = model.cfg()?;
+                    if symmetry {
+                        cfg.rotation_symmetric().map_err(|e| e.to_string())?;
+                    }
+                    let rep = symmetry.then_some(deadlock_representative as fn(&_) -> _);
+                    serve.serve_reduced(cfg.into_model(), rep, &what)
+                }
                 ExploreProtocol::Ttl { model, symmetry, .. } if model.timed && symmetry => {
                     Err("--symmetry does not apply with --timed, which runs one resolver: \
                          give --symmetry without --timed"
@@ -2129,14 +2153,19 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             }
             Ok(code)
         }
-        CheckProtocol::Deadlock { model, run, json } => {
+        CheckProtocol::Deadlock { model, run, symmetry, json } => {
             let cfg = model.cfg()?;
-            let name = format!("deadlock: {}", model.to_cli());
+            if symmetry {
+                cfg.rotation_symmetric().map_err(|e| e.to_string())?;
+            }
+            let reduced = if symmetry { " --symmetry" } else { "" };
+            let name = format!("deadlock: {}{reduced}", model.to_cli());
             let explore = format!("inflight explore deadlock {}", model.to_cli());
             let highlight = [inflight_checker::deadlock::props::PHANTOM_REACHABLE];
             let hints =
                 Hints { explore, highlight: &highlight, unshown: model.unshown(), extra: None };
-            check(cfg.into_model(), name, &run, json, actor_faults, hints, None)
+            let reduce = symmetry.then(|| Reduced::new(cfg.into_model(), deadlock_representative));
+            check(cfg.into_model(), name, &run, json, actor_faults, hints, reduce)
         }
         CheckProtocol::Pipeline { model, run, timed, json } => {
             let untimed =

@@ -248,3 +248,99 @@ pub fn finished(m: &DeadlockModel, s: &DeadlockState) -> bool {
 pub fn process(s: &DeadlockState, p: u8) -> Option<&deadlock::ProcessNode> {
     s.actor_states.get(p as usize).and_then(|a| a.machine.as_process())
 }
+
+impl DeadlockCfg {
+    /// Whether shifting every process, resource and site by one maps the scenario onto itself,
+    /// so that a check may explore one state per class of shifted states
+    /// ([`representative`]); if not, why not. It holds for the ring workload (process i locks
+    /// resource i, then i + 1) with as many resources as processes and a number of sites that
+    /// divides it (so that a shifted resource stays at its shifted site). In the ring each
+    /// resource is wanted by two processes, one of which holds it, so a lock never has two
+    /// waiters and the sites' "lowest-numbered waiter first" never tells processes apart.
+    pub fn rotation_symmetric(&self) -> Result<(), CfgError> {
+        let why = if self.workload != Workload::Ring {
+            "the ring workload (in hand-off, process 0 differs from the others)"
+        } else if self.resources != self.processes {
+            "as many resources as processes (process i locks resources i and i + 1)"
+        } else if self.processes % self.sites != 0 {
+            "a number of sites that divides the processes (a shifted resource must stay at its \
+             shifted site)"
+        } else {
+            return Ok(());
+        };
+        Err(CfgError(format!("symmetry reduction of the deadlock model needs {why}")))
+    }
+}
+
+/// The representative of `s`'s class of rotations ([`DeadlockCfg::rotation_symmetric`]).
+///
+/// The rotations of a state are the state shifted by 0, 1, …, processes − 1: every process,
+/// resource and site, and everything each node, message in flight and timer says about them.
+/// The representative is the rotation whose processes read least, in order, by a key that a
+/// shift moves along with its process (how many commands it issued, whether it waits, how
+/// many locks it holds); among rotations that tie, the one with the least 64-bit hash. Every
+/// state of a class has the same rotations, so the same representative (two rotations that
+/// hashed alike would only make the reduction smaller). Only the chosen and the tied rotations
+/// are built, which is usually one. For models whose scenario is rotation-symmetric only: the
+/// layout is read off the state, with as many resources as processes.
+pub fn representative(s: &DeadlockState) -> DeadlockState {
+    let count = |f: fn(&DlNode) -> bool| s.actor_states.iter().filter(|a| f(&a.machine)).count();
+    let processes = count(|n| n.as_process().is_some());
+    let sites = count(|n| n.as_site().is_some());
+    let layout =
+        Layout { processes: processes as u8, sites: sites as u8, resources: processes as u8 };
+    let key = |i: usize| {
+        let a = &s.actor_states[i];
+        let p = a.machine.as_process();
+        (a.issued, p.is_some_and(|p| p.is_waiting()), p.map_or(0, |p| p.held().count_ones()))
+    };
+    let keys: Vec<_> = (0..processes).map(key).collect();
+    // Shifted by k, process j is the old process j − k.
+    let read = |k: usize| -> Vec<_> {
+        (0..processes).map(|j| keys[(j + processes - k) % processes]).collect()
+    };
+    let least = (0..processes).map(read).min().unwrap_or_default();
+    let fingerprint = |x: &DeadlockState| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        x.hash(&mut h);
+        h.finish()
+    };
+    let mut best: Option<(u64, DeadlockState)> = None;
+    for k in (0..processes).filter(|&k| read(k) == least) {
+        let Some(r) = rotated(s, layout, k as u8) else {
+            continue;
+        };
+        let f = fingerprint(&r);
+        if best.as_ref().is_none_or(|(b, _)| f < *b) {
+            best = Some((f, r));
+        }
+    }
+    best.map_or_else(|| s.clone(), |(_, r)| r)
+}
+
+/// `s` with every process, resource and site shifted by `k`, as [`representative`] shifts it
+/// (`None` if the state's layout has no such rotation: the sites do not divide the processes).
+pub fn rotation(s: &DeadlockState, k: u8) -> Option<DeadlockState> {
+    let count = |f: fn(&DlNode) -> bool| s.actor_states.iter().filter(|a| f(&a.machine)).count();
+    let (processes, sites) =
+        (count(|n| n.as_process().is_some()), count(|n| n.as_site().is_some()));
+    let layout =
+        Layout { processes: processes as u8, sites: sites as u8, resources: processes as u8 };
+    rotated(s, layout, k)
+}
+
+/// `s` with every process, resource and site shifted by `k` (`None` if the layout has no such
+/// rotation).
+fn rotated(s: &DeadlockState, layout: Layout, k: u8) -> Option<DeadlockState> {
+    if k == 0 {
+        return Some(s.clone());
+    }
+    let m = deadlock::Renaming::rotation(layout, k)?;
+    let to: Vec<usize> =
+        (0..layout.nodes()).map(|i| usize::from(m.node(NodeId(i as u8)).0)).collect();
+    let node = |st: &crate::adapter::NodeState<DlNode>, _: &dyn Fn(_) -> _| {
+        Some(crate::adapter::NodeState { machine: st.machine.renamed(&m)?, ..st.clone() })
+    };
+    crate::symmetry::permute(s, &to, node, node, |x, _| x.renamed(&m))
+}

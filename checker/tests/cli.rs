@@ -1388,6 +1388,56 @@ fn symmetry_reduces_the_retry_check_and_the_explorer() {
     ]);
 }
 
+#[test]
+fn symmetry_reduces_the_deadlock_ring_check_and_the_explorer() {
+    let ring = ["deadlock", "--workload", "ring", "--processes", "3", "--sites", "3"];
+    let check = [&["check"], &ring[..], &["--resources", "3", "--json"]].concat();
+    let full = json(&inflight(&check));
+    let o = inflight(&[&check[..], &["--symmetry"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let reduced = json(&o);
+    // One state per class of states that differ only by a shift of every process, resource
+    // and site.
+    assert_eq!(
+        (full["unique_states"].as_u64(), reduced["unique_states"].as_u64()),
+        (Some(55571), Some(18531))
+    );
+    assert_eq!(reduced["strategy"], "dfs");
+    assert_eq!(verdicts(&reduced), verdicts(&full));
+    // The reduced explorer offers one branch for the three processes' first commands, which
+    // are shifts of one another.
+    let explore = [&ring[..], &["--resources", "3"]].concat();
+    let first = |args: &[&str]| {
+        with_explorer(args, |addr| testing::explorer_views(addr, "0").expect("views").len())
+    };
+    assert_eq!(first(&explore), 3);
+    assert_eq!(first(&[&explore[..], &["--symmetry"]].concat()), 1);
+    assert_usage_errors(&[
+        (&["check", "deadlock", "--symmetry"], "needs the ring workload"),
+        (&["explore", "deadlock", "--symmetry"], "needs the ring workload"),
+        (
+            &["check", "deadlock", "--workload", "ring", "--resources", "3", "--symmetry"],
+            "as many resources as processes",
+        ),
+        (
+            &[
+                "check",
+                "deadlock",
+                "--workload",
+                "ring",
+                "--processes",
+                "4",
+                "--sites",
+                "3",
+                "--resources",
+                "4",
+                "--symmetry",
+            ],
+            "a number of sites that divides the processes",
+        ),
+    ]);
+}
+
 /// An option of `inflight check <protocol>`, as its `--help` shows it.
 struct CheckOption {
     /// `--name`.

@@ -84,22 +84,21 @@ fn renamings(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
-/// Explores the whole graph of `model`, whose actors 1..n are interchangeable, and checks `rep`
-/// on it (`renamed(s, to)` renames the actors of `s`). Returns the number of classes, or what
+/// Explores the whole graph of `model`, which every renaming in `all` maps onto itself, and
+/// checks `rep` on it (`renamed(s, to)` renames `s` by `to`). Returns the number of classes, or what
 /// is wrong: a state whose renamings have different representatives, a representative that is
 /// not a renaming of its state, or a reduced search that reaches other classes than the whole
 /// graph has.
-fn check_reduction<M>(
+fn check_reduction<M, G: std::fmt::Debug>(
     model: &M,
-    n: usize,
-    renamed: impl Fn(&M::State, &[usize]) -> M::State,
+    all: &[G],
+    renamed: impl Fn(&M::State, &G) -> M::State,
     rep: fn(&M::State) -> M::State,
 ) -> Result<usize, String>
 where
     M: Model,
     M::State: Hash + std::fmt::Debug,
 {
-    let all = renamings(n);
     // As stateright does, states outside the model's boundary are neither counted nor explored.
     let successors = |s: &M::State| {
         let mut actions = Vec::new();
@@ -121,7 +120,7 @@ where
         if !all.iter().any(|to| fp(&renamed(&s, to)) == r) {
             return Err(format!("the representative of {s:?} is not a renaming of it"));
         }
-        for to in &all {
+        for to in all {
             if fp(&rep(&renamed(&s, to))) != r {
                 return Err(format!("renaming {to:?} of {s:?} has another representative"));
             }
@@ -272,7 +271,8 @@ fn replication(
     cfg: ReplicationCfg,
     rep: fn(&ReplicationState) -> ReplicationState,
 ) -> Result<usize, String> {
-    check_reduction(&cfg.into_model(), cfg.replicas as usize + 1, renamed, rep)
+    let all = renamings(cfg.replicas as usize + 1);
+    check_reduction(&cfg.into_model(), &all, |s, to| renamed(s, to), rep)
 }
 
 fn base() -> ReplicationCfg {
@@ -596,7 +596,12 @@ mod ttl {
     }
 
     fn reduction(cfg: TtlCfg) -> Result<usize, String> {
-        check_reduction(&cfg.into_model(), cfg.resolvers as usize + 1, renamed, ttl::representative)
+        check_reduction(
+            &cfg.into_model(),
+            &renamings(cfg.resolvers as usize + 1),
+            |s, to| renamed(s, to),
+            ttl::representative,
+        )
     }
 
     fn base() -> TtlCfg {
@@ -702,7 +707,12 @@ mod retry {
 
     fn reduction(cfg: RetryCfg) -> Result<usize, String> {
         let model = cfg.into_model();
-        check_reduction(&model, cfg.clients as usize + 1, renamed, retry::representative)
+        check_reduction(
+            &model,
+            &renamings(cfg.clients as usize + 1),
+            |s, to| renamed(s, to),
+            retry::representative,
+        )
     }
 
     pub(super) fn both(cfg: RetryCfg) -> (CheckReport, CheckReport) {
@@ -784,8 +794,13 @@ mod retry {
     fn a_representative_that_forgets_part_of_the_renaming_is_caught() {
         let cfg = RetryCfg { capacity: 2, service: 2, ..base() };
         let model = cfg.into_model();
-        let err =
-            check_reduction(&model, 4, renamed, forgets_the_servers_requests).expect_err("caught");
+        let err = check_reduction(
+            &model,
+            &renamings(4),
+            |s, to| renamed(s, to),
+            forgets_the_servers_requests,
+        )
+        .expect_err("caught");
         assert!(err.contains("not a renaming") || err.contains("another representative"), "{err}");
     }
 
@@ -1143,5 +1158,157 @@ mod distinct_hashes {
         assert!(reachable > 4, "{reachable}");
         assert_eq!(alike, 0, "{alike} pairs of states hash alike");
         assert_eq!(model().checker().spawn_bfs().join().unique_state_count(), reachable);
+    }
+}
+
+mod deadlock {
+    //! The same checks for the deadlock ring's rotations: shifting every process, resource and
+    //! site by one maps the ring (process i locks resource i, then i + 1) onto itself when there
+    //! are as many resources as processes and the sites divide them. Here the group is a cyclic
+    //! one, so the renamings are the shifts, and the model's symmetry itself is checked too:
+    //! every step of a shifted state is the shifted step.
+
+    use super::*;
+    use inflight_checker::deadlock::{self as dl, DeadlockCfg, DeadlockModel, DeadlockState};
+    use inflight_checker::deadlock::{props, Workload};
+    use inflight_core::deadlock::{DetectorKind, Fault};
+    use stateright::Expectation;
+
+    fn ring(processes: u8, sites: u8) -> DeadlockCfg {
+        DeadlockCfg {
+            processes,
+            sites,
+            resources: processes,
+            workload: Workload::Ring,
+            ..DeadlockCfg::default()
+        }
+    }
+
+    /// Two and three processes, each detector, every network, one site or one per process.
+    fn scenarios() -> Vec<DeadlockCfg> {
+        let mut v = vec![ring(2, 1), ring(2, 2)];
+        v.push(DeadlockCfg { detector: DetectorKind::Naive, ..ring(2, 2) });
+        for network in [NetworkKind::Ordered, NetworkKind::Duplicating] {
+            v.push(DeadlockCfg { network, ..ring(2, 2) });
+        }
+        v.push(ring(3, 1));
+        v.push(ring(3, 3));
+        v.push(DeadlockCfg { fault: Fault::TrustTriggeringReport, ..ring(3, 3) });
+        v
+    }
+
+    fn shifts(cfg: DeadlockCfg) -> Vec<u8> {
+        (0..cfg.processes).collect()
+    }
+
+    fn shifted(s: &DeadlockState, k: &u8) -> DeadlockState {
+        dl::rotation(s, *k).expect("the sites divide the processes")
+    }
+
+    fn reduction(cfg: DeadlockCfg) -> Result<usize, String> {
+        check_reduction(&cfg.into_model(), &shifts(cfg), shifted, dl::representative)
+    }
+
+    /// The first state and shift under which the steps of the shifted state are not the
+    /// shifted steps, compared as sets of states.
+    fn asymmetry(model: &DeadlockModel, all: &[u8]) -> Option<String> {
+        let steps = |s: &DeadlockState| -> HashSet<u64> {
+            let mut actions = Vec::new();
+            model.actions(s, &mut actions);
+            actions.into_iter().filter_map(|a| model.next_state(s, a)).map(|t| fp(&t)).collect()
+        };
+        let mut seen = HashSet::new();
+        let mut queue: VecDeque<DeadlockState> = model.init_states().into();
+        while let Some(s) = queue.pop_front() {
+            if !seen.insert(fp(&s)) {
+                continue;
+            }
+            let mut actions = Vec::new();
+            model.actions(&s, &mut actions);
+            let next: Vec<_> =
+                actions.into_iter().filter_map(|a| model.next_state(&s, a)).collect();
+            for k in all {
+                let image: HashSet<u64> = next.iter().map(|t| fp(&shifted(t, k))).collect();
+                if steps(&shifted(&s, k)) != image {
+                    return Some(format!("the steps of {s:?} shifted by {k} are not its steps"));
+                }
+            }
+            queue.extend(next);
+        }
+        None
+    }
+
+    #[test]
+    fn shifting_a_state_shifts_every_step() {
+        for cfg in scenarios() {
+            if let Some(e) = asymmetry(&cfg.into_model(), &shifts(cfg)) {
+                panic!("{cfg:?}: {e}");
+            }
+        }
+    }
+
+    /// The classes of [`scenarios`]' state graphs: about a half of the states with two
+    /// processes, a third with three.
+    const CLASSES: [usize; 8] = [491, 555, 550, 390, 866, 30561, 18531, 18529];
+
+    #[test]
+    fn every_state_of_a_class_has_one_representative_and_the_reduced_search_reaches_every_class() {
+        assert_eq!(class_counts(scenarios(), reduction), CLASSES);
+    }
+
+    /// A representative that shifts the nodes but leaves the messages in flight as they were.
+    fn forgets_the_messages(s: &DeadlockState) -> DeadlockState {
+        DeadlockState { network: s.network.clone(), ..dl::representative(s) }
+    }
+
+    #[test]
+    fn a_representative_that_forgets_part_of_the_renaming_is_caught() {
+        let cfg = ring(2, 2);
+        let err = check_reduction(&cfg.into_model(), &shifts(cfg), shifted, forgets_the_messages)
+            .expect_err("caught");
+        assert!(err.contains("is not a renaming of it"), "{err}");
+    }
+
+    #[test]
+    fn reduced_checks_give_the_full_checks_verdicts() {
+        let both = |cfg: DeadlockCfg| {
+            full_and_reduced(
+                || cfg.into_model(),
+                format!("{cfg:?}"),
+                actor_faults,
+                dl::representative,
+            )
+        };
+        let confirming = scenarios().into_iter().filter(|c| c.detector == DetectorKind::Confirming);
+        let (full, reduced) = passing_counts(confirming.map(|cfg| (cfg, both(cfg))));
+        assert_eq!(full, [975, 1099, 769, 1730, 91669, 55571, 55571]);
+        assert_eq!(reduced, [491, 555, 390, 866, 30561, 18531, 18529]);
+        // The naive detector's phantom is unreachable in the ring, in full and reduced alike.
+        let (full, reduced) = both(DeadlockCfg { detector: DetectorKind::Naive, ..ring(3, 3) });
+        assert_eq!(verdicts(&reduced), verdicts(&full));
+        let phantom = reduced.properties.iter().find(|p| p.name == props::PHANTOM_REACHABLE);
+        assert_eq!(phantom.map(|p| p.verdict.to_string()).as_deref(), Some("UNREACHABLE"));
+    }
+
+    /// The ring deadlocks: a check that no cycle is ever declared fails, reduced as in full,
+    /// and the reduced check's counterexample is a real run of the plain model that ends in a
+    /// declared deadlock of every process.
+    #[test]
+    fn the_reduced_check_finds_the_rings_deadlock() {
+        let cfg = ring(3, 3);
+        let never = "no cycle is ever declared";
+        let make = || {
+            cfg.into_model()
+                .property(Expectation::Always, never, |_, s| dl::detector(s).declared().is_none())
+        };
+        let (full, reduced) =
+            full_and_reduced(make, "ring".into(), actor_faults, dl::representative);
+        assert_eq!(verdicts(&reduced), verdicts(&full));
+        let found = reduced.properties.iter().find(|p| p.name == never).expect("checked");
+        let path = found.explorer_path.as_deref().expect("a counterexample");
+        let last = states_along(&make(), path).pop().expect("a state");
+        let declared = dl::detector(&last).declared().copied().expect("declared");
+        assert!(declared.is_cycle() && declared.edge_count() == 3, "{declared}");
+        assert!(dl::truth(&last).contains(&declared), "a real deadlock");
     }
 }
