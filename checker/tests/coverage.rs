@@ -95,6 +95,18 @@ fn the_visit_finds_what_stateright_finds_for_every_protocol() {
     assert!(reduced.states < full.states, "{} classes of {} states", reduced.states, full.states);
     agrees_with_stateright("pipeline", PipelineCfg::default().into_model(), None);
     agrees_with_stateright("deadlock", DeadlockCfg::default().into_model(), None);
+    let ring = DeadlockCfg {
+        workload: inflight_checker::deadlock::Workload::Ring,
+        processes: 3,
+        sites: 3,
+        resources: 3,
+        ..Default::default()
+    };
+    agrees_with_stateright(
+        "deadlock ring reduced",
+        ring.into_model(),
+        Some(inflight_checker::deadlock::representative),
+    );
     agrees_with_stateright("stage", StageCfg::default().into_model(), None);
     agrees_with_stateright("ttl", TtlCfg::default().into_model(), None);
     let ttl = TtlCfg { resolvers: 2, ..Default::default() };
