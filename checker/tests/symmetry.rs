@@ -1256,6 +1256,14 @@ mod deadlock {
         assert_eq!(class_counts(scenarios(), reduction), CLASSES);
     }
 
+    #[test]
+    fn the_explorer_reduced_by_symmetry_reaches_every_class_through_real_states() {
+        let (classes, states) =
+            explorer_counts(scenarios(), DeadlockCfg::into_model, dl::representative);
+        assert_eq!(classes, CLASSES);
+        assert_eq!(states, [491, 556, 551, 391, 874, 79576, 43098, 43110]);
+    }
+
     /// A representative that shifts the nodes but leaves the messages in flight as they were.
     fn forgets_the_messages(s: &DeadlockState) -> DeadlockState {
         DeadlockState { network: s.network.clone(), ..dl::representative(s) }
