@@ -1258,19 +1258,25 @@ fn check_ttl_timed_holds_each_policy_to_its_worst_case_and_walks_a_stale_read() 
     ]);
 }
 
-#[test]
-fn symmetry_reduces_the_replication_check_and_its_counterexample_replays() {
-    let full = json(&inflight(&["check", "replication", "--replicas", "4", "--json"]));
-    let o = inflight(&["check", "replication", "--replicas", "4", "--symmetry", "--json"]);
+/// Runs the check `args` (which ends in `--json`) in full and with `--symmetry`, requires both
+/// to give the same verdicts, the reduced one by a depth-first search, and the state counts
+/// `(full, reduced)`; returns both reports.
+fn full_and_reduced(args: &[&str], counts: (u64, u64)) -> (serde_json::Value, serde_json::Value) {
+    let full = json(&inflight(args));
+    let o = inflight(&[args, &["--symmetry"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let reduced = json(&o);
-    // One state per class of states that differ only by the four replicas' names.
-    assert_eq!(
-        (full["unique_states"].as_u64(), reduced["unique_states"].as_u64()),
-        (Some(12483), Some(941))
-    );
+    let count = |v: &serde_json::Value| v["unique_states"].as_u64();
+    assert_eq!((count(&full), count(&reduced)), (Some(counts.0), Some(counts.1)), "{args:?}");
     assert_eq!(reduced["strategy"], "dfs");
     assert_eq!(verdicts(&reduced), verdicts(&full));
+    (full, reduced)
+}
+
+#[test]
+fn symmetry_reduces_the_replication_check_and_its_counterexample_replays() {
+    // One state per class of states that differ only by the four replicas' names.
+    full_and_reduced(&["check", "replication", "--replicas", "4", "--json"], (12483, 941));
     // A broken variant is caught, and the path it prints replays on the plain model.
     let broken = ["check", "replication", "--fault", "ack-before-store", "--symmetry", "--json"];
     let o = inflight(&broken);
@@ -1330,17 +1336,8 @@ fn symmetry_reduces_the_replication_check_and_its_counterexample_replays() {
 #[test]
 fn symmetry_reduces_the_retry_check_and_the_explorer() {
     let herd = ["check", "retry", "--clients", "4", "--slots", "6", "--json"];
-    let full = json(&inflight(&herd));
-    let o = inflight(&[&herd[..], &["--symmetry"]].concat());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let reduced = json(&o);
     // One state per class of states that differ only by the four clients' names.
-    assert_eq!(
-        (full["unique_states"].as_u64(), reduced["unique_states"].as_u64()),
-        (Some(10224), Some(1417))
-    );
-    assert_eq!(reduced["strategy"], "dfs");
-    assert_eq!(verdicts(&reduced), verdicts(&full));
+    let (full, reduced) = full_and_reduced(&herd, (10224, 1417));
     // The first wave is the same exact distribution, and still the law's.
     assert_eq!(reduced["first_wave"], full["first_wave"]);
     assert_eq!(reduced["first_wave"]["matches_law"], true);
@@ -1392,18 +1389,9 @@ fn symmetry_reduces_the_retry_check_and_the_explorer() {
 fn symmetry_reduces_the_deadlock_ring_check_and_the_explorer() {
     let ring = ["deadlock", "--workload", "ring", "--processes", "3", "--sites", "3"];
     let check = [&["check"], &ring[..], &["--resources", "3", "--json"]].concat();
-    let full = json(&inflight(&check));
-    let o = inflight(&[&check[..], &["--symmetry"]].concat());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let reduced = json(&o);
     // One state per class of states that differ only by a shift of every process, resource
     // and site.
-    assert_eq!(
-        (full["unique_states"].as_u64(), reduced["unique_states"].as_u64()),
-        (Some(55571), Some(18531))
-    );
-    assert_eq!(reduced["strategy"], "dfs");
-    assert_eq!(verdicts(&reduced), verdicts(&full));
+    full_and_reduced(&check, (55571, 18531));
     // The reduced explorer offers one branch for the three processes' first commands, which
     // are shifts of one another.
     let explore = [&ring[..], &["--resources", "3"]].concat();
