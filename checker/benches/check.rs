@@ -1,5 +1,5 @@
 //! Time to verdict of exhaustive checks on the replication model, and of the symmetry
-//! reduction on the replication and retry models; and the model's share of the explorer's
+//! reduction on the replication and retry models and the deadlock ring; and the model's share of the explorer's
 //! listing of a herd's first slot, plain and reduced by symmetry.
 //!
 //! The reference configuration of the foundation issue: 1 replica, window 6, 12 writes,
@@ -12,6 +12,7 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use inflight_checker::deadlock::{self, DeadlockCfg, Workload};
 use inflight_checker::liveness::actor_faults;
 use inflight_checker::network::NetworkKind;
 use inflight_checker::readable::Readable;
@@ -133,6 +134,37 @@ fn retry_symmetry(c: &mut Criterion) {
     group.finish();
 }
 
+/// Symmetry reduction of the deadlock ring by its rotations (`check deadlock --workload ring
+/// --symmetry`) against the full check: 3 processes on 1 and on 3 sites, the whole verdict.
+fn deadlock_symmetry(c: &mut Criterion) {
+    let mut group = c.benchmark_group("check deadlock ring symmetry");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for sites in [1, 3] {
+        let cfg = DeadlockCfg {
+            processes: 3,
+            sites,
+            resources: 3,
+            workload: Workload::Ring,
+            ..DeadlockCfg::default()
+        };
+        for reduce in [None, Some(deadlock::representative as fn(&_) -> _)] {
+            let name = if reduce.is_some() { "reduced" } else { "full" };
+            let id = BenchmarkId::new(format!("p3 s{sites} verdict"), name);
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    let opts = CheckOptions::default();
+                    let model = cfg.into_model();
+                    let report =
+                        run_check_reduced(model, String::new(), opts, actor_faults, reduce);
+                    assert!(report.passed());
+                    report.unique_states
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 /// What the explorer asks of the model to list the branches after a state: each action's next
 /// state and its text. Returns the branches and the text's length.
 fn listing<M: Model>(model: &M, state: &M::State) -> (usize, usize)
@@ -206,6 +238,7 @@ fn explore_first_slot_served(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = bench, symmetry, retry_symmetry, explore_first_slot, explore_first_slot_served
+    targets = bench, symmetry, retry_symmetry, deadlock_symmetry, explore_first_slot,
+        explore_first_slot_served
 }
 criterion_main!(benches);

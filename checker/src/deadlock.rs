@@ -306,8 +306,13 @@ pub fn representative(s: &DeadlockState) -> DeadlockState {
         x.hash(&mut h);
         h.finish()
     };
+    let tied: Vec<usize> = (0..processes).filter(|&k| read(k) == least).collect();
+    if let [k] = tied[..] {
+        // One shift reads least: no hash to compare.
+        return rotated(s, layout, k as u8).unwrap_or_else(|| s.clone());
+    }
     let mut best: Option<(u64, DeadlockState)> = None;
-    for k in (0..processes).filter(|&k| read(k) == least) {
+    for k in tied {
         let Some(r) = rotated(s, layout, k as u8) else {
             continue;
         };
