@@ -15,6 +15,11 @@
 //! receiver), and [`canonical`] puts the interchangeable actors in the order of a key that
 //! holds everything the state says about each of them. Two states of one class then have the
 //! same representative, which `tests/symmetry.rs` checks on every explored state.
+//!
+//! Not every symmetry lets any actors trade names. In the deadlock ring only the shifts of
+//! every process, resource and site together map the group onto itself, so
+//! [`crate::deadlock::representative`] uses [`permute`] with those shifts alone and picks one
+//! of them, rather than sorting the actors.
 
 use crate::adapter::{Checkable, NodeActor, NodeState, Observer};
 use crate::readable::{Wrapper, MAX_PROPERTIES};
