@@ -2165,7 +2165,19 @@ fn check_command(protocol: CheckProtocol) -> Result<ExitCode, String> {
             let hints =
                 Hints { explore, highlight: &highlight, unshown: model.unshown(), extra: None };
             let reduce = symmetry.then(|| Reduced::new(cfg.into_model(), deadlock_representative));
-            check(cfg.into_model(), name, &run, json, actor_faults, hints, reduce)
+            let code = check(cfg.into_model(), name, &run, json, actor_faults, hints, reduce)?;
+            // Where the ring is symmetric and the check was not reduced, say so once.
+            let plain_text = !symmetry && !json && run.replay.is_none();
+            if plain_text && cfg.rotation_symmetric().is_ok() {
+                outln!();
+                outln!(
+                    "note: this ring maps onto itself when every process, resource and site is \
+                     shifted by one; --symmetry explores one state per class of such shifts (up \
+                     to {} times fewer)",
+                    cfg.processes
+                );
+            }
+            Ok(code)
         }
         CheckProtocol::Pipeline { model, run, timed, json } => {
             let untimed =

@@ -1400,6 +1400,14 @@ fn symmetry_reduces_the_deadlock_ring_check_and_the_explorer() {
     };
     assert_eq!(first(&explore), 3);
     assert_eq!(first(&[&explore[..], &["--symmetry"]].concat()), 1);
+    // A plain check of a symmetric ring points to --symmetry; a reduced one, and a ring that is
+    // not symmetric, do not.
+    let plain = [&["check"], &explore[..]].concat();
+    let note = "--symmetry explores one state per class of such shifts (up to 3 times fewer)";
+    assert!(stdout(&inflight(&plain)).contains(note));
+    assert!(!stdout(&inflight(&[&plain[..], &["--symmetry"]].concat())).contains(note));
+    let hand_off = ["check", "deadlock", "--processes", "3", "--sites", "3", "--resources", "3"];
+    assert!(!stdout(&inflight(&hand_off)).contains("--symmetry explores"));
     assert_usage_errors(&[
         (&["check", "deadlock", "--symmetry"], "needs the ring workload"),
         (&["explore", "deadlock", "--symmetry"], "needs the ring workload"),
