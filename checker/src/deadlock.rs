@@ -284,11 +284,8 @@ impl DeadlockCfg {
 /// are built, which is usually one. For models whose scenario is rotation-symmetric only: the
 /// layout is read off the state, with as many resources as processes.
 pub fn representative(s: &DeadlockState) -> DeadlockState {
-    let count = |f: fn(&DlNode) -> bool| s.actor_states.iter().filter(|a| f(&a.machine)).count();
-    let processes = count(|n| n.as_process().is_some());
-    let sites = count(|n| n.as_site().is_some());
-    let layout =
-        Layout { processes: processes as u8, sites: sites as u8, resources: processes as u8 };
+    let layout = ring_layout(s);
+    let processes = layout.processes as usize;
     let key = |i: usize| {
         let a = &s.actor_states[i];
         let p = a.machine.as_process();
@@ -327,12 +324,15 @@ pub fn representative(s: &DeadlockState) -> DeadlockState {
 /// `s` with every process, resource and site shifted by `k`, as [`representative`] shifts it
 /// (`None` if the state's layout has no such rotation: the sites do not divide the processes).
 pub fn rotation(s: &DeadlockState, k: u8) -> Option<DeadlockState> {
+    rotated(s, ring_layout(s), k)
+}
+
+/// The layout of a ring's state: its processes and sites counted, as many resources as
+/// processes.
+fn ring_layout(s: &DeadlockState) -> Layout {
     let count = |f: fn(&DlNode) -> bool| s.actor_states.iter().filter(|a| f(&a.machine)).count();
-    let (processes, sites) =
-        (count(|n| n.as_process().is_some()), count(|n| n.as_site().is_some()));
-    let layout =
-        Layout { processes: processes as u8, sites: sites as u8, resources: processes as u8 };
-    rotated(s, layout, k)
+    let processes = count(|n| n.as_process().is_some()) as u8;
+    Layout { processes, sites: count(|n| n.as_site().is_some()) as u8, resources: processes }
 }
 
 /// `s` with every process, resource and site shifted by `k` (`None` if the layout has no such

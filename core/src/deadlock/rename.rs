@@ -41,9 +41,9 @@ fn permutes(map: &[u8; 32], n: u8) -> bool {
     true
 }
 
-/// `bits` with bit i moved to bit `map[i]`, for i below `n`.
+/// `bits` with bit i moved to bit `map[i]` for each i below `n`; the bits from `n` up stay.
 fn permute_bits(bits: u32, map: &[u8; 32], n: u8) -> u32 {
-    let mut out = 0;
+    let mut out = bits & u32::MAX.checked_shl(n as u32).unwrap_or(0);
     for (i, &to) in map.iter().enumerate().take(n as usize) {
         if bits & (1 << i) != 0 {
             out |= 1 << to;
@@ -135,23 +135,17 @@ impl Renaming {
 
     /// A set of processes, one bit each, renamed.
     pub fn process_bits(&self, bits: u32) -> u32 {
-        permute_bits(bits, &self.processes, self.layout.processes) | bits & self.beyond_processes()
+        permute_bits(bits, &self.processes, self.layout.processes)
     }
 
     /// A set of resources, one bit each, renamed.
     pub fn resource_bits(&self, bits: u32) -> u32 {
-        let beyond = u32::MAX.checked_shl(self.layout.resources as u32).unwrap_or(0);
-        permute_bits(bits, &self.resources, self.layout.resources) | bits & beyond
+        permute_bits(bits, &self.resources, self.layout.resources)
     }
 
     /// A set of sites, one bit each, renamed.
     pub fn site_bits(&self, bits: u32) -> u32 {
-        let beyond = u32::MAX.checked_shl(self.layout.sites as u32).unwrap_or(0);
-        permute_bits(bits, &self.sites, self.layout.sites) | bits & beyond
-    }
-
-    fn beyond_processes(&self) -> u32 {
-        u32::MAX.checked_shl(self.layout.processes as u32).unwrap_or(0)
+        permute_bits(bits, &self.sites, self.layout.sites)
     }
 
     /// A wait-for graph renamed: an edge p → q becomes `process(p)` → `process(q)`. `None` if
