@@ -21,6 +21,22 @@
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+/// Whether the deliberately broken variant `$variant` of the calling module's `Fault` is the one
+/// `$fault` selects. Without the `faults` feature (and outside core's own tests) the broken
+/// variants do not exist and this is `false`, so their code is compiled out.
+macro_rules! injected {
+    ($fault:expr, $variant:ident) => {{
+        #[cfg(any(test, feature = "faults"))]
+        let on = $fault == Fault::$variant;
+        #[cfg(not(any(test, feature = "faults")))]
+        let on = {
+            let _: &Fault = &$fault;
+            false
+        };
+        on
+    }};
+}
+
 pub mod deadlock;
 pub mod effects;
 #[cfg(any(test, feature = "harness"))]

@@ -12,7 +12,8 @@
 //! Addressing: the sender is `n0` and the receiver `n1`.
 //!
 //! Fault injection: [`Fault`] selects a deliberately broken variant so the checker's tests can
-//! prove each safety property catches its bug; production uses [`Fault::None`].
+//! prove each safety property catches its bug. The broken variants exist only with the `faults`
+//! feature; production builds have [`Fault::None`] alone.
 
 use crate::log::Log;
 use crate::machine::{Effects, Machine, NodeId};
@@ -31,22 +32,30 @@ pub const SENDER: NodeId = NodeId(0);
 pub const RECEIVER: NodeId = NodeId(1);
 
 /// A deliberately broken variant, for proving that the checker catches each bug.
+///
+/// Only [`Fault::None`] exists unless the `faults` feature is on: a node built without it can
+/// neither name nor run a broken variant, and carries none of their code.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[non_exhaustive]
 pub enum Fault {
     /// The correct protocol.
     #[default]
     None,
     /// The sender's window check is off by one: it admits M + 1 unacknowledged messages.
+    #[cfg(any(test, feature = "faults"))]
     WindowOffByOne,
     /// The receiver delivers a retransmitted message it has already delivered.
+    #[cfg(any(test, feature = "faults"))]
     RedeliverDuplicates,
     /// The receiver delivers whatever arrives, without waiting for the gap to fill.
+    #[cfg(any(test, feature = "faults"))]
     DeliverOutOfOrder,
     /// The sender's retransmission resends only its newest unacknowledged message, so a lost
     /// older one is never repaired. Every safety property still holds: only a lossy link shows
     /// it, as a liveness failure.
+    #[cfg(any(test, feature = "faults"))]
     ResendNewestOnly,
 }
 
@@ -232,6 +241,7 @@ impl<const N: usize> Sender<N> {
             return Err(ConfigError::Window { window: cfg.window, capacity: N });
         }
         let limit = match cfg.fault {
+            #[cfg(any(test, feature = "faults"))]
             Fault::WindowOffByOne => cfg.window + 1,
             _ => cfg.window,
         };
@@ -319,6 +329,7 @@ impl<const N: usize> Sender<N> {
             return;
         }
         let from = match self.cfg.fault {
+            #[cfg(any(test, feature = "faults"))]
             Fault::ResendNewestOnly => self.window.last(),
             _ => 0,
         };
@@ -371,14 +382,14 @@ impl<const N: usize> Receiver<N> {
         }
         let expected = self.delivered + 1;
         if seq < expected {
-            if self.fault == Fault::RedeliverDuplicates {
+            if injected!(self.fault, RedeliverDuplicates) {
                 out.emit(Event::Delivered { seq, value });
             }
             // Already delivered: the ack was lost or is late; acknowledge again.
             out.send(SENDER, Msg::Ack { through: self.delivered });
             return Ok(());
         }
-        if self.fault == Fault::DeliverOutOfOrder {
+        if injected!(self.fault, DeliverOutOfOrder) {
             self.deliver(seq, value, out);
             out.send(SENDER, Msg::Ack { through: self.delivered });
             return Ok(());

@@ -14,8 +14,8 @@
 //! Addressing: the group is the primary `n0` and the replicas `n1 ..= nR`.
 //!
 //! Fault injection: [`Fault`] selects a deliberately broken variant. It exists so the checker's
-//! tests can prove that each safety property catches the bug it guards against; production
-//! configurations use [`Fault::None`].
+//! tests can prove that each safety property catches the bug it guards against. The broken
+//! variants exist only with the `faults` feature; production builds have [`Fault::None`] alone.
 
 use crate::log::Log;
 use crate::machine::{Effects, Machine, NodeId};
@@ -62,25 +62,41 @@ impl AckPolicy {
 }
 
 /// A deliberately broken protocol variant, for proving that the checker catches each bug.
+///
+/// Only [`Fault::None`] exists unless the `faults` feature is on: a node built without it can
+/// neither name nor run a broken variant, and carries none of their code. This fails to compile
+/// without the feature, and compiles with it (`cargo test -p inflight-core --doc` checks the
+/// first, the workspace's tests the second):
+///
+#[cfg_attr(not(feature = "faults"), doc = "```compile_fail,E0599")]
+#[cfg_attr(feature = "faults", doc = "```")]
+/// let broken = inflight_core::replication::Fault::WindowOffByOne;
+/// ```
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[non_exhaustive]
 pub enum Fault {
     /// The correct protocol.
     #[default]
     None,
     /// The primary's window check is off by one: it admits `k + 1` unacknowledged writes.
+    #[cfg(any(test, feature = "faults"))]
     WindowOffByOne,
     /// The replica acknowledges a write before storing it, and stores it on a later flush.
+    #[cfg(any(test, feature = "faults"))]
     AckBeforeStore,
     /// The replica stores whatever arrives next, even past a gap, and acknowledges its log.
+    #[cfg(any(test, feature = "faults"))]
     StoreOutOfOrder,
     /// The replica keeps its log only in volatile memory: a crash forgets every write.
+    #[cfg(any(test, feature = "faults"))]
     VolatileLog,
     /// On its retransmission timer the primary resends only the newest unacknowledged write,
     /// not everything a replica lacks: once an older one is lost, the replica rejects every
     /// resend as a gap and nothing commits again. Only a lossy network shows it, as a liveness
     /// failure.
+    #[cfg(any(test, feature = "faults"))]
     ResendNewestOnly,
 }
 
@@ -187,7 +203,7 @@ pub enum Cmd {
 pub enum Timer {
     /// Primary: resend what some replica has not acknowledged.
     Retransmit,
-    /// Replica in the [`Fault::AckBeforeStore`] variant: store the buffered write.
+    /// Replica in the `Fault::AckBeforeStore` variant: store the buffered write.
     Flush,
 }
 
@@ -309,6 +325,7 @@ impl<const N: usize> Primary<N> {
     pub fn new(cfg: Config) -> Result<Self, ConfigError> {
         cfg.validate()?;
         let limit = match cfg.fault {
+            #[cfg(any(test, feature = "faults"))]
             Fault::WindowOffByOne => cfg.window.saturating_add(1),
             _ => cfg.window,
         };
@@ -451,6 +468,7 @@ impl<const N: usize> Primary<N> {
         let last = self.window.last();
         let mut lagging = false;
         let first = |acked: Seq| match self.cfg.fault {
+            #[cfg(any(test, feature = "faults"))]
             Fault::ResendNewestOnly => last.max(acked + 1),
             _ => acked + 1,
         };
@@ -534,10 +552,10 @@ impl<const N: usize> Replica<N> {
             out.send(self.primary, Msg::Ack { through: self.acked() });
             return Ok(());
         }
-        if seq > expected && self.fault != Fault::StoreOutOfOrder {
+        if seq > expected && !injected!(self.fault, StoreOutOfOrder) {
             return Err(RecvError::Gap { seq, expected });
         }
-        if self.fault == Fault::AckBeforeStore {
+        if injected!(self.fault, AckBeforeStore) {
             if self.pending.is_some() {
                 return Err(RecvError::Busy(seq));
             }
@@ -692,7 +710,7 @@ impl<const N: usize> Machine for Node<N> {
     fn durable(&self) -> Node<N> {
         match self {
             Node::Primary(p) => Node::Primary(p.clone()),
-            Node::Replica(r) if r.fault == Fault::VolatileLog => {
+            Node::Replica(r) if injected!(r.fault, VolatileLog) => {
                 Node::Replica(Replica::new(r.primary, r.fault))
             }
             Node::Replica(r) => Node::Replica(Replica { pending: None, ..r.clone() }),

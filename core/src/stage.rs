@@ -27,16 +27,22 @@ pub type Work = [u32; MAX_STAGES];
 
 /// Deliberately broken variants of the line, so that tests can prove the checker's properties
 /// are able to fail. Nodes built by [`Node::line`] are correct.
+///
+/// Only [`Fault::None`] exists unless the `faults` feature is on: a node built without it can
+/// neither name nor run a broken variant, and carries none of their code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Fault {
     /// The correct line.
     #[default]
     None,
     /// The source's cap check is off by one: it admits `cap + 1` jobs.
+    #[cfg(any(test, feature = "faults"))]
     CapOffByOne,
     /// When a worker finishes, the stage takes the next waiting job off its queue but never
     /// starts it: the job is lost.
+    #[cfg(any(test, feature = "faults"))]
     DropQueuedJob,
 }
 
@@ -365,7 +371,7 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
         out: &mut impl Effects<Self>,
     ) -> Result<(), CmdError> {
         let Node::Source(s) = self else { return Err(CmdError::NotTheSource(cmd)) };
-        let cap = s.cap + (s.fault == Fault::CapOffByOne) as u32;
+        let cap = s.cap + injected!(s.fault, CapOffByOne) as u32;
         let id = s.next_id.wrapping_add(1);
         // The cap is at most `Q`, so a full list means the cap is reached.
         if s.held.len() as u32 >= cap || s.held.push(id).is_err() {
@@ -415,7 +421,7 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
         }
         if !st.queue.is_empty() {
             let next = st.queue.remove(0);
-            if st.fault != Fault::DropQueuedJob {
+            if !injected!(st.fault, DropQueuedJob) {
                 st.start(w, next, now, out);
             }
         }

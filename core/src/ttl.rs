@@ -66,45 +66,58 @@ impl Record {
 
 /// Deliberately broken resolvers, so that tests can prove the checker's properties are able to
 /// fail. [`Node::resolver`] builds a correct one.
+///
+/// Only [`Fault::None`] exists unless the `faults` feature is on: a node built without it can
+/// neither name nor run a broken variant, and carries none of their code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Fault {
     /// The correct resolver.
     #[default]
     None,
     /// The resolver caches whatever answer arrives, even one that is neither awaited nor newer
     /// than its cache: a late answer to an earlier query takes the cache back in time.
+    #[cfg(any(test, feature = "faults"))]
     AcceptStaleAnswers,
     /// The resolver answers the reads waiting for a fetch but never clears the list, so the next
     /// fetch answers them again.
+    #[cfg(any(test, feature = "faults"))]
     KeepWaitingReads,
     /// A recovered resolver numbers its queries from 0 again, so an answer to a query sent
     /// before the crash passes for the answer to a new one.
+    #[cfg(any(test, feature = "faults"))]
     RestartQueryNumbers,
     /// A push-policy resolver answers reads from a pushed record before an answer to its own
     /// query confirms it: after a crash, a push sent before the crash may be older than what
     /// the resolver answered then.
+    #[cfg(any(test, feature = "faults"))]
     TrustUnconfirmedPush,
     /// An on-demand resolver never finds its entry expired: it answers from it long after the
     /// TTL has run out, and never fetches again. Only time shows it (`inflight check ttl
     /// --timed`).
+    #[cfg(any(test, feature = "faults"))]
     IgnoreExpiry,
     /// An on-demand resolver still answers from its entry in the tick the entry expires: it
     /// lives one tick longer than the TTL. Only time shows it.
+    #[cfg(any(test, feature = "faults"))]
     ExpiryOffByOne,
     /// The resolver fills an empty cache only from the answer to the query it awaits, its
     /// latest (the bug the timed check found): one that refreshes faster than the round trip
     /// has sent another query before each answer comes back, never fills its cache, and its
     /// reads wait for ever. Only time shows it.
+    #[cfg(any(test, feature = "faults"))]
     TakeOnlyAwaitedAnswers,
     /// The resolver sends a lost query again only once: its resend does not restart the resend
     /// timer, so a second loss of the same query, or of its answer, leaves the reads waiting
     /// for ever (until a periodic refresh sends a new query). Only two losses show it
     /// (`inflight check ttl --timed --losses 2`, or `--lossy`).
+    #[cfg(any(test, feature = "faults"))]
     ResendOnce,
     /// A push resolver with renewal subscribes again only once: its renewal does not restart
     /// the renewal timer, so a push lost after that leaves the cache stale for ever. Only a lost
     /// push shows it (`inflight check ttl --policy push-renew --timed --losses 1`, or `--lossy`).
+    #[cfg(any(test, feature = "faults"))]
     RenewOnce,
 }
 
@@ -337,7 +350,7 @@ impl Resolver {
         match (self.policy, e.expires) {
             (Policy::NoCache, _) => None,
             (Policy::Push | Policy::PushRenew { .. }, _)
-                if !self.confirmed && self.fault != Fault::TrustUnconfirmedPush =>
+                if !self.confirmed && !injected!(self.fault, TrustUnconfirmedPush) =>
             {
                 None
             }
@@ -350,7 +363,9 @@ impl Resolver {
     /// lives the TTL and no longer (and wrongly in the timing faults).
     fn expired(&self, now: Instant, at: Instant) -> bool {
         match self.fault {
+            #[cfg(any(test, feature = "faults"))]
             Fault::IgnoreExpiry => false,
+            #[cfg(any(test, feature = "faults"))]
             Fault::ExpiryOffByOne => now > at,
             _ => now >= at,
         }
@@ -609,13 +624,13 @@ impl Machine for Node {
                 // awaited answer would leave a resolver that refreshes faster than the round
                 // trip empty, and its reads waiting, for ever.
                 let ours = seq.wrapping_sub(r.first_seq) < r.queries()
-                    && (awaited || r.fault != Fault::TakeOnlyAwaitedAnswers);
+                    && (awaited || !injected!(r.fault, TakeOnlyAwaitedAnswers));
                 let fills = ours && r.cache.is_none();
                 // Otherwise an answer nobody awaits is taken only if it is newer than the
                 // cache: after a crash the cache is empty, and a late answer to a query from
                 // before it may be older than what the resolver answered then.
                 let newer = r.cache.is_some_and(|e| record.newer_than(&e.record))
-                    || r.fault == Fault::AcceptStaleAnswers;
+                    || injected!(r.fault, AcceptStaleAnswers);
                 if !awaited && !newer && !fills {
                     return Err(MsgError::Stale);
                 }
@@ -634,7 +649,7 @@ impl Machine for Node {
                     for &id in &r.waiting {
                         out.emit(Event::Answered { id, record: best, cached: false });
                     }
-                    if r.fault != Fault::KeepWaitingReads {
+                    if !injected!(r.fault, KeepWaitingReads) {
                         r.waiting.clear();
                     }
                 }
@@ -667,7 +682,7 @@ impl Machine for Node {
                         // The authority answers with a push of the record, whether or not it
                         // still had the subscription: whatever was lost since is made good.
                         out.send(r.authority, Msg::Subscribe);
-                        if r.fault == Fault::RenewOnce {
+                        if injected!(r.fault, RenewOnce) {
                             return;
                         }
                         every
@@ -679,7 +694,7 @@ impl Machine for Node {
             Timer::Retry => {
                 if let Some(seq) = r.fetching {
                     out.send(r.authority, Msg::Query { seq });
-                    if r.fault != Fault::ResendOnce {
+                    if !injected!(r.fault, ResendOnce) {
                         out.set_timer(Timer::Retry, now + r.retry);
                     }
                 }
@@ -693,7 +708,8 @@ impl Machine for Node {
             Node::Resolver(r) => {
                 // What storage holds: the end of the reserved blocks of query numbers, where the
                 // recovered resolver numbers its next query (0 in the broken variant).
-                let start = if r.fault == Fault::RestartQueryNumbers { 0 } else { r.resumes_at() };
+                let start =
+                    if injected!(r.fault, RestartQueryNumbers) { 0 } else { r.resumes_at() };
                 Node::Resolver(Resolver::start(r.authority, r.policy, r.retry, r.fault, start))
             }
         }
@@ -715,7 +731,7 @@ pub struct Shift {
     pub queries: u32,
     /// Subtracted from every deadline a node holds (an entry's expiry), stopping at 0: shift by
     /// the ticks `now` moves back, and keep `now` at 1 or more, so that a deadline already past
-    /// stays past (and one at `now - 1` stays before `now` for [`Fault::ExpiryOffByOne`]).
+    /// stays past (and one at `now - 1` stays before `now` for `Fault::ExpiryOffByOne`).
     pub ticks: u64,
 }
 

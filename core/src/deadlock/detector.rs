@@ -118,7 +118,7 @@ impl<const P: usize, const S: usize> Detector<P, S> {
                     return Err(MsgError::Malformed);
                 }
                 let held = self.views[j].version;
-                if !newer(version, held) && self.fault != Fault::AcceptStaleReports {
+                if !newer(version, held) && !injected!(self.fault, AcceptStaleReports) {
                     return Err(MsgError::StaleReport { version, held });
                 }
                 self.views[j] = SiteView { version, edges };
@@ -183,7 +183,7 @@ impl<const P: usize, const S: usize> Detector<P, S> {
         out: &mut impl Effects<Node<P, SS, R>>,
     ) {
         if let Some(c) = self.declared {
-            if !self.merged().contains(&c) && self.fault != Fault::StickyDeclaration {
+            if !self.merged().contains(&c) && !injected!(self.fault, StickyDeclaration) {
                 self.declared = None;
                 out.emit(Event::Withdrawn(c));
             }
@@ -219,7 +219,7 @@ impl<const P: usize, const S: usize> Detector<P, S> {
             if part.is_empty() {
                 continue;
             }
-            if self.fault == Fault::TrustTriggeringReport && trigger == Some(j) {
+            if injected!(self.fault, TrustTriggeringReport) && trigger == Some(j) {
                 continue;
             }
             let confirm = Msg::Confirm { round: self.round, version: v.version, edges: part };

@@ -146,20 +146,28 @@ impl fmt::Display for DetectorKind {
 }
 
 /// A deliberately broken variant, for proving that the checker catches each bug.
+///
+/// Only [`Fault::None`] exists unless the `faults` feature is on: a node built without it can
+/// neither name nor run a broken variant, and carries none of their code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Fault {
     /// The correct protocol.
     #[default]
     None,
     /// The confirming detector skips the version check for the report that triggered the
     /// detection, on the theory that it "just arrived" (it may have been in flight for long).
+    #[cfg(any(test, feature = "faults"))]
     TrustTriggeringReport,
     /// The detector never withdraws a declaration, even when newer reports break the cycle.
+    #[cfg(any(test, feature = "faults"))]
     StickyDeclaration,
     /// The detector applies any report, even one older than the version it holds.
+    #[cfg(any(test, feature = "faults"))]
     AcceptStaleReports,
     /// Sites confirm edges without pinning them: a waiter may give up between its site's
     /// confirmation and the declaration.
+    #[cfg(any(test, feature = "faults"))]
     NoPin,
 }
 

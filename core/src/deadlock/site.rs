@@ -90,7 +90,7 @@ impl<const P: usize, const R: usize> Site<P, R> {
             pin_round: 0,
             resolved: 0,
             deferred: 0,
-            pins: config.fault != Fault::NoPin,
+            pins: !injected!(config.fault, NoPin),
         }
     }
 

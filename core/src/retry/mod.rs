@@ -83,16 +83,23 @@ pub struct ServerConfig {
 }
 
 /// A deliberately broken variant, for proving that the checker catches each bug.
+///
+/// Only [`Fault::None`] exists unless the `faults` feature is on: a node built without it can
+/// neither name nor run a broken variant, and carries none of their code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Fault {
     /// The correct protocol.
     #[default]
     None,
     /// The server admits one request more than its capacity.
+    #[cfg(any(test, feature = "faults"))]
     CapacityOffByOne,
     /// The server drops excess requests without answering "busy".
+    #[cfg(any(test, feature = "faults"))]
     SilentShed,
     /// The client stops without telling its application when its attempts run out.
+    #[cfg(any(test, feature = "faults"))]
     SilentGiveUp,
 }
 
@@ -379,7 +386,7 @@ impl Client {
 
     fn failed<const C: usize>(&mut self, now: Instant, out: &mut impl Effects<Node<C>>) {
         if self.config.max_attempts.is_some_and(|m| self.attempts >= m) {
-            if self.config.fault == Fault::SilentGiveUp {
+            if injected!(self.config.fault, SilentGiveUp) {
                 self.phase = Phase::Abandoned;
             } else {
                 self.phase = Phase::GaveUp;
@@ -419,7 +426,7 @@ struct Job {
 }
 
 /// A server with a concurrency capacity that sheds the excess, with `C` service slots (at least
-/// the capacity; one more lets the [`Fault::CapacityOffByOne`] variant overfill).
+/// the capacity; one more lets the `Fault::CapacityOffByOne` variant overfill).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Server<const C: usize> {
     config: ServerConfig,
@@ -493,7 +500,7 @@ impl<const C: usize> Server<C> {
     }
 
     fn limit(&self) -> usize {
-        let extra = (self.config.fault == Fault::CapacityOffByOne) as usize;
+        let extra = injected!(self.config.fault, CapacityOffByOne) as usize;
         (self.config.capacity as usize + extra).min(C)
     }
 
@@ -521,7 +528,7 @@ impl<const C: usize> Server<C> {
             }
             None => {
                 out.emit(Event::Shed);
-                if self.config.fault != Fault::SilentShed {
+                if !injected!(self.config.fault, SilentShed) {
                     out.send(client, Msg::Busy { seq });
                 }
             }
