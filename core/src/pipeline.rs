@@ -15,7 +15,7 @@
 //! prove each safety property catches its bug. The broken variants exist only with the `faults`
 //! feature; production builds have [`Fault::None`] alone.
 
-use crate::log::Log;
+use crate::log::{drop_front, Log};
 use crate::machine::{Effects, Machine, NodeId};
 use crate::time::{Duration, Instant};
 use crate::window::{Seq, Window, WindowError};
@@ -405,7 +405,16 @@ impl<const N: usize> Receiver<N> {
                     let at =
                         self.early.iter().position(|(s, _)| *s > seq).unwrap_or(self.early.len());
                     // Capacity N holds every seq in (expected, expected + N), checked above.
-                    if self.early.insert(at, (seq, value)).is_err() {
+                    if self.early.is_full() {
+                        return Err(RecvError::BeyondWindow { seq, expected });
+                    }
+                    // Into its place, in order, the later ones moving up by one. (Not
+                    // `insert`, which has a panic compiled in.)
+                    let mut carried = (seq, value);
+                    for later in self.early.iter_mut().skip(at) {
+                        core::mem::swap(later, &mut carried);
+                    }
+                    if self.early.push(carried).is_err() {
                         return Err(RecvError::BeyondWindow { seq, expected });
                     }
                 }
@@ -414,13 +423,16 @@ impl<const N: usize> Receiver<N> {
             return Ok(());
         }
         self.deliver(seq, value, out);
-        while let Some(&(s, v)) = self.early.first() {
+        // Then whatever was waiting for it, in order.
+        let mut taken = 0;
+        while let Some(&(s, v)) = self.early.get(taken) {
             if s != self.delivered + 1 {
                 break;
             }
-            self.early.remove(0);
             self.deliver(s, v, out);
+            taken += 1;
         }
+        drop_front(&mut self.early, taken);
         out.send(SENDER, Msg::Ack { through: self.delivered });
         Ok(())
     }

@@ -238,15 +238,19 @@ impl<const W: usize, const Q: usize> Stage<W, Q> {
         self.queue.len()
     }
 
+    /// Starts `job` on worker `w` of stage `index`, whose slot is `slot`. (The slot rather than
+    /// its index, so that no bounds check, and no panic, is compiled in.)
     fn start(
-        &mut self,
+        index: u8,
+        slot: &mut Option<(u32, Work)>,
         w: usize,
         job: (u32, Work),
         now: Instant,
         out: &mut impl Effects<Node<W, Q>>,
     ) {
-        let ticks = job.1[self.index as usize] as u64;
-        self.busy[w] = Some(job);
+        // A stage's index is below `MAX_STAGES`: `Node::line` builds no more stages.
+        let ticks = job.1.get(index as usize).copied().unwrap_or(0) as u64;
+        *slot = Some(job);
         out.set_timer(WorkerDone(w as u8), now + Duration(ticks));
     }
 }
@@ -400,8 +404,8 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
             }
             (Node::Stage(st), Msg::Job { id, work }) => {
                 let limit = (st.workers as usize).min(W);
-                match st.busy[..limit].iter().position(Option::is_none) {
-                    Some(w) => st.start(w, (id, work), now, out),
+                match st.busy[..limit].iter_mut().enumerate().find(|(_, b)| b.is_none()) {
+                    Some((w, slot)) => Stage::start(st.index, slot, w, (id, work), now, out),
                     None => st.queue.push((id, work)).map_err(|_| MsgError::QueueFull)?,
                 }
                 Ok(())
@@ -413,7 +417,8 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
     fn on_timer(&mut self, now: Instant, timer: WorkerDone, out: &mut impl Effects<Self>) {
         let Node::Stage(st) = self else { return };
         let w = timer.0 as usize;
-        let Some((id, work)) = st.busy.get_mut(w).and_then(Option::take) else { return };
+        let Some(slot) = st.busy.get_mut(w) else { return };
+        let Some((id, work)) = slot.take() else { return };
         if st.last {
             out.send(NodeId(0), Msg::Done { id });
         } else {
@@ -422,7 +427,7 @@ impl<const W: usize, const Q: usize> Machine for Node<W, Q> {
         if !st.queue.is_empty() {
             let next = st.queue.remove(0);
             if !injected!(st.fault, DropQueuedJob) {
-                st.start(w, next, now, out);
+                Stage::start(st.index, slot, w, next, now, out);
             }
         }
     }

@@ -66,12 +66,12 @@ impl<const P: usize> WaitFor<P> {
 
     /// Adds `from → to`; an index at or beyond `P` is refused and the graph is unchanged.
     pub fn add(&mut self, from: Process, to: Process) -> Result<(), GraphError> {
-        for p in [from, to] {
-            if p as usize >= P {
-                return Err(GraphError::TooManyProcesses { process: p, capacity: P });
-            }
+        let beyond = |process| Err(GraphError::TooManyProcesses { process, capacity: P });
+        let Some(row) = self.rows.get_mut(from as usize) else { return beyond(from) };
+        if to as usize >= P {
+            return beyond(to);
         }
-        self.rows[from as usize] |= 1 << to;
+        *row |= 1 << to;
         Ok(())
     }
 
@@ -168,6 +168,7 @@ impl<const P: usize> WaitFor<P> {
     pub fn find_cycle(&self) -> Option<Self> {
         const WHITE: u8 = 0;
         const GREY: u8 = 1;
+        const BLACK: u8 = 2;
         let mut colour = [WHITE; P];
         let mut stack = [0u8; P];
         let mut todo = [0u32; P];
@@ -179,35 +180,47 @@ impl<const P: usize> WaitFor<P> {
             stack[0] = start as u8;
             todo[0] = self.rows[start];
             colour[start] = GREY;
-            loop {
-                if todo[depth] == 0 {
-                    colour[stack[depth] as usize] = 2; // black: fully explored
+            // `get` rather than indexing, here and below: depth stays below P and the stack
+            // holds processes, but the compiler cannot tell, and would compile in a panic.
+            while let (Some(&top), Some(next)) = (stack.get(depth), todo.get_mut(depth)) {
+                if *next == 0 {
+                    if let Some(c) = colour.get_mut(top as usize) {
+                        *c = BLACK; // fully explored
+                    }
                     if depth == 0 {
                         break;
                     }
                     depth -= 1;
                     continue;
                 }
-                let q = todo[depth].trailing_zeros() as usize;
-                todo[depth] &= todo[depth] - 1;
+                let q = next.trailing_zeros() as usize;
+                *next &= *next - 1;
                 if q >= P {
                     continue; // a stray bit: not a process of this graph
                 }
                 match colour[q] {
                     WHITE => {
+                        // There is room: at most P processes are on the stack at once.
+                        let (Some(s), Some(t)) =
+                            (stack.get_mut(depth + 1), todo.get_mut(depth + 1))
+                        else {
+                            continue;
+                        };
                         depth += 1;
-                        stack[depth] = q as u8;
-                        todo[depth] = self.rows[q];
+                        *s = q as u8;
+                        *t = self.rows[q];
                         colour[q] = GREY;
                     }
                     GREY => {
-                        // q is on the stack: the cycle is stack[i ..= depth] back to q.
-                        let i = stack[..=depth].iter().position(|&s| s as usize == q)?;
+                        // q is on the stack: the cycle is the path from q up the stack, back
+                        // to q.
+                        let stacked = stack.get(..=depth)?;
+                        let path = stacked.get(stacked.iter().position(|&s| s as usize == q)?..)?;
                         let mut cycle = Self::new();
-                        for k in i..depth {
-                            cycle.rows[stack[k] as usize] |= 1 << stack[k + 1];
+                        for pair in path.windows(2) {
+                            cycle.add(pair[0], pair[1]).ok()?;
                         }
-                        cycle.rows[stack[depth] as usize] |= 1 << q;
+                        cycle.add(*path.last()?, q as u8).ok()?;
                         return Some(cycle);
                     }
                     _ => {}

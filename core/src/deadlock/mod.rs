@@ -101,9 +101,13 @@ impl Layout {
         NodeId(self.processes + self.sites)
     }
 
-    /// The site that manages resource `r`.
+    /// The site that manages resource `r` (site 0 of a layout without sites, which
+    /// [`Config::validate`] refuses: no division by zero, and no panic, is compiled in).
     pub const fn site_of(&self, r: Resource) -> u8 {
-        r % self.sites
+        match r.checked_rem(self.sites) {
+            Some(j) => j,
+            None => 0,
+        }
     }
 
     /// The number of nodes: processes, sites and the detector.

@@ -235,9 +235,12 @@ impl<const P: usize, const R: usize> Site<P, R> {
                             self.since[q] = v;
                         }
                     }
-                    let grant =
-                        Msg::Reply { seq: self.last_seq[w as usize], outcome: Outcome::Granted };
-                    out.send(self.layout.process(w), grant);
+                    // A waiter is a process below `P` (`request` refuses the others); `get`
+                    // rather than indexing keeps a bounds check's panic out of the handler.
+                    if let Some(&seq) = self.last_seq.get(w as usize) {
+                        let grant = Msg::Reply { seq, outcome: Outcome::Granted };
+                        out.send(self.layout.process(w), grant);
+                    }
                     self.report(out);
                 }
             }
@@ -277,11 +280,11 @@ impl<const P: usize, const R: usize> Site<P, R> {
         p: Process,
         out: &mut impl Effects<Node<P, S, RR>>,
     ) {
+        let Some(&seq) = self.last_seq.get(p as usize) else { return };
         let Some(lock) = self.locks.iter_mut().find(|l| l.waiters & (1u32 << p) != 0) else {
             return;
         };
         lock.waiters &= !(1 << p);
-        let seq = self.last_seq[p as usize];
         out.send(self.layout.process(p), Msg::Reply { seq, outcome: Outcome::Cancelled });
         self.report(out);
     }

@@ -668,3 +668,11 @@ fn a_renamed_group_runs_as_the_original_renamed() {
     }
     assert_eq!(steps, 2 * 40 * 60);
 }
+
+#[test]
+fn a_layout_without_sites_puts_every_resource_at_site_0_rather_than_divide_by_zero() {
+    let l = Layout { processes: 2, sites: 0, resources: 2 };
+    assert_eq!((l.site_of(0), l.site_of(7)), (0, 0));
+    let l = Layout { processes: 2, sites: 3, resources: 6 };
+    assert_eq!((0..6).map(|r| l.site_of(r)).collect::<Vec<_>>(), [0, 1, 2, 0, 1, 2]);
+}
