@@ -9,7 +9,9 @@
 //! inline and fixed-capacity.
 //!
 //! Bad input never panics: malformed, duplicate, stale or out-of-window messages are handled
-//! idempotently or rejected with a small error enum, and the state is left unchanged.
+//! idempotently or rejected with a small error enum, and the state is left unchanged. The
+//! firmware's CI reads the machine code of every image it builds and fails if any of this
+//! crate's code can reach a panic (`firmware/panics.py`).
 
 // Runs on nodes without an operating system or allocator.
 #![no_std]
