@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
-"""Which panics an image can reach, and whether inflight-core's code reaches any.
+"""Which panics an image can reach, and whether inflight-core's code or the host reaches any.
 
 The core promises that input from a peer never makes it panic. Fuzzing tests that promise on the
 host; this checks the machine code the firmware actually runs. It finds every call to a panic
 entry point (`core::panicking::*`, `unwrap_failed`, the slice-index and `clamp` failures …) in an
-image, follows the calls back through any function that can reach one, and reports each call
-site with the chain of functions it was inlined from. A site whose chain holds a core function
-is the core's: the image fails the check if there is one. Sites in the firmware's own code (the
-host, the scenarios' checks) and in core's on-target tests (`core::selftest`, whose assertions
-panic by design) are listed but allowed; `--include-tests` counts the tests' sites as the core's,
-which makes the `selftest` image fail: that is how CI shows the check can fail.
+image, follows the calls back through any library function that can reach one, and reports each
+call site with the chain of functions it was inlined from. The innermost of them that is the
+project's own says whose the panic is:
 
-    python3 firmware/panics.py [--include-tests] ELF [ELF ...]
+- core (`core/src/`): the image fails;
+- the host a port copies (`firmware/src/` bar the scenarios: the link, the main loop, output,
+  the runtime's routines): the image fails;
+- the scenarios' applications and checks, and the images' `main`s: listed with `-v`, allowed;
+- on-target tests (core's `selftest` module, the firmware's checks of its memory and division
+  routines), whose assertions panic by design: allowed, unless `--include-tests` counts core's
+  as core's. The `selftest` image then fails, which is how
+  CI shows the check can fail.
+
+    python3 firmware/panics.py [-v] [--include-tests] ELF [ELF ...]
 
 Needs arm-none-eabi-objdump and arm-none-eabi-addr2line (binutils-arm-none-eabi), and a release
-build (it has debug info). Exits 1 if any image has a panic the core's code can reach.
+build (it has debug info). Exits 1 if any image has a panic that core or the host can reach.
 """
 import argparse
 import os
@@ -23,7 +29,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from breakdown import inline_chains, is_core  # noqa: E402
+from breakdown import inline_chains  # noqa: E402
 
 # What a panic entry point is called: the functions that only ever end in the panic handler.
 PANIC = re.compile(r"panicking|panic_|unwrap_failed|expect_failed|_fail\b|do_panic|"
@@ -74,28 +80,47 @@ def check(elf):
     reported = [(a, caller, callee) for a, caller, callee in sites
                 if callee in panicky and ours(caller)]
     chains = inline_chains(elf, [a for a, _, _ in reported])
-    core_sites = 0
+    failing = 0
     lines = []
     for (a, caller, callee), chain in zip(reported, chains):
-        test = any("inflight_core::selftest" in f for f, _ in chain) and not args.include_tests
-        core = any(is_core(f, loc) for f, loc in chain) and not test
+        kind = whose(chain)
         where = " <- ".join(f"{f.split('::<')[0][-60:]} ({os.path.basename(loc)})"
                             for f, loc in chain)
-        kind = "CORE" if core else "test" if test else "host"
         lines.append(f"  {kind} {a:#07x} {callee[:50]}: {where}")
-        core_sites += core
+        failing += kind in ("CORE", "HOST")
     name = os.path.relpath(elf)
-    verdict = "none in core" if core_sites == 0 else f"{core_sites} in core"
+    counts = {k: sum(line.startswith(f"  {k} ") for line in lines) for k in ("CORE", "HOST")}
+    verdict = "none in core or the host" if failing == 0 else \
+        f"{counts['CORE']} in core, {counts['HOST']} in the host"
     print(f"{name}: {len(reported)} call sites that can panic, {verdict}")
     for line in lines:
-        if args.verbose or line.startswith("  CORE"):
+        if args.verbose or line.startswith(("  CORE", "  HOST")):
             print(line)
-    return core_sites
+    return failing
+
+
+# The firmware's own on-target tests, of its memory and division routines.
+FIRMWARE_TESTS = ("inflight_firmware::mem::check", "inflight_firmware::div::check")
+
+
+def whose(chain):
+    """Whose a panic site is, by the innermost of its frames that is the project's."""
+    for function, loc in chain:  # innermost first
+        if "/core/src/" in loc and "/rustc/" not in loc:
+            tests = loc.rsplit("/core/src/", 1)[1].startswith("selftest.rs")
+            return "test" if tests and not args.include_tests else "CORE"
+        if "/firmware/src/" in loc:
+            if function.startswith(FIRMWARE_TESTS):
+                return "test"
+            app = re.search(r"/firmware/src/(scenarios\.rs|selftest\.rs|bin/)", loc)
+            return "app" if app else "HOST"
+    return "app"  # no frame of the project's: an entry point's own code
 
 
 ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
 ap.add_argument("elf", nargs="+")
-ap.add_argument("-v", "--verbose", action="store_true", help="also list the host's sites")
+ap.add_argument("-v", "--verbose", action="store_true",
+                help="also list the allowed sites (applications, tests)")
 ap.add_argument("--include-tests", action="store_true",
                 help="count the sites in core's on-target tests as the core's")
 args = ap.parse_args()

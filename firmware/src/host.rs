@@ -17,19 +17,21 @@ pub fn print(s: &str) {
 
 /// Writes `n` in decimal.
 pub fn print_u32(n: u32) {
+    // Digits from the last, at the end of `buf` (u32::MAX has 10). Iterators and `get` rather
+    // than indexing, so that no bounds check's panic is compiled in.
     let mut buf = [0u8; 10];
-    let mut i = buf.len();
+    let mut digits = 0;
     let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
         n /= 10;
+        digits += 1;
         if n == 0 {
             break;
         }
     }
-    if let Ok(mut out) = hio::hstdout() {
-        let _ = out.write_all(&buf[i..]);
+    if let (Ok(mut out), Some(text)) = (hio::hstdout(), buf.get(buf.len() - digits..)) {
+        let _ = out.write_all(text);
     }
 }
 
