@@ -63,7 +63,7 @@ def ours(function):
 
 
 def check(elf):
-    """Lists the image's panic sites; returns how many are the core's."""
+    """Lists the image's panic sites; returns how many fail the check (core's and the host's)."""
     sites = calls(elf)
     # Library functions that can panic: the entry points, then any library function that calls
     # one, to a fixed point. The project's own functions are not followed: each of their panic
