@@ -191,7 +191,7 @@ pub fn pipeline(link: &mut Link) -> Result<(), &'static str> {
 /// Builds the detection group one node at a time, in its own frame.
 #[inline(never)]
 fn build_deadlock(
-    nodes: &mut Group<deadlock::Node<4, 2, 2>, 5>,
+    nodes: &mut Group<deadlock::Node<2, 2, 1>, 5>,
     cfg: deadlock::Config,
 ) -> Result<(), &'static str> {
     for i in 0..cfg.layout.nodes() as u8 {
@@ -205,7 +205,10 @@ fn build_deadlock(
 /// confirming detector declares exactly that cycle.
 #[inline(never)]
 pub fn deadlock(link: &mut Link) -> Result<(), &'static str> {
-    type N = deadlock::Node<4, 2, 2>;
+    // Capacities sized to the layout, as a node's firmware would size them: 2 processes, 2
+    // sites, 1 resource per site. The graph's rows are fixed arrays of `P`, so every loop over
+    // them is unrolled `P` times; `Node<4, 2, 2>` made this image 308 B larger on thumbv7m.
+    type N = deadlock::Node<2, 2, 1>;
     let cfg = deadlock::Config {
         layout: deadlock::Layout { processes: 2, sites: 2, resources: 2 },
         detector: deadlock::DetectorKind::Confirming,
@@ -217,7 +220,7 @@ pub fn deadlock(link: &mut Link) -> Result<(), &'static str> {
     struct W {
         step: u8,
         acquired: [u8; 2],
-        declared: Option<deadlock::WaitFor<4>>,
+        declared: Option<deadlock::WaitFor<2>>,
     }
     impl Workload<N> for W {
         fn next(&mut self, _: Instant, _: &[N]) -> Option<(usize, deadlock::Cmd)> {
@@ -237,7 +240,7 @@ pub fn deadlock(link: &mut Link) -> Result<(), &'static str> {
                 self.step += 1;
             }
         }
-        fn event(&mut self, _: Instant, i: usize, e: &deadlock::Event<4>) {
+        fn event(&mut self, _: Instant, i: usize, e: &deadlock::Event<2>) {
             match *e {
                 deadlock::Event::Acquired(_) if i < 2 => self.acquired[i] += 1,
                 deadlock::Event::Declared(cycle) => self.declared = Some(cycle),
