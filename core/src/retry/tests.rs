@@ -285,3 +285,19 @@ fn bad_configurations_are_errors() {
     assert_eq!(Server::<4>::new(scfg(9, 1)), Err(ConfigError::Capacity(9)));
     assert_eq!(Server::<4>::new(scfg(1, 0)), Err(ConfigError::Service));
 }
+
+/// The shift-based backoff ceiling is min(cap, base·2^(attempts−1)) with a saturating product,
+/// for every attempt count and bases and caps at the edges of `u64`.
+#[test]
+fn backoff_ceiling_is_the_saturating_product() {
+    let values = [0, 1, 2, 3, 5, 1000, (1 << 31) + 7, 1 << 40, (1 << 63) - 1, 1 << 63, u64::MAX];
+    for attempts in 0..=u8::MAX {
+        let shift = u32::from(attempts.saturating_sub(1).min(62));
+        for &base in &values {
+            for &cap in &values {
+                let want = base.saturating_mul(1u64 << shift).min(cap);
+                assert_eq!(backoff_ceiling(base, cap, attempts), want, "{base} {cap} {attempts}");
+            }
+        }
+    }
+}
