@@ -4,7 +4,8 @@
 Attributes every instruction of a firmware image to the outermost inflight-core function it was
 inlined from (a handler such as `deadlock::Node::on_message`, the codec, the mailbox), or, for
 code that comes from no core function, to the firmware function it sits in (the glue in
-`net.rs`, a scenario, the runtime). Then sums the bytes by part.
+`net.rs`, a scenario, the runtime). Then sums the bytes by part, and says how many of them are
+core's own code: what a port of the core adds to its own host.
 
     python3 firmware/breakdown.py [ELF] [--functions N]
 
@@ -49,6 +50,10 @@ def inline_chains(elf, addrs):
 def is_core(function, location):
     """Whether a frame is inflight-core's own code."""
     return "inflight_core::" in function and "/core/src/" in location and "/rustc/" not in location
+
+
+# The parts that are inflight-core's code, as `part` names them.
+CORE_PARTS = ("handlers: ", "codec ", "mailbox", "core: ")
 
 
 def part(chain):
@@ -99,6 +104,9 @@ def main():
     print(f"{os.path.relpath(args.elf)}: {total} B of code")
     for name, size in parts.most_common():
         print(f"{size:7} B  {100 * size / total:5.1f} %  {name}")
+    core = sum(size for name, size in parts.items() if name.startswith(CORE_PARTS))
+    print(f"{core:7} B  {100 * core / total:5.1f} %  of which inflight-core's own code "
+          "(handlers, codec, mailbox, generator, log, window): what a port adds to its host")
     for name, size in functions.most_common(args.functions):
         print(f"{size:7} B  {name[:150]}")
 
