@@ -310,7 +310,7 @@ fn validate_policy(p: &Policy) -> Result<(), ConfigError> {
 
 /// min(cap, base·2^(attempts−1)) in ticks, the exponent capped at 62 and the product saturating
 /// at `u64::MAX`. A shift, not a 64-bit multiply: a Cortex-M has no 64 × 64-bit multiply
-/// instruction, and `saturating_mul` inlined at each use cost 150 B of a node's flash.
+/// instruction, and `saturating_mul` inlined at each use cost 148 B of a firmware image's flash.
 fn backoff_ceiling(base: u64, cap: u64, attempts: u8) -> u64 {
     let shift = attempts.saturating_sub(1).min(62) as u32;
     let scaled = if shift > base.leading_zeros() { u64::MAX } else { base << shift };
